@@ -1,0 +1,86 @@
+# tock: one GNU Makefile. Outputs in build/.
+#   make            build tockctl (and tockd when it lands)
+#   make check      install missing build dependencies (Debian), build, run every test
+#   make run        build and run on the bundled example table
+#   make bench      benchmarks, with figures side by side with a peer
+#   make check SANITIZE=1   the same under ASan/UBSan;  WERROR=1 turns warnings into errors (CI)
+
+VERSION  := 0.1.0
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libsystemd inih criterion
+DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev tzdata valgrind faketime busybox
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+            -Wwrite-strings -Wimplicit-fallthrough -Wundef -Wvla -fno-common -fstack-protector-strong -fPIE
+CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DTOCK_VERSION='"$(VERSION)"' -Icommon
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
+CFLAGS   += $(if $(filter 1,$(WERROR)),-Werror)
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+COMMON_SRC := $(wildcard common/*.c)
+CTL_SRC    := $(wildcard ctl/*.c)
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
+CRITERION_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+.PHONY: all check unit corpus run bench deps clean fuzz
+all: $(BUILD)/tockctl
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h ctl/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtock.a: $(COMMON_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tockctl: $(CTL_OBJ) $(BUILD)/libtock.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/unit/%.o: CFLAGS += $(CRITERION_CFLAGS)
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtock.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRITERION_LIBS)
+
+$(BUILD)/bench: bench/bench.c $(BUILD)/libtock.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+# Installs what the build and the tests need on Debian: apt-get when root, otherwise says how.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+		else \
+			echo "missing build dependencies; run: sudo apt-get install$$missing"; exit 1; \
+		fi; \
+	fi
+
+unit: deps $(BUILD)/unit-tests
+	TOCK_CORPUS=$(CORPUS) $(BUILD)/unit-tests --jobs 2
+
+CORPUS ?= $(abspath ../shared/corpus/crontab-lines)
+
+check: deps
+	$(MAKE) all $(BUILD)/unit-tests
+	@tests/run-all.sh $(BUILD)
+
+run: all
+	@echo "tockd has not landed yet: checking the example table and listing its upcoming runs"
+	$(BUILD)/tockctl check contrib/example.crontab
+	$(BUILD)/tockctl next --count 3 --file contrib/example.crontab
+
+bench: deps $(BUILD)/bench $(BUILD)/tockctl
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,95 @@
+/* common/heap.c: the scheduler's priority queue. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "heap.h"
+
+static bool less(const struct heap_node *a, const struct heap_node *b) {
+        return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void place(struct heap *h, size_t i, struct heap_node *n) {
+        h->v[i] = n;
+        n->idx = i;
+}
+
+static void sift_up(struct heap *h, size_t i) {
+        struct heap_node *n = h->v[i];
+        while (i > 0 && less(n, h->v[(i - 1) / 2])) {
+                place(h, i, h->v[(i - 1) / 2]);
+                i = (i - 1) / 2;
+        }
+        place(h, i, n);
+}
+
+static void sift_down(struct heap *h, size_t i) {
+        struct heap_node *n = h->v[i];
+        for (;;) {
+                size_t c = 2 * i + 1;
+                if (c >= h->n)
+                        break;
+                if (c + 1 < h->n && less(h->v[c + 1], h->v[c]))
+                        c++;
+                if (!less(h->v[c], n))
+                        break;
+                place(h, i, h->v[c]);
+                i = c;
+        }
+        place(h, i, n);
+}
+
+int heap_push(struct heap *h, struct heap_node *node) {
+        if (h->n == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 64;
+                struct heap_node **v = reallocarray(h->v, cap, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                h->v = v;
+                h->cap = cap;
+        }
+        h->v[h->n] = node;
+        node->idx = h->n++;
+        sift_up(h, node->idx);
+        return 0;
+}
+
+struct heap_node *heap_top(const struct heap *h) {
+        return h->n ? h->v[0] : NULL;
+}
+
+void heap_remove(struct heap *h, struct heap_node *node) {
+        size_t i = node->idx;
+        struct heap_node *last;
+
+        if (i >= h->n || h->v[i] != node)
+                return;
+        last = h->v[--h->n];
+        node->idx = SIZE_MAX;
+        if (i == h->n)
+                return;
+        place(h, i, last);
+        heap_update(h, last);
+}
+
+struct heap_node *heap_pop(struct heap *h) {
+        struct heap_node *top = heap_top(h);
+        if (top)
+                heap_remove(h, top);
+        return top;
+}
+
+void heap_update(struct heap *h, struct heap_node *node) {
+        size_t i = node->idx;
+        if (i >= h->n || h->v[i] != node)
+                return;
+        if (i > 0 && less(node, h->v[(i - 1) / 2]))
+                sift_up(h, i);
+        else
+                sift_down(h, i);
+}
+
+void heap_done(struct heap *h) {
+        free(h->v);
+        *h = (struct heap) {};
+}
