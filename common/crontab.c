@@ -258,7 +258,7 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
                                 }
                                 if (parse_value(ps, f, &p, end, &hi) < 0)
                                         return -EINVAL;
-                                if (f == F_DOW && hi == 0 && lo > 0) {
+                                if (f == F_DOW && hi == 0 && lo > 0 && lo < 7) {
                                         /* cronie reads "5-0" as Friday to Sunday; Debian takes it and
                                          * never runs it. A user means cronie's reading. */
                                         pwarn_at(ps, item_start, "'%.*s' is read as %d-7 (through Sunday); Debian's cron accepts it but never runs it",
@@ -711,7 +711,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
         const char *dom_at = NULL;
-        bool bad = false;
+        bool bad = false, nickname = false;
 
         if (*p == '[') {
                 p = parse_options(ps, &e, p, end, salt);
@@ -727,6 +727,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 const char *w = token_end(p, end);
                 if (expand_nickname(ps, &e, p, w) < 0)
                         goto fail;
+                nickname = true;
                 p = skip_blanks(w, end);
         } else {
                 for (size_t k = 0; k < ELEMENTSOF(order); k++) {
@@ -767,6 +768,12 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         }
                         p = skip_blanks(w, end);
                 }
+        }
+        /* Debian: "catch a common typo": a sixth time field where the command should start */
+        if (p < end && *p == '*' && !nickname) {
+                perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
+                          ps->opts->mode == CRONTAB_SYSTEM ? "user field" : "command");
+                goto fail;
         }
         if (ps->opts->mode == CRONTAB_SYSTEM) {
                 const char *w = token_end(p, end);

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every test: the Criterion unit tests, the command-line integration tests, the unit tests
+# again under ASan/UBSan with LeakSanitizer, and tockctl and the unit tests under valgrind.
+# Criterion fails on failing tests and sanitizer errors but not on leaks, so leaks are checked
+# here from the tools' own output. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+export TOCK_CORPUS=${TOCK_CORPUS:-$(cd .. && pwd)/shared/corpus/crontab-lines}
+passed=0 failed=0
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+
+step() { # name command...
+        local name=$1; shift
+        echo "=== $name"
+        if "$@" >"$logdir/out" 2>&1; then
+                tail -n 3 "$logdir/out"
+                echo "--- ok: $name"; passed=$((passed + 1))
+        else
+                cat "$logdir/out"
+                echo "--- FAILED: $name"; failed=$((failed + 1))
+        fi
+}
+
+no_leaks() { # command...: runs it and fails if LeakSanitizer reported anything
+        "$@" 2>&1 | tee "$logdir/lsan"
+        local rc=${PIPESTATUS[0]}
+        if grep -q 'ERROR: LeakSanitizer' "$logdir/lsan"; then echo "LeakSanitizer found leaks"; return 1; fi
+        return "$rc"
+}
+
+under_valgrind() { # command...: fails on any memory error or definite/indirect leak
+        valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
+                --error-exitcode=99 "$@"
+}
+
+valgrind_cli() {
+        local f rc=0 files=("$TOCK_CORPUS"/cases/u00{0,1,2,3}*.cron "$TOCK_CORPUS"/cases/s00{0,1}*.cron)
+        under_valgrind "$B/tockctl" check "${files[@]}" >/dev/null 2>&1; rc=$?
+        [ "$rc" = 99 ] && { echo "valgrind: errors in tockctl check"; return 1; }
+        under_valgrind "$B/tockctl" check contrib/example.crontab >/dev/null 2>&1 || { echo "valgrind: tockctl check"; return 1; }
+        under_valgrind "$B/tockctl" next --tz America/New_York --count 20 --file contrib/example.crontab >/dev/null 2>&1 \
+                || { echo "valgrind: tockctl next --file"; return 1; }
+        under_valgrind "$B/tockctl" next --tz Europe/Berlin --count 20 '30 2 * * *' >/dev/null 2>&1 \
+                || { echo "valgrind: tockctl next"; return 1; }
+        echo "valgrind: tockctl clean"
+}
+
+step "unit tests" "$B/unit-tests" --jobs 2
+for t in tests/integration/test-*.sh; do
+        step "integration: $(basename "$t")" env TOCKCTL="$B/tockctl" bash "$t"
+done
+step "asan/ubsan/lsan build" make -s BUILD="$B/asan" SANITIZE=1 "$B/asan/unit-tests" "$B/asan/tockctl"
+step "unit tests under asan+lsan" no_leaks env ASAN_OPTIONS=detect_leaks=1 "$B/asan/unit-tests" --jobs 2
+for t in tests/integration/test-*.sh; do
+        step "integration under asan+lsan: $(basename "$t")" no_leaks env ASAN_OPTIONS=detect_leaks=1 TOCKCTL="$B/asan/tockctl" bash "$t"
+done
+if command -v valgrind >/dev/null; then
+        step "tockctl under valgrind" valgrind_cli
+        step "unit tests under valgrind (property tests scaled down)" env TOCK_PROP_SCALE=0.05 \
+                under_valgrind "$B/unit-tests" --jobs 1
+else
+        echo "valgrind not installed: skipped"
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
