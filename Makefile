@@ -24,6 +24,8 @@ endif
 
 COMMON_SRC := $(wildcard common/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
+DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
@@ -32,10 +34,19 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all check unit corpus run bench deps clean fuzz
-all: $(BUILD)/tockctl
+# NO_SYSTEMD=1: a build without libsystemd (static container images); sd.c becomes stubs
+ifeq ($(NO_SYSTEMD),1)
+DAEMON_CPPFLAGS = -DTOCK_NO_SYSTEMD
+SYSTEMD_LIBS    =
+else
+SYSTEMD_LIBS    = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+endif
+INIH_LIBS = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h ctl/*.h tests/unit/*.h)
+.PHONY: all check unit corpus run bench deps clean fuzz
+all: $(BUILD)/tockctl $(BUILD)/tockd
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h ctl/*.h daemon/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -45,6 +56,10 @@ $(BUILD)/libtock.a: $(COMMON_OBJ)
 
 $(BUILD)/tockctl: $(CTL_OBJ) $(BUILD)/libtock.a
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/daemon/%.o: CPPFLAGS += -Idaemon $(DAEMON_CPPFLAGS)
+$(BUILD)/tockd: $(DAEMON_OBJ) $(BUILD)/libtock.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS)
 
 $(BUILD)/tests/unit/%.o: CFLAGS += $(CRITERION_CFLAGS)
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtock.a
@@ -74,10 +89,13 @@ check: deps
 	$(MAKE) all $(BUILD)/unit-tests
 	@tests/run-all.sh $(BUILD)
 
+# tockd in the foreground, as you, on the example table, its state in a temp dir; Ctrl-C stops it
 run: all
-	@echo "tockd has not landed yet: checking the example table and listing its upcoming runs"
 	$(BUILD)/tockctl check contrib/example.crontab
-	$(BUILD)/tockctl next --count 3 --file contrib/example.crontab
+	$(BUILD)/tockctl next --count 5 --file contrib/example.crontab
+	@state=$$(mktemp -d) && echo "state in $$state; Ctrl-C stops tockd" && \
+	exec $(BUILD)/tockd --foreground --table contrib/example.crontab --crontab '' --cron-d '' --spool '' \
+		--state-dir "$$state" --log-target stderr
 
 bench: deps $(BUILD)/bench $(BUILD)/tockctl
 	@bench/run.sh $(BUILD)

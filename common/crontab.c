@@ -888,6 +888,18 @@ const char *crontab_env_get(const struct crontab *t, const struct entry *e, cons
         return NULL;
 }
 
+static uint64_t fnv1a(uint64_t h, const char *s) {
+        for (; s && *s; s++) {
+                h ^= (unsigned char) *s;
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+uint64_t crontab_seed(const char *machine_id, const char *path) {
+        return fnv1a(fnv1a(0xcbf29ce484222325ULL, machine_id) ^ 0x2f, path);
+}
+
 int crontab_parse_expr(const char *expr, uint64_t seed, struct sched *ret, struct diag_list *diags) {
         const struct crontab_opts opts = { .mode = CRONTAB_USER, .seed = seed };
         _cleanup_free_ char *line = NULL;

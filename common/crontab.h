@@ -92,5 +92,10 @@ static inline void crontab_freep(struct crontab **t) {
 /* The value of environment variable `name` as entry `e` sees it, or NULL. */
 const char *crontab_env_get(const struct crontab *t, const struct entry *e, const char *name);
 
+/* The seed tock uses for a table's '~' values: a hash of the machine id and the table's absolute
+ * path, so that a random value stays put across reloads and restarts on one machine and differs
+ * between machines. Both may be NULL. */
+uint64_t crontab_seed(const char *machine_id, const char *path);
+
 /* Parses one schedule expression ("*\/5 * * * *" or "@daily"), as tockctl next takes it. */
 int crontab_parse_expr(const char *expr, uint64_t seed, struct sched *ret, struct diag_list *diags);

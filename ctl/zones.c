@@ -26,28 +26,16 @@ int zone_check(const char *name, void *userdata) {
         return r;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char) s[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
-
-/* The seed tockd uses for a table: the machine id and the table's absolute path, so that a '~'
- * value stays the same across reloads and restarts on one machine, and differs between machines. */
+/* The same seed tockd uses for the table at `path`, so '~' values shown here are tockd's. */
 uint64_t table_seed(const char *path) {
         char id[64] = "", abs[PATH_MAX];
-        uint64_t h = 0xcbf29ce484222325ULL;
         int fd = open("/etc/machine-id", O_RDONLY | O_CLOEXEC);
 
         if (fd >= 0) {
                 ssize_t k = read(fd, id, sizeof(id) - 1);
                 id[k > 0 ? k : 0] = 0;
+                id[strcspn(id, "\n")] = 0;
                 close(fd);
         }
-        h = fnv1a(h, id, strcspn(id, "\n"));
-        if (path && !streq(path, "-") && realpath(path, abs))
-                h = fnv1a(h, abs, strlen(abs));
-        return h;
+        return crontab_seed(id, path && !streq(path, "-") && realpath(path, abs) ? abs : NULL);
 }

@@ -1,0 +1,243 @@
+/* daemon/config.c: tockd.conf (INI, read with inih) and its one table of keys.
+ *
+ * A new key is one row in `keys` plus its default in config_init(); `tockd --dump-config` prints
+ * what is in force. Command-line flags go through config_set() too, after the file. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "tockd.h"
+#include "util.h"
+
+enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE };
+
+static const struct key {
+        const char *section, *name;
+        enum key_type type;
+        size_t offset;
+        const char *doc;
+} keys[] = {
+        { "paths", "crontab", KEY_STRING, offsetof(struct config, crontab), "the system table (\"\" disables it)" },
+        { "paths", "cron_d", KEY_STRING, offsetof(struct config, cron_d), "directory of system tables (\"\" disables it)" },
+        { "paths", "spool", KEY_STRING, offsetof(struct config, spool), "per-user tables, one file per user (cronie: /var/spool/cron)" },
+        { "paths", "table", KEY_STRING, offsetof(struct config, table), "a single user-format table run as tockd's own user" },
+        { "paths", "state", KEY_STRING, offsetof(struct config, state_dir), "state directory (boot id for @reboot)" },
+        { "paths", "zoneinfo", KEY_STRING, offsetof(struct config, zoneinfo), "time zone files" },
+        { "paths", "localtime", KEY_STRING, offsetof(struct config, localtime), "the system time zone" },
+        { "paths", "boot_id", KEY_STRING, offsetof(struct config, boot_id), "where this boot's id is read" },
+        { "log", "target", KEY_LOG_TARGET, offsetof(struct config, log_target), "auto, journal, syslog, stderr or stdout" },
+        { "log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), "error, warning, info or debug" },
+        { "jobs", "shell", KEY_STRING, offsetof(struct config, shell), "SHELL when the table sets none" },
+        { "jobs", "path", KEY_STRING, offsetof(struct config, path), "PATH when the table sets none" },
+        { "jobs", "umask", KEY_UMASK, offsetof(struct config, umask), "umask of jobs (octal)" },
+        { "jobs", "on_stop", KEY_ON_STOP, offsetof(struct config, on_stop),
+          "on SIGTERM: leave running jobs alone, term them, or wait for them (up to stop_timeout)" },
+        { "jobs", "stop_timeout", KEY_DURATION, offsetof(struct config, stop_timeout_s), "how long term/wait give jobs before SIGKILL" },
+        { "jobs", "max_output", KEY_SIZE, offsetof(struct config, max_output), "bytes of a run's output logged; the rest is counted" },
+};
+
+static const char *const log_targets[] = { "auto", "journal", "syslog", "stderr", "stdout", NULL };
+static const char *const log_levels[] = { [LOG_ERR] = "error", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+                                          [LOG_INFO] = "info", [LOG_DEBUG] = "debug" };
+static const char *const on_stops[] = { "leave", "term", "wait", NULL };
+
+static int set_string(char **dst, const char *v) {
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+void config_init(struct config *c) {
+        *c = (struct config) {
+                .log_target = LOG_TARGET_AUTO,
+                .log_level = LOG_INFO,
+                .umask = 022,
+                .on_stop = ON_STOP_LEAVE,
+                .stop_timeout_s = 30,
+                .max_output = 64 * 1024,
+        };
+        (void) set_string(&c->config_file, "/etc/tock/tockd.conf");
+        (void) set_string(&c->crontab, "/etc/crontab");
+        (void) set_string(&c->cron_d, "/etc/cron.d");
+        (void) set_string(&c->spool, "/var/spool/cron/crontabs");
+        (void) set_string(&c->table, "");
+        (void) set_string(&c->state_dir, "/var/lib/tock");
+        (void) set_string(&c->zoneinfo, "/usr/share/zoneinfo");
+        (void) set_string(&c->localtime, "/etc/localtime");
+        (void) set_string(&c->boot_id, "/proc/sys/kernel/random/boot_id");
+        (void) set_string(&c->shell, "/bin/sh");
+        (void) set_string(&c->path, "/usr/bin:/bin");
+}
+
+void config_done(struct config *c) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (keys[i].type == KEY_STRING)
+                        free(*(char **) ((char *) c + keys[i].offset));
+        free(c->config_file);
+        *c = (struct config) {};
+}
+
+static int lookup(const char *const *names, size_t n, const char *v) {
+        for (size_t i = 0; i < n; i++)
+                if (names[i] && strcasecmp(names[i], v) == 0)
+                        return (int) i;
+        return -1;
+}
+
+static int parse_size(const char *v, size_t *ret) {
+        char *end;
+        unsigned long long n;
+
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (errno || end == v)
+                return -EINVAL;
+        if (*end == 'K' || *end == 'k')
+                n <<= 10, end++;
+        else if (*end == 'M' || *end == 'm')
+                n <<= 20, end++;
+        if (*end || n > (1ULL << 30))
+                return -EINVAL;
+        *ret = (size_t) n;
+        return 0;
+}
+
+static int parse_seconds(const char *v, int64_t *ret) {
+        char *end;
+        long long n;
+
+        errno = 0;
+        n = strtoll(v, &end, 10);
+        if (errno || end == v || n < 0)
+                return -EINVAL;
+        if (*end == 'm')
+                n *= 60, end++;
+        else if (*end == 'h')
+                n *= 3600, end++;
+        else if (*end == 's')
+                end++;
+        if (*end || n > 86400 * 7)
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
+int config_set(struct config *c, const char *section, const char *name, const char *v) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const struct key *k = &keys[i];
+                void *dst = (char *) c + k->offset;
+                int x;
+
+                if (!streq(k->section, section) || !streq(k->name, name))
+                        continue;
+                switch (k->type) {
+                case KEY_STRING:
+                        return set_string(dst, v);
+                case KEY_LOG_TARGET:
+                        if ((x = lookup(log_targets, 5, v)) < 0)
+                                return -EINVAL;
+                        *(enum log_target *) dst = (enum log_target) x;
+                        return 0;
+                case KEY_LOG_LEVEL:
+                        if ((x = lookup(log_levels, ELEMENTSOF(log_levels), v)) < 0)
+                                return -EINVAL;
+                        *(int *) dst = x;
+                        return 0;
+                case KEY_ON_STOP:
+                        if ((x = lookup(on_stops, 3, v)) < 0)
+                                return -EINVAL;
+                        *(enum on_stop *) dst = (enum on_stop) x;
+                        return 0;
+                case KEY_UMASK: {
+                        char *end;
+                        unsigned long m = strtoul(v, &end, 8);
+                        if (end == v || *end || m > 0777)
+                                return -EINVAL;
+                        *(unsigned *) dst = (unsigned) m;
+                        return 0;
+                }
+                case KEY_DURATION:
+                        return parse_seconds(v, dst);
+                case KEY_SIZE:
+                        return parse_size(v, dst);
+                }
+        }
+        return -ENOENT;
+}
+
+/* Debian's inih passes no line numbers to handlers (INI_HANDLER_LINENO is 0) */
+static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
+        struct config *c = user;
+        int r = config_set(c, section, name, value);
+
+        if (r == -ENOENT)
+                log_warning("%s: unknown key '%s' in section [%s], ignored", c->config_file, name, section);
+        else if (r < 0)
+                log_error("%s: bad value '%s' for %s.%s", c->config_file, value, section, name);
+        return r == -ENOENT || r == 0 ? 1 : 0;
+}
+
+int config_load(struct config *c, const char *path, bool explicit) {
+        FILE *f;
+        int r;
+
+        if (set_string(&c->config_file, path) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f) {
+                if (errno == ENOENT && !explicit)
+                        return 0;
+                return log_errno(errno, "cannot read config file %s", path);
+        }
+        r = ini_parse_file(f, config_ini_handler, c);
+        fclose(f);
+        if (r != 0)
+                return log_error("%s: invalid configuration, first error on line %d", path, r), -EINVAL;
+        return 0;
+}
+
+void config_dump(const struct config *c, FILE *f) {
+        const char *section = "";
+
+        fprintf(f, "# tockd configuration in force (from %s and the command line)\n", c->config_file);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const struct key *k = &keys[i];
+                const void *src = (const char *) c + k->offset;
+
+                if (!streq(section, k->section))
+                        fprintf(f, "%s[%s]\n", i ? "\n" : "", section = k->section);
+                fprintf(f, "# %s\n%s = ", k->doc, k->name);
+                switch (k->type) {
+                case KEY_STRING:
+                        fprintf(f, "%s\n", *(char *const *) src);
+                        break;
+                case KEY_LOG_TARGET:
+                        fprintf(f, "%s\n", log_targets[*(const enum log_target *) src]);
+                        break;
+                case KEY_LOG_LEVEL:
+                        fprintf(f, "%s\n", log_levels[*(const int *) src]);
+                        break;
+                case KEY_ON_STOP:
+                        fprintf(f, "%s\n", on_stops[*(const enum on_stop *) src]);
+                        break;
+                case KEY_UMASK:
+                        fprintf(f, "%03o\n", *(const unsigned *) src);
+                        break;
+                case KEY_DURATION:
+                        fprintf(f, "%llds\n", (long long) *(const int64_t *) src);
+                        break;
+                case KEY_SIZE:
+                        fprintf(f, "%zu\n", *(const size_t *) src);
+                        break;
+                }
+        }
+}

@@ -1,0 +1,243 @@
+/* daemon/dispatch.c: the queue against the clock.
+ *
+ * One CLOCK_REALTIME timerfd, armed absolute at the earliest fire time with
+ * TFD_TIMER_CANCEL_ON_SET, is the daemon's only scheduled wake-up. When it fires, every job due
+ * by now starts and gets its next fire time. When the clock is set, the read fails with
+ * ECANCELED and cron(8)'s rule for clock changes re-plans the queue (sched_after_jump()).
+ * Daylight-saving changes are not clock changes: they live inside sched_next(). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sd.h"
+#include "timefmt.h"
+#include "tockd.h"
+#include "util.h"
+
+int64_t now_real(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return ts.tv_sec;
+}
+
+int64_t now_mono_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int64_t now_boot_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_BOOTTIME, &ts);
+        return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void queue_push(struct daemon *d, struct job *j, int64_t at) {
+        j->node.at = at;
+        j->node.seq = d->seq++;
+        if (heap_push(&d->queue, &j->node) < 0) {
+                log_job(LOG_ERR, &(struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 },
+                        "out of memory queueing the job; it will not run until its table is reloaded");
+                return;
+        }
+        j->queued = true;
+}
+
+/* A new or reloaded job: its first fire time after everything already dispatched. */
+void dispatch_job_added(struct daemon *d, struct job *j) {
+        int64_t at;
+        int r;
+
+        if (j->e->sched.flags & SCHED_REBOOT)
+                return;
+        r = sched_next(&j->e->sched, d->last_real, j->zone, &at);
+        if (r == -ENOENT) {
+                log_debug("%s:%u: never fires", j->table->name, j->e->line);
+                return;
+        }
+        if (r < 0)
+                return;
+        queue_push(d, j, at);
+}
+
+/* Starts every job due by `now`. */
+static void run_due(struct daemon *d, int64_t now) {
+        struct heap_node *top;
+
+        while ((top = heap_top(&d->queue)) && top->at <= now) {
+                struct job *j = (struct job *) heap_pop(&d->queue);
+                int64_t at = j->node.at, next;
+                int r;
+
+                j->queued = false;
+                if (now - at > LATE_SLACK_S) {
+                        /* Woken long after the fire time (suspend, a stalled machine): cron(8)
+                         * treats that as the clock jumping forward from `at` to `now`. */
+                        r = sched_after_jump(&j->e->sched, at, at, now, j->zone, &next);
+                        if (r == 0)
+                                queue_push(d, j, next);
+                        if (r == 0 && next > now)
+                                log_job(LOG_INFO, &(struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 },
+                                        "missed its run of %llds ago (the machine slept or stalled); not caught up",
+                                        (long long) (now - at));
+                        continue;
+                }
+                (void) job_spawn(d, j, at);
+                r = sched_next(&j->e->sched, at, j->zone, &next);
+                if (r == 0)
+                        queue_push(d, j, next);
+        }
+}
+
+int dispatch_arm(struct daemon *d) {
+        struct heap_node *top = heap_top(&d->queue);
+        struct itimerspec its = {};
+
+        if (d->stopping)
+                top = NULL;
+        d->armed_at = top ? top->at : INT64_MAX;
+        /* with nothing queued the timer still watches for clock changes, armed far away */
+        its.it_value.tv_sec = top ? (time_t) top->at : (time_t) (now_real() + 365 * 86400);
+        if (timerfd_settime(d->timer_io.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+                return log_errno(errno, "cannot arm the timer");
+        return 0;
+}
+
+static void mark_time(struct daemon *d, int64_t now) {
+        d->last_real = now;
+        d->last_boot_ns = now_boot_ns();
+}
+
+int dispatch_due(struct daemon *d) {
+        int64_t now = now_real();
+
+        run_due(d, now);
+        if (now > d->last_real)
+                mark_time(d, now);
+        dispatch_status(d);
+        return dispatch_arm(d);
+}
+
+/* The clock was set. Where the daemon believed it was comes from CLOCK_BOOTTIME, which neither
+ * jumps nor stops in suspend. */
+int dispatch_clock_jump(struct daemon *d) {
+        int64_t now = now_real();
+        int64_t before = d->last_real + (now_boot_ns() - d->last_boot_ns) / 1000000000LL;
+        int64_t delta = now - before;
+
+        if (delta == 0) {
+                log_debug("clock set without a change");
+                return dispatch_due(d);
+        }
+        log_info("the clock moved %s by %llds; %s", delta > 0 ? "forward" : "back", (long long) (delta > 0 ? delta : -delta),
+                 delta > -SCHED_SMALL_JUMP && delta < SCHED_SMALL_JUMP
+                         ? "fixed-time jobs keep their times (cron's rule), wildcard jobs follow the new time"
+                         : "a correction: every job follows the new time, nothing is caught up");
+        for (size_t i = 0; i < d->n_tables; i++)
+                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                        struct job *j = &d->tables[i]->jobs[k];
+                        int64_t next;
+                        if (!j->queued)
+                                continue;
+                        heap_remove(&d->queue, &j->node);
+                        j->queued = false;
+                        if (sched_after_jump(&j->e->sched, j->node.at, before, now, j->zone, &next) == 0)
+                                queue_push(d, j, next);
+                }
+        /* a backward jump: fixed-time jobs keep their planned times, so "dispatched up to" must
+         * not move back with the clock; a forward one has been handled job by job */
+        d->last_real = now - 1;
+        d->last_boot_ns = now_boot_ns();
+        return dispatch_due(d);
+}
+
+/* ---- @reboot ---- */
+
+static int read_line(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t k;
+
+        if (fd < 0)
+                return -errno;
+        k = read(fd, buf, size - 1);
+        if (k < 0)
+                return -errno;
+        buf[k] = 0;
+        buf[strcspn(buf, "\n")] = 0;
+        return 0;
+}
+
+static int write_atomic(const char *dir, const char *name, const char *text) {
+        _cleanup_free_ char *tmp = NULL, *dst = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t len = strlen(text);
+
+        if (asprintf(&tmp, "%s/.%s.tmp", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0) {
+                int r = -errno;
+                unlink(tmp);
+                return r ? r : -EIO;
+        }
+        if (rename(tmp, dst) < 0) {
+                int r = -errno;
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+/* @reboot jobs run once per boot: the boot id they last ran for is kept in the state directory,
+ * so restarting tockd does not run them again. */
+void dispatch_reboot_jobs(struct daemon *d) {
+        char boot[64] = "", last[64] = "", *state = NULL;
+        int r;
+
+        r = read_line(d->cfg.boot_id, boot, sizeof boot);
+        if (r < 0 || !boot[0]) {
+                log_warning_errno(r, "cannot read the boot id from %s; @reboot jobs run at every start", d->cfg.boot_id);
+                boot[0] = 0;
+        }
+        if (asprintf(&state, "%s/reboot-boot-id", d->cfg.state_dir) < 0)
+                return;
+        if (boot[0] && read_line(state, last, sizeof last) == 0 && streq(last, boot)) {
+                log_info("@reboot jobs already ran in this boot (%s); not again", boot);
+                free(state);
+                return;
+        }
+        free(state);
+        for (size_t i = 0; i < d->n_tables; i++)
+                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                        struct job *j = &d->tables[i]->jobs[k];
+                        if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
+                                (void) job_spawn(d, j, now_real());
+                }
+        if (boot[0]) {
+                char text[80];
+                (void) mkdir(d->cfg.state_dir, 0755);
+                snprintf(text, sizeof text, "%s\n", boot);
+                r = write_atomic(d->cfg.state_dir, "reboot-boot-id", text);
+                if (r < 0)
+                        log_warning_errno(r, "cannot record the boot id in %s; @reboot jobs would run again at the next start",
+                                          d->cfg.state_dir);
+        }
+}
+
+void dispatch_status(struct daemon *d) {
+        struct heap_node *top = heap_top(&d->queue);
+        char when[TIMEFMT_ISO_MAX] = "none";
+
+        if (!d->ready)
+                return;
+        if (top)
+                timefmt_iso(d->local_zone, top->at, when);
+        sd_notifyf_text("STATUS=%zu tables, %zu jobs, %zu running, next run %s", d->n_tables, d->n_jobs, d->n_running, when);
+}

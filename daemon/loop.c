@@ -1,0 +1,154 @@
+/* daemon/loop.c: the one epoll set and what wakes it.
+ *
+ * Signals are blocked and read from a signalfd; the queue timer, inotify and each run's pipes are
+ * fds too. epoll_wait() sleeps with no timeout: tockd wakes only when something happened. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sd.h"
+#include "tockd.h"
+#include "util.h"
+
+int loop_add(struct daemon *d, struct io_source *io, uint32_t events) {
+        struct epoll_event ev = { .events = events, .data.ptr = io };
+        if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
+                return -errno;
+        return 0;
+}
+
+void loop_del(struct daemon *d, struct io_source *io) {
+        (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, io->fd, NULL);
+}
+
+
+static void begin_stop(struct daemon *d, int sig) {
+        if (d->stopping) {
+                if (sig == SIGINT || sig == SIGTERM) {
+                        log_info("second %s: killing the remaining jobs", strsignal(sig));
+                        runs_signal_all(d, SIGKILL);
+                }
+                return;
+        }
+        d->stopping = true;
+        sd_notify_text("STOPPING=1");
+        (void) dispatch_arm(d);
+        switch (d->cfg.on_stop) {
+        case ON_STOP_LEAVE:
+                log_info("stopping on %s; %zu running jobs are left to finish on their own", strsignal(sig), d->n_running);
+                break;
+        case ON_STOP_TERM:
+                log_info("stopping on %s; sending SIGTERM to %zu running jobs", strsignal(sig), d->n_running);
+                runs_signal_all(d, SIGTERM);
+                break;
+        case ON_STOP_WAIT:
+                log_info("stopping on %s; waiting up to %llds for %zu running jobs", strsignal(sig),
+                         (long long) d->cfg.stop_timeout_s, d->n_running);
+                break;
+        }
+        d->stop_deadline_ns = now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL;
+        if (d->cfg.on_stop != ON_STOP_LEAVE && d->n_running) {
+                /* the watchdog timer doubles as the stop deadline */
+                struct itimerspec its = { .it_value = { .tv_sec = d->cfg.stop_timeout_s ? d->cfg.stop_timeout_s : 0,
+                                                        .tv_nsec = d->cfg.stop_timeout_s ? 0 : 1 } };
+                (void) timerfd_settime(d->watchdog_io.fd, 0, &its, NULL);
+        }
+}
+
+static bool stop_done(struct daemon *d) {
+        return d->stopping && (d->cfg.on_stop == ON_STOP_LEAVE || d->n_running == 0);
+}
+
+static int handle_signal(struct daemon *d) {
+        struct signalfd_siginfo si;
+
+        while (read(d->signal_io.fd, &si, sizeof si) == (ssize_t) sizeof si) {
+                switch (si.ssi_signo) {
+                case SIGCHLD:
+                        (void) reap_children(d);
+                        break;
+                case SIGHUP:
+                        if (!d->stopping)
+                                (void) daemon_reload(d);
+                        break;
+                case SIGTERM:
+                case SIGINT:
+                        begin_stop(d, (int) si.ssi_signo);
+                        break;
+                default:
+                        break;
+                }
+        }
+        dispatch_status(d);
+        return 0;
+}
+
+static void handle_timer(struct daemon *d) {
+        uint64_t n;
+        ssize_t k = read(d->timer_io.fd, &n, sizeof n);
+
+        if (k < 0 && errno == ECANCELED) {
+                (void) dispatch_clock_jump(d);
+                return;
+        }
+        if (k < 0 && errno == EAGAIN)
+                return;
+        if (!d->stopping)
+                (void) dispatch_due(d);
+}
+
+static void handle_watchdog(struct daemon *d) {
+        uint64_t n;
+
+        if (read(d->watchdog_io.fd, &n, sizeof n) < 0)
+                return;
+        if (d->stopping) {
+                if (d->n_running) {
+                        log_warning("stop timeout: killing %zu remaining jobs", d->n_running);
+                        runs_signal_all(d, SIGKILL);
+                }
+                return;
+        }
+        sd_notify_text("WATCHDOG=1");
+}
+
+int loop_run(struct daemon *d) {
+        struct epoll_event evs[64];
+
+        while (!stop_done(d)) {
+                int n = epoll_wait(d->epoll_fd, evs, (int) ELEMENTSOF(evs), -1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_errno(errno, "epoll_wait failed");
+                }
+                for (int i = 0; i < n; i++) {
+                        struct io_source *io = evs[i].data.ptr;
+                        switch (io->kind) {
+                        case IO_SIGNAL:
+                                handle_signal(d);
+                                break;
+                        case IO_TIMER:
+                                handle_timer(d);
+                                break;
+                        case IO_INOTIFY:
+                                (void) watch_handle(d);
+                                break;
+                        case IO_WATCHDOG:
+                                handle_watchdog(d);
+                                break;
+                        case IO_RUN_STATUS:
+                        case IO_RUN_OUTPUT:
+                                (void) run_handle_io(d, io);
+                                break;
+                        }
+                }
+                runs_free_dead(d);
+        }
+        return 0;
+}

@@ -1,0 +1,363 @@
+/* daemon/main.c: tockd's command line, set-up, reload and shutdown. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sd.h"
+#include "tockd.h"
+#include "tzdb.h"
+#include "util.h"
+
+static void help(void) {
+        printf("usage: tockd [OPTIONS]\n"
+               "\n"
+               "The tock cron daemon: runs the jobs of /etc/crontab, /etc/cron.d and the users' tables.\n"
+               "\n"
+               "  -f, --foreground          stay in the foreground (under systemd, in containers)\n"
+               "  -c, --config FILE         configuration file (default /etc/tock/tockd.conf)\n"
+               "      --table FILE          run one user-format table as tockd's own user\n"
+               "      --crontab FILE        the system table (\"\" disables it)\n"
+               "      --cron-d DIR          directory of system tables (\"\" disables it)\n"
+               "      --spool DIR           per-user tables (\"\" disables it)\n"
+               "      --state-dir DIR       state directory\n"
+               "      --log-target TARGET   auto, journal, syslog, stderr or stdout\n"
+               "      --log-level LEVEL     error, warning, info or debug\n"
+               "      --set SECTION.KEY=VALUE  any configuration key\n"
+               "      --dump-config         print the configuration in force and exit\n"
+               "      --help, --version\n"
+               "\n"
+               "SIGHUP reloads the configuration and every table; SIGTERM stops (see on_stop).\n");
+}
+
+static int add_override(struct daemon *d, const char *section, const char *key, const char *value) {
+        char **v = reallocarray(d->argv_overrides, d->n_overrides + 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        d->argv_overrides = v;
+        if (asprintf(&v[d->n_overrides], "%s.%s=%s", section, key, value) < 0)
+                return -ENOMEM;
+        d->n_overrides++;
+        return 0;
+}
+
+static int apply_overrides(struct daemon *d, struct config *c) {
+        for (size_t i = 0; i < d->n_overrides; i++) {
+                _cleanup_free_ char *s = strdup(d->argv_overrides[i]);
+                char *dot, *eq;
+                if (!s)
+                        return -ENOMEM;
+                dot = strchr(s, '.');
+                eq = strchr(s, '=');
+                if (!dot || !eq || dot > eq) {
+                        fprintf(stderr, "tockd: --set takes SECTION.KEY=VALUE, not '%s'\n", s);
+                        return -EINVAL;
+                }
+                *dot = *eq = 0;
+                int r = config_set(c, s, dot + 1, eq + 1);
+                if (r < 0) {
+                        fprintf(stderr, "tockd: %s '%s.%s'\n", r == -ENOENT ? "unknown key" : "bad value for", s, dot + 1);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+static int load_config(struct daemon *d, struct config *c, const char *path, bool explicit) {
+        int r;
+
+        config_init(c);
+        r = config_load(c, path, explicit);
+        if (r < 0)
+                return r;
+        return apply_overrides(d, c);
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_config, bool *ret_explicit,
+                      bool *ret_dump) {
+        static const struct option opts[] = {
+                { "foreground", no_argument, NULL, 'f' },    { "config", required_argument, NULL, 'c' },
+                { "table", required_argument, NULL, 'T' },   { "crontab", required_argument, NULL, 'C' },
+                { "cron-d", required_argument, NULL, 'D' },  { "spool", required_argument, NULL, 'S' },
+                { "state-dir", required_argument, NULL, 'V' }, { "log-target", required_argument, NULL, 'L' },
+                { "log-level", required_argument, NULL, 'l' }, { "set", required_argument, NULL, 's' },
+                { "dump-config", no_argument, NULL, 'd' },   { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'v' },       {},
+        };
+        int c, r = 0;
+
+        while ((c = getopt_long(argc, argv, "fc:h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'f':
+                        d->cfg.foreground = true;
+                        break;
+                case 'c':
+                        *ret_config = optarg;
+                        *ret_explicit = true;
+                        break;
+                case 'T':
+                        r = add_override(d, "paths", "table", optarg);
+                        break;
+                case 'C':
+                        r = add_override(d, "paths", "crontab", optarg);
+                        break;
+                case 'D':
+                        r = add_override(d, "paths", "cron_d", optarg);
+                        break;
+                case 'S':
+                        r = add_override(d, "paths", "spool", optarg);
+                        break;
+                case 'V':
+                        r = add_override(d, "paths", "state", optarg);
+                        break;
+                case 'L':
+                        r = add_override(d, "log", "target", optarg);
+                        break;
+                case 'l':
+                        r = add_override(d, "log", "level", optarg);
+                        break;
+                case 's': {
+                        char *dot = strchr(optarg, '.'), *eq = strchr(optarg, '=');
+                        if (!dot || !eq || dot > eq) {
+                                fprintf(stderr, "tockd: --set takes SECTION.KEY=VALUE\n");
+                                return -EINVAL;
+                        }
+                        char **v = reallocarray(d->argv_overrides, d->n_overrides + 1, sizeof(*v));
+                        if (!v || !(v[d->n_overrides] = strdup(optarg)))
+                                return -ENOMEM;
+                        d->argv_overrides = v;
+                        d->n_overrides++;
+                        break;
+                }
+                case 'd':
+                        *ret_dump = true;
+                        break;
+                case 'h':
+                        help();
+                        exit(0);
+                case 'v':
+                        printf("tockd %s\n", TOCK_VERSION);
+                        exit(0);
+                default:
+                        return -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (optind < argc) {
+                fprintf(stderr, "tockd: unexpected argument '%s'\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int setup_fds(struct daemon *d) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_errno(errno, "cannot block signals");
+        signal(SIGPIPE, SIG_IGN);
+        d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        d->signal_io = (struct io_source) { .kind = IO_SIGNAL, .fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC) };
+        d->timer_io = (struct io_source) { .kind = IO_TIMER,
+                                           .fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC) };
+        d->inotify_io = (struct io_source) { .kind = IO_INOTIFY, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
+        d->watchdog_io = (struct io_source) { .kind = IO_WATCHDOG,
+                                              .fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
+        if (d->epoll_fd < 0 || d->signal_io.fd < 0 || d->timer_io.fd < 0 || d->inotify_io.fd < 0 || d->watchdog_io.fd < 0)
+                return log_errno(errno, "cannot set up the event loop");
+        if (loop_add(d, &d->signal_io, EPOLLIN) < 0 || loop_add(d, &d->timer_io, EPOLLIN) < 0 ||
+            loop_add(d, &d->inotify_io, EPOLLIN) < 0 || loop_add(d, &d->watchdog_io, EPOLLIN) < 0)
+                return log_errno(errno, "cannot set up the event loop");
+        /* orphans of jobs that double-fork become our children, so that we reap them */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                log_warning_errno(errno, "cannot become a child subreaper; double-forked jobs are reaped by init");
+        return 0;
+}
+
+static int load_local_zone(struct daemon *d) {
+        int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &d->local_zone);
+        if (r < 0) {
+                log_warning_errno(r, "cannot read the system time zone from %s; using UTC", d->cfg.localtime);
+                r = tz_from_posix("UTC", "UTC0", &d->local_zone);
+        }
+        return r;
+}
+
+static void arm_watchdog(struct daemon *d) {
+        uint64_t usec = sd_watchdog_usec();
+        struct itimerspec its = {};
+
+        if (!usec)
+                return;
+        usec /= 2;
+        its.it_value.tv_sec = (time_t) (usec / 1000000);
+        its.it_value.tv_nsec = (long) (usec % 1000000 * 1000);
+        its.it_interval = its.it_value;
+        if (timerfd_settime(d->watchdog_io.fd, 0, &its, NULL) < 0)
+                log_warning_errno(errno, "cannot arm the watchdog timer");
+}
+
+/* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
+int daemon_reload(struct daemon *d) {
+        struct config c;
+        char mono[64];
+
+        snprintf(mono, sizeof mono, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long) (now_mono_ns() / 1000));
+        sd_notify_text(mono);
+        log_info("reloading on SIGHUP");
+        if (load_config(d, &c, d->cfg.config_file, true) < 0) {
+                log_error("the configuration has errors; keeping the one in force");
+                config_done(&c);
+        } else {
+                c.foreground = d->cfg.foreground;
+                config_done(&d->cfg);
+                d->cfg = c;
+                log_setup(d->cfg.log_target, d->cfg.log_level);
+        }
+        struct tz *old = d->local_zone;
+        d->local_zone = NULL;
+        if (load_local_zone(d) < 0)
+                d->local_zone = old;
+        else {
+                tables_replan_local(d);
+                tz_free(old);
+        }
+        /* new watches for possibly new paths: a fresh inotify instance drops the old ones */
+        loop_del(d, &d->inotify_io);
+        close(d->inotify_io.fd);
+        d->inotify_io.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (d->inotify_io.fd < 0 || loop_add(d, &d->inotify_io, EPOLLIN) < 0)
+                log_errno(errno, "cannot watch the tables any more; changes are seen on SIGHUP only");
+        else
+                watch_setup(d);
+        for (size_t i = 0; i < d->n_tables; i++)
+                d->tables[i]->sig = (struct file_sig) {}; /* re-read every file */
+        tables_rescan(d);
+        (void) dispatch_arm(d);
+        sd_notify_text("READY=1");
+        dispatch_status(d);
+        return 0;
+}
+
+static int daemonize(void) {
+        pid_t pid = fork();
+        int fd;
+
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                _exit(0);
+        if (setsid() < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                _exit(0);
+        if (chdir("/") < 0)
+                return -errno;
+        fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+                dup2(fd, STDIN_FILENO);
+                dup2(fd, STDOUT_FILENO);
+                dup2(fd, STDERR_FILENO);
+                if (fd > 2)
+                        close(fd);
+        }
+        return 0;
+}
+
+static void daemon_done(struct daemon *d) {
+        while (d->runs)
+                run_free(d, d->runs);
+        runs_free_dead(d);
+        free(d->pids.buckets);
+        tables_free(d);
+        heap_done(&d->queue);
+        tz_free(d->local_zone);
+        for (size_t i = 0; i < d->n_overrides; i++)
+                free(d->argv_overrides[i]);
+        free(d->argv_overrides);
+        if (d->epoll_fd >= 0)
+                close(d->epoll_fd);
+        closep(&d->signal_io.fd);
+        closep(&d->timer_io.fd);
+        closep(&d->inotify_io.fd);
+        closep(&d->watchdog_io.fd);
+        config_done(&d->cfg);
+}
+
+int main(int argc, char **argv) {
+        struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
+                            .watchdog_io.fd = -1, .armed_at = INT64_MAX };
+        const char *config_path = "/etc/tock/tockd.conf";
+        bool explicit = false, dump = false, fg;
+        int r;
+
+        config_init(&d.cfg);
+        if (parse_args(&d, argc, argv, &config_path, &explicit, &dump) < 0) {
+                fprintf(stderr, "Try 'tockd --help'.\n");
+                daemon_done(&d);
+                return 2;
+        }
+        fg = d.cfg.foreground;
+        config_done(&d.cfg);
+        if (load_config(&d, &d.cfg, config_path, explicit) < 0) {
+                daemon_done(&d);
+                return 2;
+        }
+        d.cfg.foreground = fg;
+        if (dump) {
+                config_dump(&d.cfg, stdout);
+                daemon_done(&d);
+                return 0;
+        }
+        if (!fg && daemonize() < 0) {
+                perror("tockd: cannot go to the background");
+                daemon_done(&d);
+                return 1;
+        }
+        log_setup(d.cfg.log_target, d.cfg.log_level);
+        d.uid = geteuid();
+        d.started_ns = now_mono_ns();
+        if (setup_fds(&d) < 0 || load_local_zone(&d) < 0) {
+                daemon_done(&d);
+                return 1;
+        }
+        if (d.uid != 0)
+                log_info("running as uid %u: jobs run as this user only", (unsigned) d.uid);
+        d.last_real = now_real();
+        d.last_boot_ns = now_boot_ns();
+        watch_setup(&d);
+        tables_rescan(&d);
+        dispatch_reboot_jobs(&d);
+        if (dispatch_arm(&d) < 0) {
+                daemon_done(&d);
+                return 1;
+        }
+        d.ready = true;
+        log_info("ready: %zu tables, %zu jobs, local time zone %s", d.n_tables, d.n_jobs, tz_name(d.local_zone));
+        sd_notify_text("READY=1");
+        dispatch_status(&d);
+        arm_watchdog(&d);
+        r = loop_run(&d);
+        log_info("stopped");
+        daemon_done(&d);
+        return r < 0 ? 1 : 0;
+}

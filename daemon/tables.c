@@ -1,0 +1,497 @@
+/* daemon/tables.c: which files are tables, whose they are, and their jobs in the queue.
+ *
+ * cron's rules (cron(8) of Debian and cronie): in cron.d only names of letters, digits, '_' and
+ * '-' count; system tables belong to root and are not writable by group or others; a user's
+ * table in the spool is a regular file (not a symlink) owned by that user and not writable by
+ * group or others, and is skipped when the user no longer exists. A table that fails to parse is
+ * refused whole and its last good version stays in force. Every refusal is logged with why. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "timefmt.h"
+#include "tockd.h"
+#include "tzdb.h"
+#include "util.h"
+
+static char machine_id[64];
+
+/* ---- zones ---- */
+
+const struct tz *zone_get(struct daemon *d, const char *name) {
+        struct zone_cache_entry *v;
+        struct tz *z = NULL;
+
+        if (!name)
+                return d->local_zone;
+        for (size_t i = 0; i < d->n_zones; i++)
+                if (streq(d->zones[i].name, name))
+                        return d->zones[i].zone;
+        /* bounded: only names of existing zone files get here, a few hundred at most */
+        if (tzdb_load(d->cfg.zoneinfo, name, &z) < 0)
+                return NULL;
+        v = reallocarray(d->zones, d->n_zones + 1, sizeof(*v));
+        if (!v) {
+                tz_free(z);
+                return NULL;
+        }
+        d->zones = v;
+        v[d->n_zones] = (struct zone_cache_entry) { .name = strdup(name), .zone = z };
+        if (!v[d->n_zones].name) {
+                tz_free(z);
+                return NULL;
+        }
+        return v[d->n_zones++].zone;
+}
+
+static int zone_check_cb(const char *name, void *userdata) {
+        return zone_get(userdata, name) ? 0 : -ENOENT;
+}
+
+/* ---- the table list ---- */
+
+static struct table *table_find(struct daemon *d, const char *path) {
+        for (size_t i = 0; i < d->n_tables; i++)
+                if (streq(d->tables[i]->path, path))
+                        return d->tables[i];
+        return NULL;
+}
+
+static void table_unplan(struct daemon *d, struct table *t) {
+        for (size_t i = 0; i < t->n_jobs; i++)
+                if (t->jobs[i].queued)
+                        heap_remove(&d->queue, &t->jobs[i].node);
+        d->n_jobs -= t->n_jobs;
+        free(t->jobs);
+        t->jobs = NULL;
+        t->n_jobs = 0;
+}
+
+static void table_drop(struct daemon *d, struct table *t) {
+        table_unplan(d, t);
+        crontab_free(t->ct);
+        free(t->path);
+        free(t->name);
+        free(t->owner);
+        for (size_t i = 0; i < d->n_tables; i++)
+                if (d->tables[i] == t) {
+                        d->tables[i] = d->tables[--d->n_tables];
+                        break;
+                }
+        free(t);
+}
+
+void tables_free(struct daemon *d) {
+        while (d->n_tables)
+                table_drop(d, d->tables[0]);
+        free(d->tables);
+        d->tables = NULL;
+        for (size_t i = 0; i < d->n_zones; i++) {
+                free(d->zones[i].name);
+                tz_free(d->zones[i].zone);
+        }
+        free(d->zones);
+        d->zones = NULL;
+        d->n_zones = 0;
+}
+
+static int table_new(struct daemon *d, enum table_kind kind, const char *path, const char *owner,
+                     struct table **ret) {
+        _cleanup_free_ struct table *t = calloc(1, sizeof(*t));
+        char abs[PATH_MAX];
+
+        if (!t)
+                return -ENOMEM;
+        if (d->n_tables == d->cap_tables) {
+                size_t cap = d->cap_tables ? d->cap_tables * 2 : 16;
+                struct table **v = reallocarray(d->tables, cap, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                d->tables = v;
+                d->cap_tables = cap;
+        }
+        if (!machine_id[0]) {
+                FILE *f = fopen("/etc/machine-id", "re");
+                if (f) {
+                        if (!fgets(machine_id, sizeof machine_id, f))
+                                machine_id[0] = 0;
+                        machine_id[strcspn(machine_id, "\n")] = 0;
+                        fclose(f);
+                }
+        }
+        t->kind = kind;
+        t->path = strdup(path);
+        t->owner = owner ? strdup(owner) : NULL;
+        t->name = strdup(path);
+        if (!t->path || !t->name || (owner && !t->owner)) {
+                free(t->path);
+                free(t->owner);
+                free(t->name);
+                return -ENOMEM;
+        }
+        t->seed = crontab_seed(machine_id, realpath(path, abs) ? abs : path);
+        d->tables[d->n_tables++] = t;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+/* ---- planning jobs ---- */
+
+static bool user_allowed(struct daemon *d, const struct table *t, const char *user, uid_t *ret_uid) {
+        struct passwd *pw = getpwnam(user);
+
+        if (!pw)
+                return false;
+        *ret_uid = pw->pw_uid;
+        (void) t;
+        return d->uid == 0 || pw->pw_uid == d->uid;
+}
+
+static void table_plan(struct daemon *d, struct table *t) {
+        t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
+        if (!t->jobs) {
+                log_error("%s: out of memory planning its jobs", t->name);
+                return;
+        }
+        t->n_jobs = t->ct->n_entries;
+        d->n_jobs += t->n_jobs;
+        for (size_t i = 0; i < t->n_jobs; i++) {
+                struct job *j = &t->jobs[i];
+                const char *tzname = crontab_env_get(t->ct, &t->ct->entries[i], "CRON_TZ");
+                uid_t uid;
+
+                j->table = t;
+                j->e = &t->ct->entries[i];
+                j->node.idx = SIZE_MAX;
+                j->zone = zone_get(d, tzname);
+                if (!j->zone) {
+                        log_error("%s:%u: cannot load time zone '%s', the job will not run", t->name, j->e->line, tzname);
+                        continue;
+                }
+                if (j->e->user && !user_allowed(d, t, j->e->user, &uid)) {
+                        if (getpwnam(j->e->user))
+                                log_warning("%s:%u: tockd runs as uid %u and cannot run jobs as '%s'; the job will not run",
+                                            t->name, j->e->line, (unsigned) d->uid, j->e->user);
+                        else
+                                log_warning("%s:%u: no such user '%s'; the job will not run until the user exists and the table is reloaded",
+                                            t->name, j->e->line, j->e->user);
+                        continue;
+                }
+                dispatch_job_added(d, j);
+        }
+}
+
+/* ---- reading one file ---- */
+
+static bool valid_crond_name(const char *n) {
+        if (!*n)
+                return false;
+        for (; *n; n++)
+                if (!(('a' <= *n && *n <= 'z') || ('A' <= *n && *n <= 'Z') || ('0' <= *n && *n <= '9') || *n == '_' ||
+                      *n == '-'))
+                        return false;
+        return true;
+}
+
+static void sig_of(const struct stat *st, struct file_sig *s) {
+        *s = (struct file_sig) {
+                .dev = st->st_dev,
+                .ino = st->st_ino,
+                .size = st->st_size,
+                .mtime_ns = st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec,
+                .ctime_ns = st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec,
+        };
+}
+
+static bool sig_eq(const struct file_sig *a, const struct file_sig *b) {
+        return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+               a->ctime_ns == b->ctime_ns;
+}
+
+/* Opens a table and checks it is one we may run. Returns the fd, or -errno with *ret_why set
+ * (a refusal to log) or -ENOENT (gone: not worth a message). */
+static int table_open(struct daemon *d, enum table_kind kind, const char *path, const char *owner, struct stat *st,
+                      const char **ret_why) {
+        _cleanup_close_ int fd = -1;
+        int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+
+        *ret_why = NULL;
+        if (kind == TABLE_SPOOL)
+                flags |= O_NOFOLLOW; /* a user's table is never a symlink */
+        fd = open(path, flags);
+        if (fd < 0) {
+                if (errno == ELOOP)
+                        *ret_why = "it is a symlink; a user's table must be a regular file";
+                return -errno;
+        }
+        if (fstat(fd, st) < 0)
+                return -errno;
+        if (!S_ISREG(st->st_mode)) {
+                *ret_why = "not a regular file";
+                return -EINVAL;
+        }
+        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+                *ret_why = "writable by group or others (chmod go-w it)";
+                return -EPERM;
+        }
+        if (kind == TABLE_SPOOL) {
+                struct passwd *pw = getpwnam(owner);
+                if (!pw) {
+                        *ret_why = "no such user";
+                        return -ESRCH;
+                }
+                if (st->st_uid != pw->pw_uid) {
+                        *ret_why = "not owned by the user it is named after";
+                        return -EPERM;
+                }
+                if (d->uid != 0 && pw->pw_uid != d->uid) {
+                        *ret_why = "tockd does not run as root and cannot run another user's jobs";
+                        return -EPERM;
+                }
+        } else if (st->st_uid != 0 && st->st_uid != d->uid) {
+                *ret_why = kind == TABLE_SINGLE ? "owned by another user than tockd's or root's"
+                                                : "not owned by root";
+                return -EPERM;
+        }
+        return TAKE_FD(fd);
+}
+
+static int read_all(int fd, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                if (len == cap) {
+                        if (cap > max)
+                                return -EFBIG;
+                        cap = cap ? cap * 2 : 16384;
+                        char *n = realloc(buf, cap + 1);
+                        if (!n)
+                                return -ENOMEM;
+                        buf = n;
+                }
+                ssize_t k = read(fd, buf + len, cap - len);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t) k;
+        }
+        if (len > max)
+                return -EFBIG;
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+static void log_diags(const struct table *t, const struct diag_list *diags) {
+        for (size_t i = 0; i < diags->n; i++) {
+                const struct diag *g = &diags->items[i];
+                log_full(g->severity == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0, "%s:%u:%u: %s: %s", t->name, g->line,
+                         g->col, diag_severity_to_string(g->severity), g->msg);
+        }
+        if (diags->n_dropped)
+                log_error("%s: %zu more messages not shown", t->name, diags->n_dropped);
+}
+
+/* (Re)reads one table. Unchanged files (same inode, size, mtime, ctime) are not parsed again. */
+static int table_load(struct daemon *d, enum table_kind kind, const char *path, const char *owner) {
+        struct table *t = table_find(d, path);
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -1;
+        struct crontab *ct = NULL;
+        struct diag_list diags = {};
+        struct file_sig sig;
+        const char *why;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        fd = table_open(d, kind, path, owner, &st, &why);
+        if (fd < 0) {
+                if (why)
+                        log_error("%s: refused: %s", path, why);
+                else if (fd != -ENOENT)
+                        log_errno(fd, "%s: cannot open", path);
+                if (t) {
+                        if (fd == -ENOENT)
+                                log_info("%s: removed, its jobs are dropped", t->name);
+                        else
+                                log_warning("%s: its jobs are dropped", t->name);
+                        table_drop(d, t);
+                }
+                return fd;
+        }
+        sig_of(&st, &sig);
+        if (t && sig_eq(&t->sig, &sig)) {
+                t->seen = true;
+                return 0;
+        }
+        if (!t) {
+                r = table_new(d, kind, path, owner, &t);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot load", path);
+        }
+        t->seen = true;
+        t->sig = sig;
+        r = read_all(fd, CRONTAB_MAX_BYTES, &text, &len);
+        if (r < 0) {
+                log_errno(r, "%s: refused: cannot read%s", t->name, t->ct ? ", keeping the previous version" : "");
+                t->refused = true;
+                return r;
+        }
+        const struct crontab_opts opts = {
+                .mode = kind == TABLE_SYSTEM || kind == TABLE_CROND ? CRONTAB_SYSTEM : CRONTAB_USER,
+                .seed = t->seed,
+                .zone_check = zone_check_cb,
+                .userdata = d,
+        };
+        r = crontab_parse(text, len, &opts, &ct, &diags);
+        log_diags(t, &diags);
+        diag_list_done(&diags);
+        if (r < 0) {
+                t->refused = true;
+                if (t->ct)
+                        log_error("%s: refused with %s, keeping the previous version (%zu jobs)", t->name,
+                                  r == -EINVAL ? "errors" : strerror(-r), t->n_jobs);
+                else
+                        log_error("%s: refused with %s, no jobs from it will run", t->name,
+                                  r == -EINVAL ? "errors" : strerror(-r));
+                return r;
+        }
+        table_unplan(d, t);
+        crontab_free(t->ct);
+        t->ct = ct;
+        t->refused = false;
+        table_plan(d, t);
+        log_info("%s: loaded, %zu jobs", t->name, t->n_jobs);
+        return 0;
+}
+
+/* ---- which files are tables ---- */
+
+static char *path_join(const char *dir, const char *name) {
+        char *p;
+        return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+static void scan_dir(struct daemon *d, const char *dir, enum table_kind kind) {
+        DIR *dp = opendir(dir);
+        struct dirent *de;
+
+        if (!dp) {
+                if (errno != ENOENT)
+                        log_warning_errno(errno, "cannot read %s", dir);
+                return;
+        }
+        while ((de = readdir(dp))) {
+                _cleanup_free_ char *p = NULL;
+                if (de->d_name[0] == '.')
+                        continue;
+                if (kind == TABLE_CROND && !valid_crond_name(de->d_name)) {
+                        log_debug("%s/%s: skipped: only names of letters, digits, '_' and '-' count in cron.d", dir,
+                                  de->d_name);
+                        continue;
+                }
+                if (kind == TABLE_SPOOL && strncmp(de->d_name, "tmp.", 4) == 0)
+                        continue; /* crontab(1)'s temporary files */
+                p = path_join(dir, de->d_name);
+                if (!p) {
+                        log_error("out of memory scanning %s", dir);
+                        break;
+                }
+                (void) table_load(d, kind, p, kind == TABLE_SPOOL ? de->d_name : NULL);
+        }
+        closedir(dp);
+}
+
+static const char *own_user_name(struct daemon *d) {
+        struct passwd *pw = getpwuid(d->uid);
+        return pw ? pw->pw_name : NULL;
+}
+
+int tables_rescan(struct daemon *d) {
+        for (size_t i = 0; i < d->n_tables; i++)
+                d->tables[i]->seen = false;
+        if (*d->cfg.crontab)
+                (void) table_load(d, TABLE_SYSTEM, d->cfg.crontab, NULL);
+        if (*d->cfg.cron_d)
+                scan_dir(d, d->cfg.cron_d, TABLE_CROND);
+        if (*d->cfg.spool)
+                scan_dir(d, d->cfg.spool, TABLE_SPOOL);
+        if (*d->cfg.table) {
+                const char *me = own_user_name(d);
+                if (!me)
+                        log_error("%s: refused: tockd's own uid %u has no user name", d->cfg.table, (unsigned) d->uid);
+                else
+                        (void) table_load(d, TABLE_SINGLE, d->cfg.table, me);
+        }
+        /* what was not seen is gone */
+        for (size_t i = 0; i < d->n_tables;) {
+                struct table *t = d->tables[i];
+                if (t->seen) {
+                        i++;
+                        continue;
+                }
+                log_info("%s: gone, its jobs are dropped", t->name);
+                table_drop(d, t);
+        }
+        return 0;
+}
+
+/* Re-reads the table at `path` after a change; it may be new or gone. */
+int table_reload_path(struct daemon *d, const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        const char *base = slash ? slash + 1 : path;
+
+        if (!dir)
+                return -ENOMEM;
+        if (slash)
+                *slash = 0;
+        if (*d->cfg.crontab && streq(path, d->cfg.crontab))
+                return table_load(d, TABLE_SYSTEM, path, NULL);
+        if (*d->cfg.table && streq(path, d->cfg.table)) {
+                const char *me = own_user_name(d);
+                return me ? table_load(d, TABLE_SINGLE, path, me) : -ESRCH;
+        }
+        if (*d->cfg.cron_d && streq(dir, d->cfg.cron_d)) {
+                if (base[0] == '.' || !valid_crond_name(base))
+                        return 0;
+                return table_load(d, TABLE_CROND, path, NULL);
+        }
+        if (*d->cfg.spool && streq(dir, d->cfg.spool)) {
+                if (base[0] == '.' || strncmp(base, "tmp.", 4) == 0)
+                        return 0;
+                return table_load(d, TABLE_SPOOL, path, base);
+        }
+        return 0;
+}
+
+/* The system zone changed: jobs on local time get their next fire time again, from the last
+ * instant already dispatched, so that nothing is skipped or run twice. */
+void tables_replan_local(struct daemon *d) {
+        for (size_t i = 0; i < d->n_tables; i++)
+                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                        struct job *j = &d->tables[i]->jobs[k];
+                        if (!crontab_env_get(j->table->ct, j->e, "CRON_TZ")) {
+                                j->zone = d->local_zone;
+                                if (j->queued) {
+                                        heap_remove(&d->queue, &j->node);
+                                        j->queued = false;
+                                }
+                                dispatch_job_added(d, j);
+                        }
+                }
+}

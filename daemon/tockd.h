@@ -1,0 +1,210 @@
+/* daemon/tockd.h: the daemon's shared types. Each daemon/ file owns one job; this header is the
+ * map between them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "crontab.h"
+#include "heap.h"
+#include "tz.h"
+
+/* ---- config.c ---- */
+
+enum log_target { LOG_TARGET_AUTO, LOG_TARGET_JOURNAL, LOG_TARGET_SYSLOG, LOG_TARGET_STDERR, LOG_TARGET_STDOUT };
+enum on_stop { ON_STOP_LEAVE, ON_STOP_TERM, ON_STOP_WAIT };
+
+struct config {
+        char *config_file;
+        /* [paths] */
+        char *crontab;     /* system table; "" disables */
+        char *cron_d;      /* directory of system tables; "" disables */
+        char *spool;       /* per-user tables, one file per user named after the user; "" disables */
+        char *table;       /* a single user-format table run as tockd's own user; "" disables */
+        char *state_dir;   /* boot id, later last-run times */
+        char *zoneinfo;    /* TZif files */
+        char *localtime;   /* the system zone (a TZif file, usually a symlink into zoneinfo) */
+        char *boot_id;     /* where this boot's id is read */
+        /* [log] */
+        enum log_target log_target;
+        int log_level;     /* syslog levels: LOG_ERR .. LOG_DEBUG */
+        /* [jobs] */
+        char *shell;       /* default SHELL */
+        char *path;        /* default PATH */
+        unsigned umask;
+        enum on_stop on_stop;
+        int64_t stop_timeout_s;
+        size_t max_output; /* bytes of a run's output kept for the log */
+        bool foreground;
+};
+
+void config_init(struct config *c);
+void config_done(struct config *c);
+/* Reads the INI file; a missing default file is fine, a missing explicit one is not. Unknown
+ * keys warn. Returns 0 or negative errno (logged). */
+int config_load(struct config *c, const char *path, bool explicit);
+/* Sets one key from "section.key=value" or a command-line flag. Returns 0 or -EINVAL. */
+int config_set(struct config *c, const char *section, const char *key, const char *value);
+void config_dump(const struct config *c, FILE *f);
+
+/* ---- the daemon's state ---- */
+
+enum table_kind {
+        TABLE_SYSTEM,  /* /etc/crontab: system format */
+        TABLE_CROND,   /* /etc/cron.d/NAME: system format */
+        TABLE_SPOOL,   /* spool/USER: user format, owned by USER */
+        TABLE_SINGLE,  /* --table FILE: user format, run as tockd's user */
+};
+
+struct job {
+        struct heap_node node; /* first: the queue hands back a pointer to it */
+        struct table *table;
+        const struct entry *e;
+        const struct tz *zone; /* borrowed from the zone cache */
+        bool queued;
+};
+
+struct file_sig {
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        int64_t mtime_ns, ctime_ns;
+};
+
+struct table {
+        enum table_kind kind;
+        char *path;
+        char *name;       /* as logged: the path, or "user NAME" */
+        char *owner;      /* spool and single tables: the user the entries run as */
+        uint64_t seed;
+        struct crontab *ct;
+        struct job *jobs;
+        size_t n_jobs;
+        struct file_sig sig;
+        bool seen;        /* mark for a rescan */
+        bool refused;     /* the current file on disk was refused (the old version may run) */
+};
+
+struct zone_cache_entry {
+        char *name;
+        struct tz *zone;
+};
+
+struct daemon;
+
+/* ---- event sources and runs ---- */
+
+enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_RUN_STATUS, IO_RUN_OUTPUT };
+
+/* What an epoll event points at. */
+struct io_source {
+        enum io_kind kind;
+        int fd;
+        struct run *run; /* IO_RUN_* */
+};
+
+/* One running (or just ended) job process. It copies what it logs, since its table may be
+ * reloaded or removed while it runs. */
+struct run {
+        struct run *prev, *next;  /* the daemon's list of runs */
+        struct run *hnext;        /* pid hash chain */
+        pid_t pid;
+        char *table;
+        unsigned line;
+        char *user;
+        char *command;
+        int64_t started_at;       /* UTC seconds */
+        int64_t start_ns;         /* CLOCK_MONOTONIC */
+        struct io_source status;  /* close-on-exec pipe: EOF means exec worked */
+        struct io_source output;  /* the job's stdout and stderr */
+        char line_buf[1024];      /* a partial output line */
+        size_t line_len;
+        size_t out_logged, out_dropped;
+        bool exited;
+        int wstatus;
+        int exec_stage, exec_errno; /* from the child when it could not exec */
+};
+
+struct pid_map {
+        struct run **buckets;
+        size_t n_buckets, n;
+};
+
+struct daemon {
+        struct config cfg;
+        char **argv_overrides; /* "section.key=value" from the command line, re-applied on SIGHUP */
+        size_t n_overrides;
+
+        int epoll_fd;
+        struct io_source signal_io, timer_io, inotify_io, watchdog_io;
+        int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
+
+        struct heap queue;
+        struct table **tables;
+        size_t n_tables, cap_tables;
+        size_t n_jobs;
+        uint64_t seq;
+
+        struct tz *local_zone;
+        struct zone_cache_entry *zones;
+        size_t n_zones;
+
+        struct run *runs;
+        struct run *dead;      /* ended runs, freed after the current loop iteration */
+        size_t n_running;
+        struct pid_map pids;
+
+        uid_t uid;             /* tockd's own uid: 0 for the system cron */
+        int64_t last_real;     /* every fire time <= this has been dispatched */
+        int64_t last_boot_ns;  /* CLOCK_BOOTTIME when last_real was taken */
+        int64_t armed_at;      /* what the timer is armed for, or INT64_MAX */
+        int64_t started_ns;
+        bool stopping;
+        int64_t stop_deadline_ns;
+        bool ready;
+};
+
+#define LATE_SLACK_S 60 /* a wake-up later than this after a fire time counts as a clock jump */
+
+/* tables.c */
+int tables_rescan(struct daemon *d);
+int table_reload_path(struct daemon *d, const char *path);
+void tables_free(struct daemon *d);
+const struct tz *zone_get(struct daemon *d, const char *name);
+void tables_replan_local(struct daemon *d);
+
+/* spool.c: inotify */
+int watch_setup(struct daemon *d);
+int watch_handle(struct daemon *d);
+
+/* dispatch.c */
+int64_t now_real(void);
+int64_t now_mono_ns(void);
+int64_t now_boot_ns(void);
+int dispatch_due(struct daemon *d);
+int dispatch_clock_jump(struct daemon *d);
+int dispatch_arm(struct daemon *d);
+void dispatch_job_added(struct daemon *d, struct job *j);
+void dispatch_reboot_jobs(struct daemon *d);
+void dispatch_status(struct daemon *d);
+
+/* spawn.c */
+int job_spawn(struct daemon *d, const struct job *j, int64_t at);
+void spawn_log_failure(const struct run *r);
+
+/* reap.c */
+int pid_map_add(struct pid_map *m, struct run *r);
+int reap_children(struct daemon *d);
+int run_handle_io(struct daemon *d, struct io_source *io);
+void run_free(struct daemon *d, struct run *r);
+void runs_free_dead(struct daemon *d);
+void runs_signal_all(struct daemon *d, int sig);
+
+/* main.c */
+int daemon_reload(struct daemon *d);
+
+/* loop.c */
+int loop_add(struct daemon *d, struct io_source *io, uint32_t events);
+void loop_del(struct daemon *d, struct io_source *io);
+int loop_run(struct daemon *d);
