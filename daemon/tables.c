@@ -375,7 +375,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         t->ct = ct;
         t->refused = false;
         table_plan(d, t);
-        log_info("%s: loaded, %zu jobs", t->name, t->n_jobs);
+        log_info("%s: loaded, %zu job%s", t->name, t->n_jobs, t->n_jobs == 1 ? "" : "s");
         return 0;
 }
 
@@ -400,8 +400,8 @@ static void scan_dir(struct daemon *d, const char *dir, enum table_kind kind) {
                 if (de->d_name[0] == '.')
                         continue;
                 if (kind == TABLE_CROND && !valid_crond_name(de->d_name)) {
-                        log_debug("%s/%s: skipped: only names of letters, digits, '_' and '-' count in cron.d", dir,
-                                  de->d_name);
+                        log_info("%s/%s: skipped: only names of letters, digits, '_' and '-' count in cron.d", dir,
+                                 de->d_name);
                         continue;
                 }
                 if (kind == TABLE_SPOOL && strncmp(de->d_name, "tmp.", 4) == 0)
@@ -467,8 +467,12 @@ int table_reload_path(struct daemon *d, const char *path) {
                 return me ? table_load(d, TABLE_SINGLE, path, me) : -ESRCH;
         }
         if (*d->cfg.cron_d && streq(dir, d->cfg.cron_d)) {
-                if (base[0] == '.' || !valid_crond_name(base))
+                if (base[0] == '.')
                         return 0;
+                if (!valid_crond_name(base)) {
+                        log_info("%s: skipped: only names of letters, digits, '_' and '-' count in cron.d", path);
+                        return 0;
+                }
                 return table_load(d, TABLE_CROND, path, NULL);
         }
         if (*d->cfg.spool && streq(dir, d->cfg.spool)) {
