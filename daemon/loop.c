@@ -142,7 +142,9 @@ int loop_run(struct daemon *d) {
                         case IO_WATCHDOG:
                                 handle_watchdog(d);
                                 break;
-                        case IO_RUN_STATUS:
+                        case IO_SPAWNER:
+                                (void) spawner_handle(d, evs[i].events);
+                                break;
                         case IO_RUN_OUTPUT:
                                 (void) run_handle_io(d, io);
                                 break;

@@ -300,12 +300,13 @@ static void daemon_done(struct daemon *d) {
         closep(&d->timer_io.fd);
         closep(&d->inotify_io.fd);
         closep(&d->watchdog_io.fd);
+        closep(&d->spawner_io.fd); /* the spawner sees end of file and exits */
         config_done(&d->cfg);
 }
 
 int main(int argc, char **argv) {
         struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
-                            .watchdog_io.fd = -1, .armed_at = INT64_MAX };
+                            .watchdog_io.fd = -1, .spawner_io.fd = -1, .armed_at = INT64_MAX };
         const char *config_path = "/etc/tock/tockd.conf";
         bool explicit = false, dump = false, fg;
         int r;
@@ -336,7 +337,8 @@ int main(int argc, char **argv) {
         log_setup(d.cfg.log_target, d.cfg.log_level);
         d.uid = geteuid();
         d.started_ns = now_mono_ns();
-        if (setup_fds(&d) < 0 || load_local_zone(&d) < 0) {
+        /* the spawner is forked first, while tockd is still small and holds few descriptors */
+        if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || load_local_zone(&d) < 0) {
                 daemon_done(&d);
                 return 1;
         }

@@ -1,9 +1,10 @@
 /* daemon/reap.c: the end of every run.
  *
- * SIGCHLD (read from the signalfd) makes tockd reap every child it has, its jobs and, since it
- * is a child subreaper, whatever they left behind when they double-forked. A run ends when its
- * process has exited; its output pipe is read as data arrives and logged line by line, up to a
- * bound per run, so no amount of output grows tockd's memory. */
+ * Jobs are children of the spawner (spawn.c), which reaps them and reports each exit; tockd
+ * itself reaps the spawner and, as a child subreaper (or PID 1 in a container), whatever ends up
+ * reparented to it. A run ends when its process has exited; its output pipe is read as data
+ * arrives and logged line by line, up to a bound per run, so no amount of output grows tockd's
+ * memory. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ int pid_map_add(struct pid_map *m, struct run *r) {
         return 0;
 }
 
-static struct run *pid_map_get(const struct pid_map *m, pid_t pid) {
+struct run *pid_map_get(const struct pid_map *m, pid_t pid) {
         if (!m->n_buckets)
                 return NULL;
         for (struct run *x = m->buckets[bucket_of(m, pid)]; x; x = x->hnext)
@@ -75,11 +76,6 @@ static struct log_job run_log(const struct run *r) {
 /* Takes a run out of the daemon's list and index and closes its pipes; it is freed later by
  * runs_free_dead(), since events already fetched in this loop iteration may still point at it. */
 static void run_unlink(struct daemon *d, struct run *r) {
-        if (r->status.fd >= 0) {
-                loop_del(d, &r->status);
-                close(r->status.fd);
-                r->status.fd = -1;
-        }
         if (r->output.fd >= 0) {
                 loop_del(d, &r->output);
                 close(r->output.fd);
@@ -97,6 +93,9 @@ static void run_unlink(struct daemon *d, struct run *r) {
 }
 
 static void run_destroy(struct run *r) {
+        closep(&r->req_fds[0]);
+        closep(&r->req_fds[1]);
+        free(r->req);
         free(r->table);
         free(r->user);
         free(r->command);
@@ -144,7 +143,7 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
 }
 
 static void run_maybe_done(struct daemon *d, struct run *r) {
-        if (r->exited && r->output.fd < 0 && r->status.fd < 0) {
+        if (r->exited && r->output.fd < 0) {
                 run_unlink(d, r);
                 r->next = d->dead;
                 d->dead = r;
@@ -165,20 +164,6 @@ int run_handle_io(struct daemon *d, struct io_source *io) {
 
         if (io->fd < 0)
                 return 0; /* closed earlier in this loop iteration */
-        if (io->kind == IO_RUN_STATUS) {
-                int msg[2];
-                k = read(io->fd, msg, sizeof msg);
-                if (k < 0 && (errno == EAGAIN || errno == EINTR))
-                        return 0;
-                if (k == (ssize_t) sizeof msg) {
-                        r->exec_stage = msg[0];
-                        r->exec_errno = msg[1];
-                        spawn_log_failure(r);
-                }
-                close_io(d, io);
-                run_maybe_done(d, r);
-                return 0;
-        }
         /* a bounded number of reads per wake-up, so one chatty job cannot starve the loop */
         for (int i = 0; i < 16; i++) {
                 k = read(io->fd, buf, sizeof buf);
@@ -198,7 +183,7 @@ int run_handle_io(struct daemon *d, struct io_source *io) {
         return 0;
 }
 
-static void run_exited(struct daemon *d, struct run *r, int wstatus) {
+void run_exited(struct daemon *d, struct run *r, int wstatus) {
         struct log_job lj = run_log(r);
         int64_t ms = (now_mono_ns() - r->start_ns) / 1000000;
 
@@ -241,6 +226,13 @@ int reap_children(struct daemon *d) {
                         continue;
                 if (pid <= 0)
                         return 0;
+                if (pid == d->spawner_pid) {
+                        d->spawner_pid = 0;
+                        if (d->spawner_io.fd >= 0)
+                                spawner_lost(d);
+                        continue;
+                }
+                /* jobs come here only when the spawner died and they were reparented to us */
                 r = pid_map_get(&d->pids, pid);
                 if (r)
                         run_exited(d, r, wstatus);
@@ -251,6 +243,6 @@ int reap_children(struct daemon *d) {
 
 void runs_signal_all(struct daemon *d, int sig) {
         for (struct run *r = d->runs; r; r = r->next)
-                if (!r->exited && r->pid > 0)
+                if (r->started && !r->exited && r->pid > 0)
                         (void) kill(-r->pid, sig); /* its whole process group: the job made its own session */
 }

@@ -1,18 +1,29 @@
 /* daemon/spawn.c: starting a job as its owner. The only file that changes ids.
  *
- * Everything the child needs (argv, envp, groups, home, the '%' input) is built before fork();
- * between fork() and exec() the child makes only async-signal-safe calls and reports a failure,
- * with the step that failed, through a close-on-exec pipe. A failed drop of privileges is logged
- * and never becomes a job running as root. */
+ * tockd does not fork jobs itself. At start it forks one small helper, the spawner, whose only
+ * descriptors are a socket to tockd and its signalfd. For each run tockd sends it a request (ids,
+ * groups, home, shell, argv, environment) with the job's stdin and stdout as SCM_RIGHTS, and the
+ * spawner forks the job. This keeps every fork cheap and independent of tockd's size: a child of
+ * tockd would copy a descriptor table holding the pipes of every running job and close them all
+ * again at exec, making a burst of 10,000 simultaneous jobs quadratic.
+ *
+ * In the job's child, between fork() and exec(), only async-signal-safe calls are made; a failure
+ * is reported with the step that failed through a close-on-exec pipe, so a failed drop of
+ * privileges is logged and never becomes a job running as root. The spawner reaps its children
+ * (it is their subreaper, double-forks included) and reports every exit to tockd. */
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +33,7 @@
 #include "util.h"
 
 #define MAX_GROUPS 1024
+#define SPAWN_MSG_MAX (256u * 1024) /* one request: a table's environment must fit in it */
 
 enum child_stage {
         STAGE_SETSID = 1,
@@ -32,6 +44,7 @@ enum child_stage {
         STAGE_VERIFY,
         STAGE_CHDIR,
         STAGE_EXEC,
+        STAGE_FORK,
 };
 
 static const char *stage_name(int s) {
@@ -40,115 +53,42 @@ static const char *stage_name(int s) {
                 [STAGE_GROUPS] = "setting supplementary groups", [STAGE_GID] = "setting the group id",
                 [STAGE_UID] = "setting the user id", [STAGE_VERIFY] = "verifying the dropped privileges",
                 [STAGE_CHDIR] = "changing to the home directory", [STAGE_EXEC] = "executing the shell",
+                [STAGE_FORK] = "forking",
         };
         return s > 0 && s < (int) ELEMENTSOF(names) && names[s] ? names[s] : "starting";
 }
 
-struct spawn_plan {
-        uid_t uid;
-        gid_t gid;
-        gid_t groups[MAX_GROUPS];
-        int n_groups;
-        char *home, *user, *shell;
-        char **envp;
-        size_t n_env;
-        char *argv[4];
-        bool drop; /* change ids (tockd is root) */
+/* ---- the wire between tockd and the spawner (one SOCK_SEQPACKET message each) ---- */
+
+enum { MSG_SPAWN = 1, MSG_STARTED, MSG_EXITED };
+
+/* tockd -> spawner; followed by n_groups gid_t, then NUL-terminated strings: home, shell,
+ * command, then n_env "NAME=value"; with two fds: the job's stdin and its stdout/stderr */
+struct spawn_req {
+        uint32_t type, uid, gid, n_groups, umask, drop, n_env, len_strings;
 };
 
-static void plan_done(struct spawn_plan *p) {
-        for (size_t i = 0; i < p->n_env; i++)
-                free(p->envp[i]);
-        free(p->envp);
-        free(p->home);
-        free(p->user);
-        free(p->shell);
-}
+/* spawner -> tockd */
+struct spawn_reply {
+        uint32_t type;
+        int32_t pid;
+        int32_t stage, err; /* MSG_STARTED: 0, or where and why the job could not start */
+        int32_t wstatus;    /* MSG_EXITED */
+};
 
-/* Sets NAME=value in the plan's environment, replacing an earlier value. */
-static int env_set(struct spawn_plan *p, const char *name, const char *value) {
-        size_t nl = strlen(name);
-        char *s;
+/* ---- the job's child: async-signal-safe calls only ---- */
 
-        if (asprintf(&s, "%s=%s", name, value) < 0)
-                return -ENOMEM;
-        for (size_t i = 0; i < p->n_env; i++)
-                if (strncmp(p->envp[i], name, nl) == 0 && p->envp[i][nl] == '=') {
-                        free(p->envp[i]);
-                        p->envp[i] = s;
-                        return 0;
-                }
-        char **v = reallocarray(p->envp, p->n_env + 2, sizeof(*v));
-        if (!v) {
-                free(s);
-                return -ENOMEM;
-        }
-        p->envp = v;
-        p->envp[p->n_env++] = s;
-        p->envp[p->n_env] = NULL;
-        return 0;
-}
-
-/* cron's environment: HOME, LOGNAME, USER, SHELL and PATH from the owner and the defaults, then
- * the table's own lines, which may change all but LOGNAME and USER (crontab(5)). */
-static int plan_env(struct spawn_plan *p, struct daemon *d, const struct job *j) {
-        const struct crontab *ct = j->table->ct;
-        int r = 0;
-
-        r |= env_set(p, "HOME", p->home);
-        r |= env_set(p, "LOGNAME", p->user);
-        r |= env_set(p, "USER", p->user);
-        r |= env_set(p, "SHELL", d->cfg.shell);
-        r |= env_set(p, "PATH", d->cfg.path);
-        for (size_t i = 0; i < j->e->n_env && r == 0; i++) {
-                const struct env_var *ev = &ct->env[i];
-                if (streq(ev->name, "LOGNAME") || streq(ev->name, "USER"))
-                        continue;
-                r |= env_set(p, ev->name, ev->value);
-        }
-        if (r < 0)
-                return -ENOMEM;
-        const char *shell = crontab_env_get(ct, j->e, "SHELL");
-        p->shell = strdup(shell ? shell : d->cfg.shell);
-        if (!p->shell)
-                return -ENOMEM;
-        p->argv[0] = p->shell;
-        p->argv[1] = (char *) "-c";
-        p->argv[2] = j->e->command;
-        p->argv[3] = NULL;
-        return 0;
-}
-
-static const char *job_user(struct daemon *d, const struct job *j) {
-        (void) d;
-        return j->e->user ? j->e->user : j->table->owner;
-}
-
-static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *user) {
-        struct passwd *pw = getpwnam(user);
-
-        if (!pw)
-                return -ESRCH;
-        p->uid = pw->pw_uid;
-        p->gid = pw->pw_gid;
-        p->home = strdup(pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
-        p->user = strdup(pw->pw_name);
-        if (!p->home || !p->user)
-                return -ENOMEM;
-        if (d->uid != 0) {
-                if (pw->pw_uid != d->uid)
-                        return -EPERM;
-                p->drop = false;
-                return 0;
-        }
-        p->drop = true;
-        p->n_groups = MAX_GROUPS;
-        if (getgrouplist(pw->pw_name, pw->pw_gid, p->groups, &p->n_groups) < 0)
-                return -E2BIG;
-        return 0;
-}
-
-/* ---- the child: async-signal-safe calls only ---- */
+struct child_plan {
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups;
+        int n_groups;
+        bool drop;
+        unsigned umask;
+        const char *home, *shell;
+        char *argv[4];
+        char **envp;
+};
 
 _Noreturn static void child_fail(int fd, int stage, int err) {
         int msg[2] = { stage, err };
@@ -179,12 +119,12 @@ static bool same_groups(const gid_t *want, int n_want) {
         return true;
 }
 
-_Noreturn static void child(const struct spawn_plan *p, int status_fd, int in_fd, int out_fd, unsigned um) {
+_Noreturn static void child(const struct child_plan *p, int status_fd, int in_fd, int out_fd) {
         sigset_t none;
         uid_t ru, eu, su;
         gid_t rg, eg, sg;
 
-        /* the daemon blocks signals to read them from a signalfd; a job starts with none blocked */
+        /* tockd blocks signals to read them from a signalfd; a job starts with none blocked */
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         for (int s = 1; s < NSIG; s++)
@@ -194,14 +134,15 @@ _Noreturn static void child(const struct spawn_plan *p, int status_fd, int in_fd
         if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
                 child_fail(status_fd, STAGE_STDIO, errno);
         if (p->drop) {
-                if (setgroups((size_t) p->n_groups, p->groups) < 0)
+                /* raw system calls: this process has one thread, and nothing else is wanted */
+                if (syscall(SYS_setgroups, (size_t) p->n_groups, p->groups) < 0)
                         child_fail(status_fd, STAGE_GROUPS, errno);
-                if (setresgid(p->gid, p->gid, p->gid) < 0)
+                if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
                         child_fail(status_fd, STAGE_GID, errno);
-                if (setresuid(p->uid, p->uid, p->uid) < 0)
+                if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
                         child_fail(status_fd, STAGE_UID, errno);
                 /* getting root back must now be impossible */
-                if (p->uid != 0 && setresuid(0, 0, 0) == 0)
+                if (p->uid != 0 && syscall(SYS_setresuid, 0, 0, 0) == 0)
                         child_fail(status_fd, STAGE_VERIFY, EPERM);
                 if (getresuid(&ru, &eu, &su) < 0 || ru != p->uid || eu != p->uid || su != p->uid)
                         child_fail(status_fd, STAGE_VERIFY, EPERM);
@@ -212,14 +153,347 @@ _Noreturn static void child(const struct spawn_plan *p, int status_fd, int in_fd
         }
         if (chdir(p->home) < 0)
                 child_fail(status_fd, STAGE_CHDIR, errno);
-        umask(um);
-        /* every fd of tockd's is close-on-exec; make sure of it for any that leaked in */
+        umask(p->umask);
+        /* the spawner's descriptors are all close-on-exec; make sure of it for any that leaked */
         (void) syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
         execve(p->shell, p->argv, p->envp);
         child_fail(status_fd, STAGE_EXEC, errno);
 }
 
-/* ---- the parent ---- */
+/* ---- the spawner process ---- */
+
+static void spawner_send(int sock, const struct spawn_reply *rep) {
+        while (send(sock, rep, sizeof *rep, MSG_NOSIGNAL) < 0 && errno == EINTR)
+                ;
+}
+
+/* Decodes one request; returns false when it is malformed (then nothing is started). */
+static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_envp) {
+        struct spawn_req req;
+        char *s, *end = buf + len;
+        char **envp;
+
+        if (len < sizeof req)
+                return false;
+        memcpy(&req, buf, sizeof req);
+        if (req.type != MSG_SPAWN || req.n_groups > MAX_GROUPS || req.n_env > 100000 ||
+            sizeof req + req.n_groups * sizeof(gid_t) + req.len_strings != len || req.len_strings == 0 ||
+            end[-1] != '\0')
+                return false;
+        p->uid = req.uid;
+        p->gid = req.gid;
+        p->drop = req.drop;
+        p->umask = req.umask & 0777;
+        p->n_groups = (int) req.n_groups;
+        p->groups = (const gid_t *) (void *) (buf + sizeof req); /* buf is malloc-aligned, the header 32 bytes */
+        s = buf + sizeof req + req.n_groups * sizeof(gid_t);
+        const char *fields[3];
+        for (int i = 0; i < 3; i++) {
+                if (s >= end)
+                        return false;
+                fields[i] = s;
+                s += strlen(s) + 1;
+        }
+        envp = calloc(req.n_env + 1, sizeof(*envp));
+        if (!envp)
+                return false;
+        for (uint32_t i = 0; i < req.n_env; i++) {
+                if (s >= end) {
+                        free(envp);
+                        return false;
+                }
+                envp[i] = s;
+                s += strlen(s) + 1;
+        }
+        p->home = fields[0];
+        p->shell = fields[1];
+        p->argv[0] = (char *) fields[1];
+        p->argv[1] = (char *) "-c";
+        p->argv[2] = (char *) fields[2];
+        p->argv[3] = NULL;
+        p->envp = envp;
+        *ret_envp = envp;
+        return true;
+}
+
+static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int out_fd) {
+        struct spawn_reply rep = { .type = MSG_STARTED, .pid = -1 };
+        struct child_plan p = {};
+        char **envp = NULL;
+        int st[2], msg[2];
+        pid_t pid;
+
+        if (!decode_req(buf, len, &p, &envp) || in_fd < 0 || out_fd < 0) {
+                rep.stage = STAGE_FORK;
+                rep.err = EBADMSG;
+                spawner_send(sock, &rep);
+                return;
+        }
+        if (pipe2(st, O_CLOEXEC) < 0) {
+                rep.stage = STAGE_FORK;
+                rep.err = errno;
+                spawner_send(sock, &rep);
+                free(envp);
+                return;
+        }
+        pid = fork();
+        if (pid == 0)
+                child(&p, st[1], in_fd, out_fd);
+        close(st[1]);
+        if (pid < 0) {
+                rep.stage = STAGE_FORK;
+                rep.err = errno;
+        } else {
+                rep.pid = pid;
+                /* EOF: the exec happened; a message: where the child failed */
+                ssize_t k;
+                while ((k = read(st[0], msg, sizeof msg)) < 0 && errno == EINTR)
+                        ;
+                if (k == (ssize_t) sizeof msg) {
+                        rep.stage = msg[0];
+                        rep.err = msg[1];
+                }
+        }
+        close(st[0]);
+        free(envp);
+        spawner_send(sock, &rep);
+}
+
+static void spawner_reap(int sock) {
+        for (;;) {
+                int wstatus;
+                pid_t pid = waitpid(-1, &wstatus, WNOHANG);
+                if (pid < 0 && errno == EINTR)
+                        continue;
+                if (pid <= 0)
+                        return;
+                struct spawn_reply rep = { .type = MSG_EXITED, .pid = pid, .wstatus = wstatus };
+                spawner_send(sock, &rep);
+        }
+}
+
+_Noreturn static void spawner_main(int sock) {
+        char *buf = malloc(SPAWN_MSG_MAX);
+        sigset_t mask;
+        int sfd;
+
+        (void) prctl(PR_SET_NAME, "tockd-spawner");
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (!buf || sfd < 0)
+                _exit(1);
+        for (;;) {
+                struct pollfd pfd[2] = { { .fd = sock, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+                if (poll(pfd, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(1);
+                }
+                if (pfd[1].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof si) > 0)
+                                ;
+                        spawner_reap(sock);
+                }
+                if (!pfd[0].revents)
+                        continue;
+                char cbuf[CMSG_SPACE(2 * sizeof(int))];
+                struct iovec iov = { buf, SPAWN_MSG_MAX };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+                ssize_t k = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        _exit(0); /* tockd is gone: jobs go on, reparented to init */
+                int fds[2] = { -1, -1 };
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+                if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+                    c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+                        memcpy(fds, CMSG_DATA(c), sizeof fds);
+                else if (c && c->cmsg_type == SCM_RIGHTS) {
+                        /* close whatever came, it is not what we expect */
+                        int *got = (int *) (void *) CMSG_DATA(c);
+                        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+                                close(got[i]);
+                }
+                spawner_start_one(sock, buf, (mh.msg_flags & MSG_TRUNC) ? 0 : (size_t) k, fds[0], fds[1]);
+                if (fds[0] >= 0)
+                        close(fds[0]);
+                if (fds[1] >= 0)
+                        close(fds[1]);
+        }
+}
+
+/* ---- tockd's side ---- */
+
+int spawner_start(struct daemon *d) {
+        int sv[2], size = 1 << 20;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return log_errno(errno, "cannot create the spawner's socket");
+        (void) setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        (void) setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        (void) setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        (void) setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        pid = fork();
+        if (pid < 0) {
+                close(sv[0]);
+                close(sv[1]);
+                return log_errno(errno, "cannot start the spawner");
+        }
+        if (pid == 0) {
+                /* keep only the socket: this process's small descriptor table is the point */
+                if (dup2(sv[1], 3) < 0)
+                        _exit(1);
+                (void) syscall(SYS_close_range, 4U, ~0U, 0U);
+                (void) fcntl(3, F_SETFD, FD_CLOEXEC);
+                spawner_main(3);
+        }
+        close(sv[1]);
+        (void) fcntl(sv[0], F_SETFL, O_NONBLOCK);
+        d->spawner_pid = pid;
+        d->spawner_io = (struct io_source) { .kind = IO_SPAWNER, .fd = sv[0] };
+        if (loop_add(d, &d->spawner_io, EPOLLIN) < 0)
+                return log_errno(errno, "cannot watch the spawner");
+        log_debug("spawner started, pid %d", (int) pid);
+        return 0;
+}
+
+struct spawn_plan {
+        uid_t uid;
+        gid_t gid;
+        gid_t groups[MAX_GROUPS];
+        int n_groups;
+        bool drop;
+        char *home, *user, *shell;
+        char **envp;
+        size_t n_env;
+};
+
+static void plan_done(struct spawn_plan *p) {
+        for (size_t i = 0; i < p->n_env; i++)
+                free(p->envp[i]);
+        free(p->envp);
+        free(p->home);
+        free(p->user);
+        free(p->shell);
+}
+
+/* Sets NAME=value in the plan's environment, replacing an earlier value. */
+static int env_set(struct spawn_plan *p, const char *name, const char *value) {
+        size_t nl = strlen(name);
+        char *s;
+
+        if (asprintf(&s, "%s=%s", name, value) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_env; i++)
+                if (strncmp(p->envp[i], name, nl) == 0 && p->envp[i][nl] == '=') {
+                        free(p->envp[i]);
+                        p->envp[i] = s;
+                        return 0;
+                }
+        char **v = reallocarray(p->envp, p->n_env + 1, sizeof(*v));
+        if (!v) {
+                free(s);
+                return -ENOMEM;
+        }
+        p->envp = v;
+        p->envp[p->n_env++] = s;
+        return 0;
+}
+
+/* cron's environment: HOME, LOGNAME, USER, SHELL and PATH from the owner and the defaults, then
+ * the table's own lines, which may change all but LOGNAME and USER (crontab(5)). */
+static int plan_env(struct spawn_plan *p, struct daemon *d, const struct job *j) {
+        const struct crontab *ct = j->table->ct;
+        int r = 0;
+
+        r |= env_set(p, "HOME", p->home);
+        r |= env_set(p, "LOGNAME", p->user);
+        r |= env_set(p, "USER", p->user);
+        r |= env_set(p, "SHELL", d->cfg.shell);
+        r |= env_set(p, "PATH", d->cfg.path);
+        for (size_t i = 0; i < j->e->n_env && r == 0; i++) {
+                const struct env_var *ev = &ct->env[i];
+                if (streq(ev->name, "LOGNAME") || streq(ev->name, "USER"))
+                        continue;
+                r |= env_set(p, ev->name, ev->value);
+        }
+        if (r < 0)
+                return -ENOMEM;
+        const char *shell = crontab_env_get(ct, j->e, "SHELL");
+        const char *home = crontab_env_get(ct, j->e, "HOME");
+        p->shell = strdup(shell ? shell : d->cfg.shell);
+        if (!p->shell)
+                return -ENOMEM;
+        if (home) { /* cron runs the job in $HOME, also when the table sets it */
+                char *h = strdup(home);
+                if (!h)
+                        return -ENOMEM;
+                free(p->home);
+                p->home = h;
+        }
+        return 0;
+}
+
+static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *user) {
+        struct passwd *pw = getpwnam(user);
+
+        if (!pw)
+                return -ESRCH;
+        p->uid = pw->pw_uid;
+        p->gid = pw->pw_gid;
+        p->home = strdup(pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
+        p->user = strdup(pw->pw_name);
+        if (!p->home || !p->user)
+                return -ENOMEM;
+        if (d->uid != 0) {
+                if (pw->pw_uid != d->uid)
+                        return -EPERM;
+                p->drop = false;
+                return 0;
+        }
+        p->drop = true;
+        p->n_groups = MAX_GROUPS;
+        if (getgrouplist(pw->pw_name, pw->pw_gid, p->groups, &p->n_groups) < 0)
+                return -E2BIG;
+        return 0;
+}
+
+static int encode_req(const struct spawn_plan *p, struct daemon *d, const struct job *j, char **ret, size_t *ret_len) {
+        struct spawn_req req = {
+                .type = MSG_SPAWN, .uid = p->uid, .gid = p->gid, .n_groups = p->drop ? (uint32_t) p->n_groups : 0,
+                .umask = d->cfg.umask, .drop = p->drop, .n_env = (uint32_t) p->n_env,
+        };
+        size_t len_strings = strlen(p->home) + strlen(p->shell) + strlen(j->e->command) + 3, off;
+        char *buf;
+
+        for (size_t i = 0; i < p->n_env; i++)
+                len_strings += strlen(p->envp[i]) + 1;
+        req.len_strings = (uint32_t) len_strings;
+        *ret_len = sizeof req + req.n_groups * sizeof(gid_t) + len_strings;
+        if (*ret_len > SPAWN_MSG_MAX)
+                return -E2BIG;
+        buf = malloc(*ret_len);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, &req, sizeof req);
+        off = sizeof req;
+        memcpy(buf + off, p->groups, req.n_groups * sizeof(gid_t));
+        off += req.n_groups * sizeof(gid_t);
+#define PUT(s) (memcpy(buf + off, (s), strlen(s) + 1), off += strlen(s) + 1)
+        PUT(p->home);
+        PUT(p->shell);
+        PUT(j->e->command);
+        for (size_t i = 0; i < p->n_env; i++)
+                PUT(p->envp[i]);
+#undef PUT
+        *ret = buf;
+        return 0;
+}
 
 static int open_input(const struct entry *e, int *ret_read_fd) {
         int fds[2];
@@ -257,8 +531,8 @@ static struct run *run_new(const struct job *j, const char *user) {
         r->user = strdup(user);
         r->command = strdup(j->e->command);
         r->line = j->e->line;
-        r->status = (struct io_source) { .kind = IO_RUN_STATUS, .fd = -1, .run = r };
         r->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
+        r->req_fds[0] = r->req_fds[1] = -1;
         if (!r->table || !r->user || !r->command) {
                 free(r->table);
                 free(r->user);
@@ -269,16 +543,58 @@ static struct run *run_new(const struct job *j, const char *user) {
         return r;
 }
 
+/* Sends the requests waiting in order; stops at a full socket (then EPOLLOUT brings us back). */
+int spawner_flush(struct daemon *d) {
+        while (d->unsent) {
+                struct run *r = d->unsent;
+                char cbuf[CMSG_SPACE(2 * sizeof(int))] = {};
+                struct iovec iov = { r->req, r->req_len };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+                struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+                memcpy(CMSG_DATA(c), r->req_fds, 2 * sizeof(int));
+                if (sendmsg(d->spawner_io.fd, &mh, MSG_NOSIGNAL) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN) {
+                                if (!d->spawner_out) {
+                                        struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = &d->spawner_io };
+                                        (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, d->spawner_io.fd, &ev);
+                                        d->spawner_out = true;
+                                }
+                                return 0;
+                        }
+                        return log_errno(errno, "cannot reach the spawner");
+                }
+                d->unsent = r->unsent_next;
+                if (!d->unsent)
+                        d->unsent_tail = NULL;
+                free(r->req);
+                r->req = NULL;
+                closep(&r->req_fds[0]);
+                closep(&r->req_fds[1]);
+                r->req_fds[0] = r->req_fds[1] = -1;
+        }
+        if (d->spawner_out) {
+                struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->spawner_io };
+                (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, d->spawner_io.fd, &ev);
+                d->spawner_out = false;
+        }
+        return 0;
+}
 
 int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
         struct spawn_plan p = {};
-        const char *user = job_user(d, j);
+        const char *user = j->e->user ? j->e->user : j->table->owner;
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
                               .exit_status = -1, .duration_ms = -1 };
-        _cleanup_close_ int in_fd = -1, st_r = -1, st_w = -1, out_r = -1, out_w = -1;
-        int fds[2], r;
+        int fds[2] = { -1, -1 }, in_fd = -1, r;
         struct run *run = NULL;
-        pid_t pid;
+        char *req = NULL;
+        size_t req_len;
 
         (void) at;
         r = plan_identity(&p, d, user);
@@ -290,8 +606,8 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
                 log_job(LOG_ERR, &lj, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
                 goto out;
         }
-        if (r < 0 || (r = plan_env(&p, d, j)) < 0) {
-                log_job(LOG_ERR, &lj, "not run: %s while preparing it", strerror(-r));
+        if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j, &req, &req_len)) < 0) {
+                log_job(LOG_ERR, &lj, "not run: %s while preparing it", r == -E2BIG ? "environment too large" : strerror(-r));
                 goto out;
         }
         r = open_input(j->e, &in_fd);
@@ -299,64 +615,124 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
                 log_job(LOG_ERR, &lj, "not run: cannot set up its standard input: %s", strerror(-r));
                 goto out;
         }
-        if (pipe2(fds, O_CLOEXEC) < 0) {
-                r = -errno;
-                log_job(LOG_ERR, &lj, "not run: %s", strerror(errno));
+        if (pipe2(fds, O_CLOEXEC) < 0 || !(run = run_new(j, p.user))) {
+                r = run ? -errno : -ENOMEM;
+                log_job(LOG_ERR, &lj, "not run: %s", strerror(-r));
                 goto out;
         }
-        st_r = fds[0];
-        st_w = fds[1];
-        if (pipe2(fds, O_CLOEXEC) < 0) {
-                r = -errno;
-                log_job(LOG_ERR, &lj, "not run: %s", strerror(errno));
-                goto out;
-        }
-        out_r = fds[0];
-        out_w = fds[1];
-        run = run_new(j, p.user);
-        if (!run) {
-                r = -ENOMEM;
-                log_job(LOG_ERR, &lj, "not run: out of memory");
-                goto out;
-        }
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                log_job(LOG_ERR, &lj, "not run: fork failed: %s", strerror(errno));
-                goto out;
-        }
-        if (pid == 0)
-                child(&p, st_w, in_fd, out_w, d->cfg.umask);
-
-        run->pid = pid;
-        run->started_at = now_real();
         run->start_ns = now_mono_ns();
-        run->status.fd = TAKE_FD(st_r);
-        run->output.fd = TAKE_FD(out_r);
-        (void) fcntl(run->status.fd, F_SETFL, O_NONBLOCK);
+        run->started_at = now_real();
+        run->output.fd = fds[0];
+        fds[0] = -1;
         (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        run->req = TAKE_PTR(req);
+        run->req_len = req_len;
+        run->req_fds[0] = in_fd;
+        run->req_fds[1] = fds[1];
+        in_fd = fds[1] = -1;
+        /* in the list of runs, waiting for the spawner's answer (answers come in request order) */
         run->next = d->runs;
         if (d->runs)
                 d->runs->prev = run;
         d->runs = run;
         d->n_running++;
-        (void) pid_map_add(&d->pids, run);
-        if (loop_add(d, &run->status, EPOLLIN) < 0 || loop_add(d, &run->output, EPOLLIN) < 0)
-                log_job(LOG_WARNING, &lj, "cannot watch the run's pipes; its output is lost");
-        lj.pid = pid;
-        log_job(LOG_INFO, &lj, "started pid %d: %s", (int) pid, j->e->command);
-        run = NULL;
+        if (d->pending_tail)
+                d->pending_tail->pending_next = run;
+        else
+                d->pending = run;
+        d->pending_tail = run;
+        if (d->unsent_tail)
+                d->unsent_tail->unsent_next = run;
+        else
+                d->unsent = run;
+        d->unsent_tail = run;
+        if (loop_add(d, &run->output, EPOLLIN) < 0)
+                log_job(LOG_WARNING, &lj, "cannot watch the run's output; it is lost");
         r = 0;
+        if (!d->spawner_out)
+                (void) spawner_flush(d);
 out:
-        if (run)
-                run_free(d, run);
+        if (in_fd >= 0)
+                close(in_fd);
+        if (fds[0] >= 0)
+                close(fds[0]);
+        if (fds[1] >= 0)
+                close(fds[1]);
+        free(req);
         plan_done(&p);
         return r;
 }
 
-/* Called by reap.c when the child's status pipe reports a failure before exec. */
-void spawn_log_failure(const struct run *r) {
-        struct log_job lj = { .table = r->table, .line = r->line, .user = r->user, .pid = r->pid, .exit_status = -1,
-                              .duration_ms = -1 };
-        log_job(LOG_ERR, &lj, "failed before running: %s: %s", stage_name(r->exec_stage), strerror(r->exec_errno));
+static void run_started(struct daemon *d, struct run *r, const struct spawn_reply *rep) {
+        struct log_job lj = { .table = r->table, .line = r->line, .user = r->user, .command = r->command,
+                              .pid = rep->pid, .exit_status = -1, .duration_ms = -1 };
+
+        r->pid = rep->pid;
+        r->started = true;
+        if (r->pid > 0)
+                (void) pid_map_add(&d->pids, r);
+        if (rep->stage) {
+                r->exec_stage = rep->stage;
+                r->exec_errno = rep->err;
+                log_job(LOG_ERR, &lj, "failed before running: %s: %s", stage_name(rep->stage), strerror(rep->err));
+                if (r->pid <= 0)
+                        run_exited(d, r, 127 << 8);
+                return;
+        }
+        log_job(LOG_INFO, &lj, "started pid %d: %s", (int) r->pid, r->command);
+}
+
+/* Answers from the spawner: a run started (in request order), or a process exited. */
+int spawner_handle(struct daemon *d, uint32_t events) {
+        if (events & EPOLLOUT)
+                (void) spawner_flush(d);
+        if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                return 0;
+        for (int i = 0; i < 1024; i++) {
+                struct spawn_reply rep;
+                ssize_t k = recv(d->spawner_io.fd, &rep, sizeof rep, 0);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN)
+                        return 0;
+                if (k != (ssize_t) sizeof rep) {
+                        spawner_lost(d);
+                        return 0;
+                }
+                if (rep.type == MSG_STARTED) {
+                        struct run *r = d->pending;
+                        if (!r)
+                                continue;
+                        d->pending = r->pending_next;
+                        if (!d->pending)
+                                d->pending_tail = NULL;
+                        run_started(d, r, &rep);
+                } else if (rep.type == MSG_EXITED) {
+                        struct run *r = pid_map_get(&d->pids, rep.pid);
+                        if (r)
+                                run_exited(d, r, rep.wstatus);
+                }
+        }
+        return 0;
+}
+
+/* The spawner died (it should not): what waited for it is failed, and a new one starts. Jobs it
+ * had started are reparented to tockd, a subreaper, and reaped by reap_children(). */
+void spawner_lost(struct daemon *d) {
+        log_error("the spawner process died; starting a new one");
+        loop_del(d, &d->spawner_io);
+        closep(&d->spawner_io.fd);
+        d->spawner_io.fd = -1;
+        d->spawner_out = false;
+        while (d->pending) {
+                struct run *r = d->pending;
+                struct spawn_reply rep = { .type = MSG_STARTED, .pid = -1, .stage = STAGE_FORK, .err = ECONNRESET };
+                d->pending = r->pending_next;
+                run_started(d, r, &rep);
+        }
+        d->pending_tail = NULL;
+        d->unsent = d->unsent_tail = NULL;
+        if (!d->stopping)
+                (void) spawner_start(d);
 }

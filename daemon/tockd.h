@@ -95,7 +95,7 @@ struct daemon;
 
 /* ---- event sources and runs ---- */
 
-enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_RUN_STATUS, IO_RUN_OUTPUT };
+enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_SPAWNER, IO_RUN_OUTPUT };
 
 /* What an epoll event points at. */
 struct io_source {
@@ -109,21 +109,25 @@ struct io_source {
 struct run {
         struct run *prev, *next;  /* the daemon's list of runs */
         struct run *hnext;        /* pid hash chain */
-        pid_t pid;
+        struct run *pending_next; /* waiting for the spawner's answer */
+        struct run *unsent_next;  /* waiting for room in the spawner's socket */
+        pid_t pid;                /* 0 until the spawner answers */
         char *table;
         unsigned line;
         char *user;
         char *command;
         int64_t started_at;       /* UTC seconds */
         int64_t start_ns;         /* CLOCK_MONOTONIC */
-        struct io_source status;  /* close-on-exec pipe: EOF means exec worked */
+        char *req;                /* the request to the spawner, until sent */
+        size_t req_len;
+        int req_fds[2];           /* the job's stdin and stdout, until sent */
         struct io_source output;  /* the job's stdout and stderr */
         char line_buf[1024];      /* a partial output line */
         size_t line_len;
         size_t out_logged, out_dropped;
-        bool exited;
+        bool started, exited;
         int wstatus;
-        int exec_stage, exec_errno; /* from the child when it could not exec */
+        int exec_stage, exec_errno; /* from the spawner when the job could not exec */
 };
 
 struct pid_map {
@@ -139,6 +143,12 @@ struct daemon {
         int epoll_fd;
         struct io_source signal_io, timer_io, inotify_io, watchdog_io;
         int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
+
+        struct io_source spawner_io;
+        pid_t spawner_pid;
+        bool spawner_out;      /* waiting for EPOLLOUT on the spawner's socket */
+        struct run *pending, *pending_tail; /* sent or unsent, not answered yet, in order */
+        struct run *unsent, *unsent_tail;   /* not sent yet, in order */
 
         struct heap queue;
         struct table **tables;
@@ -190,11 +200,16 @@ void dispatch_reboot_jobs(struct daemon *d);
 void dispatch_status(struct daemon *d);
 
 /* spawn.c */
+int spawner_start(struct daemon *d);
+int spawner_handle(struct daemon *d, uint32_t events);
+int spawner_flush(struct daemon *d);
+void spawner_lost(struct daemon *d);
 int job_spawn(struct daemon *d, const struct job *j, int64_t at);
-void spawn_log_failure(const struct run *r);
 
 /* reap.c */
 int pid_map_add(struct pid_map *m, struct run *r);
+struct run *pid_map_get(const struct pid_map *m, pid_t pid);
+void run_exited(struct daemon *d, struct run *r, int wstatus);
 int reap_children(struct daemon *d);
 int run_handle_io(struct daemon *d, struct io_source *io);
 void run_free(struct daemon *d, struct run *r);
