@@ -288,6 +288,7 @@ static void daemon_done(struct daemon *d) {
                 run_free(d, d->runs);
         runs_free_dead(d);
         free(d->pids.buckets);
+        users_flush(&d->users);
         tables_free(d);
         heap_done(&d->queue);
         tz_free(d->local_zone);

@@ -440,26 +440,27 @@ static int plan_env(struct spawn_plan *p, struct daemon *d, const struct job *j)
 }
 
 static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *user) {
-        struct passwd *pw = getpwnam(user);
+        const struct user_info *u = users_get(&d->users, user);
 
-        if (!pw)
+        if (!u)
                 return -ESRCH;
-        p->uid = pw->pw_uid;
-        p->gid = pw->pw_gid;
-        p->home = strdup(pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
-        p->user = strdup(pw->pw_name);
+        p->uid = u->uid;
+        p->gid = u->gid;
+        p->home = strdup(u->home);
+        p->user = strdup(u->name);
         if (!p->home || !p->user)
                 return -ENOMEM;
         if (d->uid != 0) {
-                if (pw->pw_uid != d->uid)
+                if (u->uid != d->uid)
                         return -EPERM;
                 p->drop = false;
                 return 0;
         }
-        p->drop = true;
-        p->n_groups = MAX_GROUPS;
-        if (getgrouplist(pw->pw_name, pw->pw_gid, p->groups, &p->n_groups) < 0)
+        if (u->n_groups < 0 || u->n_groups > MAX_GROUPS)
                 return -E2BIG;
+        p->drop = true;
+        p->n_groups = u->n_groups;
+        memcpy(p->groups, u->groups, (size_t) u->n_groups * sizeof(gid_t));
         return 0;
 }
 
@@ -607,7 +608,8 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
                 goto out;
         }
         if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j, &req, &req_len)) < 0) {
-                log_job(LOG_ERR, &lj, "not run: %s while preparing it", r == -E2BIG ? "environment too large" : strerror(-r));
+                log_job(LOG_ERR, &lj, "not run: %s while preparing it",
+                        r == -E2BIG ? "too many groups or too large an environment" : strerror(-r));
                 goto out;
         }
         r = open_input(j->e, &in_fd);

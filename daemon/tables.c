@@ -144,15 +144,6 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
 
 /* ---- planning jobs ---- */
 
-static bool user_allowed(struct daemon *d, const struct table *t, const char *user, uid_t *ret_uid) {
-        struct passwd *pw = getpwnam(user);
-
-        if (!pw)
-                return false;
-        *ret_uid = pw->pw_uid;
-        (void) t;
-        return d->uid == 0 || pw->pw_uid == d->uid;
-}
 
 static void table_plan(struct daemon *d, struct table *t) {
         t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
@@ -165,7 +156,7 @@ static void table_plan(struct daemon *d, struct table *t) {
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];
                 const char *tzname = crontab_env_get(t->ct, &t->ct->entries[i], "CRON_TZ");
-                uid_t uid;
+                const struct user_info *u;
 
                 j->table = t;
                 j->e = &t->ct->entries[i];
@@ -175,8 +166,8 @@ static void table_plan(struct daemon *d, struct table *t) {
                         log_error("%s:%u: cannot load time zone '%s', the job will not run", t->name, j->e->line, tzname);
                         continue;
                 }
-                if (j->e->user && !user_allowed(d, t, j->e->user, &uid)) {
-                        if (getpwnam(j->e->user))
+                if (j->e->user && (!(u = users_get(&d->users, j->e->user)) || (d->uid != 0 && u->uid != d->uid))) {
+                        if (u)
                                 log_warning("%s:%u: tockd runs as uid %u and cannot run jobs as '%s'; the job will not run",
                                             t->name, j->e->line, (unsigned) d->uid, j->e->user);
                         else
@@ -242,16 +233,16 @@ static int table_open(struct daemon *d, enum table_kind kind, const char *path, 
                 return -EPERM;
         }
         if (kind == TABLE_SPOOL) {
-                struct passwd *pw = getpwnam(owner);
-                if (!pw) {
+                const struct user_info *u = users_get(&d->users, owner);
+                if (!u) {
                         *ret_why = "no such user";
                         return -ESRCH;
                 }
-                if (st->st_uid != pw->pw_uid) {
+                if (st->st_uid != u->uid) {
                         *ret_why = "not owned by the user it is named after";
                         return -EPERM;
                 }
-                if (d->uid != 0 && pw->pw_uid != d->uid) {
+                if (d->uid != 0 && u->uid != d->uid) {
                         *ret_why = "tockd does not run as root and cannot run another user's jobs";
                         return -EPERM;
                 }

@@ -91,6 +91,22 @@ struct zone_cache_entry {
         struct tz *zone;
 };
 
+struct user_info {
+        char *name;
+        bool exists;
+        uid_t uid;
+        gid_t gid;
+        char *home;
+        gid_t *groups;  /* supplementary groups from the group database, the primary one included */
+        int n_groups;   /* -1: more than tockd can set */
+};
+
+struct user_cache {
+        struct user_cache_entry **buckets;
+        size_t n_buckets, n;
+        int64_t passwd_sig, group_sig, filled_ns;
+};
+
 struct daemon;
 
 /* ---- event sources and runs ---- */
@@ -165,6 +181,7 @@ struct daemon {
         size_t n_running;
         struct pid_map pids;
 
+        struct user_cache users;
         uid_t uid;             /* tockd's own uid: 0 for the system cron */
         int64_t last_real;     /* every fire time <= this has been dispatched */
         int64_t last_boot_ns;  /* CLOCK_BOOTTIME when last_real was taken */
@@ -183,6 +200,10 @@ int table_reload_path(struct daemon *d, const char *path);
 void tables_free(struct daemon *d);
 const struct tz *zone_get(struct daemon *d, const char *name);
 void tables_replan_local(struct daemon *d);
+
+/* users.c */
+const struct user_info *users_get(struct user_cache *c, const char *name); /* NULL: no such user */
+void users_flush(struct user_cache *c);
 
 /* spool.c: inotify */
 int watch_setup(struct daemon *d);
