@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,6 +165,8 @@ int run_handle_io(struct daemon *d, struct io_source *io) {
 
         if (io->fd < 0)
                 return 0; /* closed earlier in this loop iteration */
+        if (!r->started)
+                (void) spawner_handle(d, EPOLLIN); /* log "started" before the first output */
         /* a bounded number of reads per wake-up, so one chatty job cannot starve the loop */
         for (int i = 0; i < 16; i++) {
                 k = read(io->fd, buf, sizeof buf);
