@@ -166,18 +166,27 @@ static int64_t fold_floor(const struct tz *zone, int64_t t) {
 
 int sched_next(const struct sched *s, int64_t after, const struct tz *zone, int64_t *ret_at) {
         bool fixed = sched_is_fixed_time(s);
-        int64_t t = after + 1;
+        int64_t t, change, w;
+        int32_t before, after_off;
 
         if (after < MIN_AFTER || after > MAX_AFTER)
                 return -ERANGE;
         if ((s->flags & SCHED_REBOOT) || sched_never(s))
                 return -ENOENT;
+        t = after + 1;
+        /* A change at t itself: its skipped interval comes before every wall time of the span
+         * that starts at t, which the loop below looks at first. */
+        if (fixed && tz_next_change(zone, after, &change, &before, &after_off) && change == t && after_off > before &&
+            after_off - before < SCHED_SMALL_JUMP && find_wall(s, change + before, change + after_off, &w)) {
+                *ret_at = change;
+                return 0;
+        }
 
         /* Each round looks at one span of constant offset [t, change). A zone changes its offset
          * at most a few times a year, and every schedule that can fire does so within 400 years. */
         for (unsigned round = 0; round < 4 * SEARCH_YEARS; round++) {
-                int32_t off = tz_offset(zone, t), before, after_off;
-                int64_t change, w, lo;
+                int32_t off = tz_offset(zone, t);
+                int64_t lo;
                 bool more = tz_next_change(zone, t, &change, &before, &after_off);
                 int64_t hi = more ? change + off : INT64_MAX;
 
@@ -204,8 +213,15 @@ int sched_next(const struct sched *s, int64_t after, const struct tz *zone, int6
 
 int sched_after_jump(const struct sched *s, int64_t planned_at, int64_t before, int64_t now, const struct tz *zone,
                      int64_t *ret_at) {
-        int64_t delta = now - before;
-        bool small = delta > -SCHED_SMALL_JUMP && delta < SCHED_SMALL_JUMP;
+        int64_t delta;
+        bool small;
+
+        if (s->flags & SCHED_REBOOT)
+                return -ENOENT;
+        if (now < MIN_AFTER || now > MAX_AFTER || before < MIN_AFTER || before > MAX_AFTER)
+                return -ERANGE;
+        delta = now - before;
+        small = delta > -SCHED_SMALL_JUMP && delta < SCHED_SMALL_JUMP;
 
         if (small && sched_is_fixed_time(s)) {
                 if (delta >= 0 && planned_at <= now) {

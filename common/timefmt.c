@@ -57,11 +57,12 @@ int timefmt_wall_to_utc(const struct tz *zone, int64_t wall, int64_t *ret_at, bo
         /* Offsets stay within +-26 h, so every instant showing `wall` lies in [wall-26h, wall+26h].
          * Walk the spans of constant offset there and take the first that contains it. */
         const int64_t reach = 26 * 3600;
-        int64_t t = wall - reach, change;
+        int64_t t, change;
         int32_t before, after;
 
         if (wall < -62135596800LL + 2 * reach || wall > 253402300799LL - 2 * reach)
                 return -ERANGE;
+        t = wall - reach;
         for (;;) {
                 int32_t off = tz_offset(zone, t);
                 bool more = tz_next_change(zone, t, &change, &before, &after);
