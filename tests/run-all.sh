@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the Criterion unit tests, the command-line integration tests, the unit tests
-# again under ASan/UBSan with LeakSanitizer, and tockctl and the unit tests under valgrind.
+# again under ASan/UBSan with LeakSanitizer, and tockctl and tockd (with its spawner) under valgrind.
 # Criterion fails on failing tests and sanitizer errors but not on leaks, so leaks are checked
 # here from the tools' own output. Ends with "N passed, N failed".
 set -uo pipefail
@@ -49,17 +49,16 @@ valgrind_cli() {
 
 step "unit tests" "$B/unit-tests" --jobs 2
 for t in tests/integration/test-*.sh; do
-        step "integration: $(basename "$t")" env TOCKCTL="$B/tockctl" bash "$t"
+        step "integration: $(basename "$t")" env TOCKCTL="$B/tockctl" TOCKD="$B/tockd" bash "$t"
 done
 step "asan/ubsan/lsan build" make -s BUILD="$B/asan" SANITIZE=1 "$B/asan/unit-tests" "$B/asan/tockctl"
 step "unit tests under asan+lsan" no_leaks env ASAN_OPTIONS=detect_leaks=1 "$B/asan/unit-tests" --jobs 2
 for t in tests/integration/test-*.sh; do
-        step "integration under asan+lsan: $(basename "$t")" no_leaks env ASAN_OPTIONS=detect_leaks=1 TOCKCTL="$B/asan/tockctl" bash "$t"
+        step "integration under asan+lsan: $(basename "$t")" no_leaks env ASAN_OPTIONS=detect_leaks=1 TOCKCTL="$B/asan/tockctl" TOCKD="$B/tockd" bash "$t"
 done
 if command -v valgrind >/dev/null; then
         step "tockctl under valgrind" valgrind_cli
-        step "unit tests under valgrind (property tests scaled down)" env TOCK_PROP_SCALE=0.05 \
-                under_valgrind "$B/unit-tests" --jobs 1
+        step "tockd under valgrind" bash tests/valgrind-tockd.sh "$B/tockd"
 else
         echo "valgrind not installed: skipped"
 fi
