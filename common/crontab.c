@@ -43,13 +43,25 @@ static const struct field_info {
         [F_SEC] = { "second", "second", 0, 59, 60, NULL, 0 },
 };
 
+#define ALL_HOURS 0xffffffu      /* bits 0..23 */
+#define ALL_DAYS 0xfffffffeu      /* bits 1..31 */
+#define ALL_MONTHS 0x1ffeu        /* bits 1..12 */
+#define ALL_WEEKDAYS 0x7fu        /* bits 0..6 */
+
+/* What the nicknames stand for, with the flags the equivalent five fields give (so @hourly is a
+ * wildcard job for the daylight-saving rule, as in cron). */
 static const struct nickname {
         const char *name;
-        const char *expr; /* what it stands for, parsed like a user's five fields */
+        struct sched sched;
 } nicknames[] = {
-        { "yearly", "0 0 1 1 *" },   { "annually", "0 0 1 1 *" }, { "monthly", "0 0 1 * *" },
-        { "weekly", "0 0 * * 0" },   { "daily", "0 0 * * *" },    { "midnight", "0 0 * * *" },
-        { "hourly", "0 * * * *" },
+        { "yearly", { 1, 1, 1, 1u << 1, 1u << 1, ALL_WEEKDAYS, SCHED_DOW_STAR } },        /* 0 0 1 1 * */
+        { "annually", { 1, 1, 1, 1u << 1, 1u << 1, ALL_WEEKDAYS, SCHED_DOW_STAR } },      /* 0 0 1 1 * */
+        { "monthly", { 1, 1, 1, 1u << 1, ALL_MONTHS, ALL_WEEKDAYS, SCHED_DOW_STAR } },    /* 0 0 1 * * */
+        { "weekly", { 1, 1, 1, ALL_DAYS, ALL_MONTHS, 1u << 0, SCHED_DOM_STAR } },         /* 0 0 * * 0 */
+        { "daily", { 1, 1, 1, ALL_DAYS, ALL_MONTHS, ALL_WEEKDAYS, SCHED_DOM_STAR | SCHED_DOW_STAR } },
+        { "midnight", { 1, 1, 1, ALL_DAYS, ALL_MONTHS, ALL_WEEKDAYS, SCHED_DOM_STAR | SCHED_DOW_STAR } },
+        { "hourly", { 1, 1, ALL_HOURS, ALL_DAYS, ALL_MONTHS, ALL_WEEKDAYS,
+                      SCHED_HOUR_STAR | SCHED_DOM_STAR | SCHED_DOW_STAR } }, /* 0 * * * * */
 };
 
 struct parser {
@@ -655,15 +667,10 @@ static int expand_nickname(struct parser *ps, struct entry *e, const char *p, co
         }
         for (size_t k = 0; k < ELEMENTSOF(nicknames); k++)
                 if (strlen(nicknames[k].name) == n && strncmp(p + 1, nicknames[k].name, n) == 0) {
-                        struct diag_list scratch = {};
-                        uint64_t sec = e->sched.sec;
-                        int r = crontab_parse_expr(nicknames[k].expr, 0, &e->sched, &scratch);
-                        diag_list_done(&scratch);
+                        uint64_t sec = e->sched.sec; /* [sec:...] applies on top */
+                        e->sched = nicknames[k].sched;
                         e->sched.sec = sec;
-                        /* cron(8): @hourly is a wildcard job for the daylight-saving rule */
-                        if (k == ELEMENTSOF(nicknames) - 1)
-                                e->sched.flags |= SCHED_HOUR_STAR;
-                        return r;
+                        return 0;
                 }
         perror_at(ps, p, "unknown nickname '%.*s' (known: @reboot @yearly @annually @monthly @weekly @daily @midnight @hourly)",
                   (int) MIN(w - p, 32), p);

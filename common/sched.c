@@ -182,31 +182,39 @@ int sched_next(const struct sched *s, int64_t after, const struct tz *zone, int6
                 return 0;
         }
 
-        /* Each round looks at one span of constant offset [t, change). A zone changes its offset
-         * at most a few times a year, and every schedule that can fire does so within 400 years. */
+        /* The next matching wall time w is found once, ignoring the zone; then the spans of
+         * constant offset [t, change) are walked until one contains w. A span costs one
+         * tz_next_change(); w is searched again only when the wall clock goes back (a repeated
+         * interval may hold earlier matches) or w fell into a skipped interval. A zone changes its
+         * offset a few times a year, and every schedule that can fire does so within 400 years. */
+        int32_t off = tz_offset(zone, t);
+        int64_t lo = t + off;
+        if (fixed)
+                lo = MAX(lo, fold_floor(zone, t));
+        if (!find_wall(s, lo, INT64_MAX, &w))
+                return -ENOENT;
         for (unsigned round = 0; round < 4 * SEARCH_YEARS; round++) {
-                int32_t off = tz_offset(zone, t);
-                int64_t lo;
                 bool more = tz_next_change(zone, t, &change, &before, &after_off);
-                int64_t hi = more ? change + off : INT64_MAX;
 
-                lo = t + off;
-                if (fixed)
-                        lo = MAX(lo, fold_floor(zone, t));
-                if (find_wall(s, lo, hi, &w)) {
+                if (!more || w < change + off) {
                         *ret_at = w - off;
                         return 0;
                 }
-                if (!more)
-                        return -ENOENT;
-                /* Spring forward by less than 3 hours: fixed-time entries whose wall time falls in
-                 * the skipped interval run once, right at the change (cron(8)). */
-                if (fixed && after_off > before && after_off - before < SCHED_SMALL_JUMP &&
-                    find_wall(s, change + before, change + after_off, &w)) {
+                /* w lies past this span. Spring forward by less than 3 hours: a fixed-time entry
+                 * whose wall time falls in the skipped interval runs once, at the change (cron(8)). */
+                if (fixed && after_off > before && after_off - before < SCHED_SMALL_JUMP && w < change + after_off) {
                         *ret_at = change;
                         return 0;
                 }
                 t = change;
+                off = after_off;
+                lo = t + off;
+                if (fixed && before > after_off && before - after_off < SCHED_SMALL_JUMP)
+                        lo = change + before; /* fall back: the repeated interval ran already */
+                if (w < lo || (after_off < before && lo < change + before)) {
+                        if (!find_wall(s, lo, INT64_MAX, &w))
+                                return -ENOENT;
+                }
         }
         return -ENOENT;
 }
