@@ -102,3 +102,39 @@ bench: deps $(BUILD)/bench $(BUILD)/tockctl
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- install ----
+#   make install [DESTDIR=/stage] [PREFIX=/usr] [INSTALL_CRONTAB_LINK=1]
+# tockd to $(PREFIX)/sbin, tockctl to $(PREFIX)/bin, the man pages, the systemd unit (its
+# ExecStart= pointed at $(SBINDIR)) and, unless one is there already, /etc/tock/tockd.conf.
+# INSTALL_CRONTAB_LINK=1 also links $(BINDIR)/crontab to tockctl: opt-in, since the crontab(1)
+# command line is a later issue and the link shadows cron's crontab.
+PREFIX     ?= /usr
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+INSTALL    ?= install
+MANPAGES   := packaging/man/tockctl.1 packaging/man/tock-crontab.5 packaging/man/tockd.conf.5 packaging/man/tockd.8
+
+.PHONY: install uninstall
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/tock \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 755 $(BUILD)/tockctl $(DESTDIR)$(BINDIR)/tockctl
+	$(INSTALL) -m 755 $(BUILD)/tockd $(DESTDIR)$(SBINDIR)/tockd
+	for m in $(MANPAGES); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	sed 's|^ExecStart=/usr/sbin/tockd|ExecStart=$(SBINDIR)/tockd|' packaging/systemd/tockd.service \
+		> $(DESTDIR)$(UNITDIR)/tockd.service && chmod 644 $(DESTDIR)$(UNITDIR)/tockd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/tock/tockd.conf || \
+		$(INSTALL) -m 644 packaging/tockd.conf $(DESTDIR)$(SYSCONFDIR)/tock/tockd.conf
+ifeq ($(INSTALL_CRONTAB_LINK),1)
+	ln -sfn tockctl $(DESTDIR)$(BINDIR)/crontab
+endif
+
+# leaves /etc/tock/tockd.conf, which may hold local changes
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tockctl $(DESTDIR)$(SBINDIR)/tockd $(DESTDIR)$(UNITDIR)/tockd.service
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	if [ "$$(readlink $(DESTDIR)$(BINDIR)/crontab 2>/dev/null)" = tockctl ]; then rm -f $(DESTDIR)$(BINDIR)/crontab; fi

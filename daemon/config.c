@@ -177,7 +177,18 @@ int config_set(struct config *c, const char *section, const char *name, const ch
 /* Debian's inih passes no line numbers to handlers (INI_HANDLER_LINENO is 0) */
 static int config_ini_handler(void *user, const char *section, const char *name, const char *value) {
         struct config *c = user;
-        int r = config_set(c, section, name, value);
+        _cleanup_free_ char *v = strdup(value);
+        size_t n = v ? strlen(v) : 0;
+        int r;
+
+        if (!v)
+                return 0;
+        /* inih keeps quotes: 'crontab = ""' is an empty value, as the documentation says */
+        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+                v[n - 1] = 0;
+                memmove(v, v + 1, n - 1);
+        }
+        r = config_set(c, section, name, v);
 
         if (r == -ENOENT)
                 log_warning("%s: unknown key '%s' in section [%s], ignored", c->config_file, name, section);

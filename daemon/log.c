@@ -60,7 +60,7 @@ static const char *level_name(int level) {
 static void emit(int level, const char *msg, char **fields, size_t n_fields) {
         switch (target) {
         case LOG_TARGET_JOURNAL: {
-                struct iovec iov[16];
+                struct iovec iov[20];
                 char prio[16];
                 _cleanup_free_ char *m = NULL;
                 size_t n = 0;
@@ -71,6 +71,7 @@ static void emit(int level, const char *msg, char **fields, size_t n_fields) {
                 iov[n++] = (struct iovec) { m, strlen(m) };
                 iov[n++] = (struct iovec) { prio, strlen(prio) };
                 iov[n++] = (struct iovec) { (char *) "SYSLOG_IDENTIFIER=tockd", 23 };
+                iov[n++] = (struct iovec) { (char *) "SYSLOG_FACILITY=9", 17 }; /* cron, as syslog(3) LOG_CRON */
                 for (size_t i = 0; i < n_fields && n < ELEMENTSOF(iov); i++)
                         iov[n++] = (struct iovec) { fields[i], strlen(fields[i]) };
                 sd_journal_sendv_wrap(iov, (int) n);

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -221,11 +222,12 @@ int daemon_reload(struct daemon *d) {
         snprintf(mono, sizeof mono, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long) (now_mono_ns() / 1000));
         sd_notify_text(mono);
         log_info("reloading on SIGHUP");
-        if (load_config(d, &c, d->cfg.config_file, true) < 0) {
+        if (load_config(d, &c, d->cfg.config_file, d->cfg.config_explicit) < 0) {
                 log_error("the configuration has errors; keeping the one in force");
                 config_done(&c);
         } else {
                 c.foreground = d->cfg.foreground;
+                c.config_explicit = d->cfg.config_explicit;
                 config_done(&d->cfg);
                 d->cfg = c;
                 log_setup(d->cfg.log_target, d->cfg.log_level);
@@ -302,6 +304,8 @@ static void daemon_done(struct daemon *d) {
         closep(&d->inotify_io.fd);
         closep(&d->watchdog_io.fd);
         closep(&d->spawner_io.fd); /* the spawner sees end of file and exits */
+        if (d->spawner_pid > 0)
+                (void) waitpid(d->spawner_pid, NULL, 0); /* so that it is gone when tockd is */
         config_done(&d->cfg);
 }
 
@@ -325,6 +329,7 @@ int main(int argc, char **argv) {
                 return 2;
         }
         d.cfg.foreground = fg;
+        d.cfg.config_explicit = explicit;
         if (dump) {
                 config_dump(&d.cfg, stdout);
                 daemon_done(&d);

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #ifndef TOCK_NO_SYSTEMD
+#define SD_JOURNAL_SUPPRESS_LOCATION 1 /* CODE_FILE= would name this wrapper, not the caller */
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 

@@ -17,6 +17,7 @@ enum on_stop { ON_STOP_LEAVE, ON_STOP_TERM, ON_STOP_WAIT };
 
 struct config {
         char *config_file;
+        bool config_explicit; /* given with -c: then it must exist, also on reload */
         /* [paths] */
         char *crontab;     /* system table; "" disables */
         char *cron_d;      /* directory of system tables; "" disables */

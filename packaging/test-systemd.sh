@@ -1,0 +1,242 @@
+#!/bin/bash
+# packaging/test-systemd.sh: tockd under a real systemd, in a booted Debian 12 container.
+#
+#   packaging/test-systemd.sh [--deb FILE] [--keep]
+#
+# Debootstraps a minimal bookworm (systemd, cron, cron-daemon-common, libinih1, procps for the
+# unit's /bin/kill) into a temp dir,
+# puts tock in it (build/tockd, build/tockctl, the unit and tockd.conf; or, with --deb, installs
+# the package with dpkg so that its maintainer scripts run too), boots it with
+# `systemd-nspawn -b --register=no --keep-unit` and lets a oneshot unit inside run the checks
+# below, write "ok"/"not ok" lines to /tock-smoke/results in the container's root and power
+# off. Needs root, debootstrap and systemd-nspawn (apt-get install debootstrap
+# systemd-container) and Debian's archive. Not part of `make check`: it takes a minute or two
+# (TOCK_TEST_ROOTFS=FILE.tar reuses a root saved with --keep, skipping debootstrap).
+#
+# Checked inside: tockd.service is active (running) after boot, so READY=1 arrived, with a
+# STATUS= text; with cron.service enabled too, tockd wins the boot and cron stays stopped;
+# `systemctl reload` keeps the main pid and logs the reload; the watchdog (WatchdogSec=4s by a
+# drop-in) is fed; a table written by crontab(1) for another user is picked up and its job
+# runs as that user, without no_new_privs, with TOCK_* fields in the journal; a failing job's
+# exit status is in TOCK_EXIT_STATUS; @reboot runs once per boot, also across a restart;
+# KillMode=process leaves running jobs alone on restart and stop, and the spawner helper goes
+# with tockd; starting cron stops tockd and starting tockd stops cron; with --deb, removing the
+# package starts cron again.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+deb= keep=false
+while [ $# -gt 0 ]; do
+	case $1 in
+	--deb) deb=$(realpath "$2"); shift 2 ;;
+	--keep) keep=true; shift ;;
+	*) echo "usage: $0 [--deb FILE] [--keep]" >&2; exit 2 ;;
+	esac
+done
+
+skip() { echo "test-systemd.sh: skipped: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, systemd-nspawn)"
+command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn (apt-get install systemd-container)"
+if [ -z "$deb" ]; then
+	for f in build/tockd build/tockctl; do
+		[ -x "$top/$f" ] || { echo "test-systemd.sh: $f is missing; run make first" >&2; exit 1; }
+	done
+fi
+
+work=$(mktemp -d /var/tmp/tock-systemd.XXXXXX)
+root=$work/root
+nspawn_pid=
+cleanup() {
+	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+		kill "$nspawn_pid" 2>/dev/null
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	if $keep; then echo "kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# ---- the root ----
+mkdir "$root"
+if [ -n "${TOCK_TEST_ROOTFS:-}" ]; then
+	tar -C "$root" -xf "$TOCK_TEST_ROOTFS" || exit 1
+else
+	command -v debootstrap >/dev/null || skip "no debootstrap (apt-get install debootstrap)"
+	echo "debootstrapping Debian 12 into $root (a minute or two)"
+	debootstrap --variant=minbase \
+		--include=systemd,systemd-sysv,dbus,libinih1,libsystemd0,cron-daemon-common,tzdata,cron,passwd,procps \
+		bookworm "$root" "${TOCK_TEST_MIRROR:-http://deb.debian.org/debian}" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -20 "$work/debootstrap.log"; exit 1; }
+	if $keep; then tar -C "$root" -cf "$work/rootfs.tar" . && echo "root saved: TOCK_TEST_ROOTFS=$work/rootfs.tar"; fi
+fi
+
+# ---- tock in it ----
+if [ -n "$deb" ]; then
+	cp "$deb" "$root/tmp/tock.deb"
+	chroot "$root" dpkg -i /tmp/tock.deb >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+else
+	install -m 755 "$top/build/tockd" "$root/usr/sbin/tockd"
+	install -m 755 "$top/build/tockctl" "$root/usr/bin/tockctl"
+	install -D -m 644 "$top/packaging/systemd/tockd.service" "$root/lib/systemd/system/tockd.service"
+	install -D -m 644 "$top/packaging/tockd.conf" "$root/etc/tock/tockd.conf"
+	ln -sf /lib/systemd/system/tockd.service "$root/etc/systemd/system/multi-user.target.wants/tockd.service"
+fi
+[ -L "$root/etc/systemd/system/multi-user.target.wants/cron.service" ] || { echo "cron.service is not enabled in the root" >&2; exit 1; }
+
+mkdir -p "$root/etc/systemd/system/tockd.service.d" "$root/tock-smoke"
+printf '[Service]\nWatchdogSec=4s\n' >"$root/etc/systemd/system/tockd.service.d/smoke.conf"
+chroot "$root" useradd -m alice
+cat >"$root/etc/cron.d/tock-smoke" <<'EOF'
+@reboot root echo ran >> /tmp/reboot-runs
+@reboot root exec sleep 1000
+[sec:*/2] * * * * * root sh -c 'exit 3'
+EOF
+chmod 644 "$root/etc/cron.d/tock-smoke"
+# plain cron syntax: Debian's crontab(1) refuses a line starting with '[' (tock's options)
+cat >"$root/tock-smoke/alice.cron" <<'EOF'
+* * * * * { id -un; grep NoNewPrivs /proc/self/status; } > /tmp/alice-job
+EOF
+
+cat >"$root/usr/local/sbin/tock-smoke" <<'EOF'
+#!/bin/sh
+# Runs inside the container once it has booted; results to /tock-smoke/results.
+R=/tock-smoke/results
+: > $R
+ok() { echo "ok - $*" >> $R; }
+notok() { echo "not ok - $*" >> $R; }
+check() { # DESCRIPTION COMMAND...
+	d=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$d"; else notok "$d"; fi
+}
+# until COMMAND succeeds, for up to $1 seconds
+wait_for() {
+	n=$(($1 * 4)); shift
+	while [ $n -gt 0 ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; n=$((n - 1)); done
+	return 1
+}
+prop() { systemctl show -p "$2" --value "$1"; }
+eq() { [ "$1" = "$2" ]; }
+journal_has() { journalctl -q -u tockd --no-pager -o cat | grep -qF -- "$1"; }
+running() { # a process whose comm is $1
+	for c in /proc/[0-9]*/comm; do [ "$(cat "$c" 2>/dev/null)" = "$1" ] && return 0; done
+	return 1
+}
+not_running() { ! running "$1"; }
+
+# -- boot
+check "tockd.service is active (running) after boot" eq "$(prop tockd ActiveState)/$(prop tockd SubState)" active/running
+check "tockd.service is Type=notify" eq "$(prop tockd Type)" notify
+status=$(prop tockd StatusText)
+echo "# StatusText: $status" >> $R
+case $status in *tables*jobs*running*next\ run*) ok "tockd sent STATUS=";; *) notok "tockd sent STATUS=";; esac
+check "the log says ready" journal_has "ready:"
+check "cron.service, enabled too, lost the boot to the Conflicts=" eq "$(prop cron ActiveState)" inactive
+check "StateDirectory made /var/lib/tock" test -d /var/lib/tock
+check "the @reboot job ran" wait_for 10 test -s /tmp/reboot-runs
+check "the boot id is recorded" eq "$(cat /var/lib/tock/reboot-boot-id)" "$(cat /proc/sys/kernel/random/boot_id)"
+
+# -- stop and start: start returns once READY=1 has arrived
+systemctl stop tockd
+check "systemctl stop: inactive, Result=success" eq "$(prop tockd ActiveState)/$(prop tockd Result)" inactive/success
+check "the spawner went with tockd" wait_for 3 not_running tockd-spawner
+if journalctl -q -u tockd -o cat | grep -q "tockd-spawner) remains running"; then
+	echo "# systemd saw tockd-spawner still running when tockd had exited" >> $R
+fi
+check "KillMode=process: the @reboot sleep survived the stop" running sleep
+systemctl start tockd; rc=$?
+check "systemctl start returns 0" eq "$rc" 0
+check "and tockd is active (running) at once" eq "$(prop tockd ActiveState)/$(prop tockd SubState)" active/running
+check "@reboot did not run again after the restart" eq "$(wc -l < /tmp/reboot-runs)" 1
+check "the log says @reboot already ran" journal_has "already ran in this boot"
+
+# -- reload
+pid=$(prop tockd MainPID)
+systemctl reload tockd; rc=$?
+check "systemctl reload returns 0" eq "$rc" 0
+check "reload keeps the main pid" eq "$(prop tockd MainPID)" "$pid"
+check "the log says reloading on SIGHUP" journal_has "reloading on SIGHUP"
+check "still active (running) after reload" eq "$(prop tockd ActiveState)/$(prop tockd SubState)" active/running
+
+# -- the watchdog: WatchdogSec=4s, pings every 2 s
+check "WatchdogUSec is 4 s" eq "$(prop tockd WatchdogUSec)" 4s
+w1=$(prop tockd WatchdogTimestampMonotonic)
+sleep 5
+w2=$(prop tockd WatchdogTimestampMonotonic)
+echo "# WatchdogTimestampMonotonic: $w1 -> $w2" >> $R
+check "WATCHDOG=1 pings arrive" test "$w2" -gt "$w1"
+check "no restart so far (NRestarts=0, same pid)" eq "$(prop tockd NRestarts)/$(prop tockd MainPID)" "0/$pid"
+
+# -- a user's table written by crontab(1), seen through inotify
+crontab -u alice /tock-smoke/alice.cron
+check "alice's job ran (within a minute)" wait_for 70 test -s /tmp/alice-job
+check "as alice" eq "$(head -n 1 /tmp/alice-job)" alice
+check "without no_new_privs" grep -q "NoNewPrivs:.*0" /tmp/alice-job
+wait_for 10 sh -c 'journalctl -q -u tockd TOCK_USER=alice TOCK_EXIT_STATUS=0 -o verbose | grep -q TOCK_DURATION_MS='
+journalctl -q -u tockd TOCK_USER=alice TOCK_EXIT_STATUS=0 -o verbose --no-pager > /tock-smoke/alice-entry
+# line 4: crontab(1) puts three lines of comments on top
+for f in TOCK_TABLE=/var/spool/cron/crontabs/alice TOCK_LINE=4 TOCK_USER=alice TOCK_PID= TOCK_EXIT_STATUS=0 \
+	TOCK_DURATION_MS= TOCK_COMMAND= SYSLOG_IDENTIFIER=tockd; do
+	check "journal field $f" grep -q "^ *$f" /tock-smoke/alice-entry
+done
+check "a failing job has TOCK_EXIT_STATUS=3 at priority warning" \
+	sh -c 'journalctl -q -u tockd TOCK_TABLE=/etc/cron.d/tock-smoke TOCK_EXIT_STATUS=3 -p warning -o cat | grep -q "exit status 3"'
+
+# -- one cron at a time
+# the conflicting unit's stop job runs beside the start job that systemctl waits for
+states_are() { eq "$(prop tockd ActiveState)/$(prop cron ActiveState)" "$1"; }
+systemctl start cron
+check "starting cron stops tockd" wait_for 10 states_are inactive/active
+systemctl start tockd
+check "starting tockd stops cron" wait_for 10 states_are active/inactive
+
+# -- the package's removal hands over to cron
+if dpkg -s tock >/dev/null 2>&1; then
+	dpkg -r tock > /tock-smoke/dpkg-r.log 2>&1
+	check "dpkg -r tock starts the enabled cron again" eq "$(prop cron ActiveState)" active
+	dpkg --purge tock >> /tock-smoke/dpkg-r.log 2>&1
+	check "dpkg --purge removes /var/lib/tock" test ! -e /var/lib/tock
+fi
+
+journalctl -u tockd --no-pager -o short-monotonic > /tock-smoke/journal.txt
+echo done >> $R
+systemctl poweroff
+EOF
+chmod 755 "$root/usr/local/sbin/tock-smoke"
+cat >"$root/etc/systemd/system/tock-smoke.service" <<'EOF'
+[Unit]
+Description=tock smoke test
+After=multi-user.target tockd.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/tock-smoke
+[Install]
+WantedBy=multi-user.target
+EOF
+ln -sf /etc/systemd/system/tock-smoke.service "$root/etc/systemd/system/multi-user.target.wants/tock-smoke.service"
+
+# ---- boot it ----
+echo "booting the container (console in $work/console.log)"
+systemd-nspawn -b --register=no --keep-unit -D "$root" </dev/null >"$work/console.log" 2>&1 &
+nspawn_pid=$!
+deadline=$((SECONDS + 240))
+while kill -0 "$nspawn_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 1; done
+if kill -0 "$nspawn_pid" 2>/dev/null; then
+	echo "test-systemd.sh: the container did not power off within 240 s" >&2
+	kill "$nspawn_pid"
+fi
+wait "$nspawn_pid" 2>/dev/null
+nspawn_pid=
+
+if [ ! -s "$root/tock-smoke/results" ]; then
+	echo "test-systemd.sh: no results; the console said:" >&2
+	tail -40 "$work/console.log" >&2
+	exit 1
+fi
+cat "$root/tock-smoke/results"
+echo "--- journalctl -u tockd (head)"
+head -40 "$root/tock-smoke/journal.txt"
+passed=$(grep -c '^ok ' "$root/tock-smoke/results")
+failed=$(grep -c '^not ok ' "$root/tock-smoke/results")
+grep -qx done "$root/tock-smoke/results" || { echo "the checks did not finish"; failed=$((failed + 1)); }
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
