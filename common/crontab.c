@@ -588,6 +588,7 @@ static int add_env(struct parser *ps, const char *n, size_t nl, const char *v, s
 /* ---- entries ----------------------------------------------------------------------------- */
 
 static void entry_done(struct entry *e) {
+        free(e->schedule);
         free(e->user);
         free(e->command);
         free(e->input);
@@ -717,7 +718,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 .opts = { .timeout_s = -1, .jitter_s = -1, .catchup = -1 },
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
-        const char *dom_at = NULL;
+        const char *dom_at = NULL, *sched_start = p, *sched_end;
         bool bad = false, nickname = false;
 
         if (*p == '[') {
@@ -776,6 +777,9 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         p = skip_blanks(w, end);
                 }
         }
+        sched_end = p;
+        while (sched_end > sched_start && is_blank(sched_end[-1]))
+                sched_end--;
         /* Debian: "catch a common typo": a sixth time field where the command should start */
         if (p < end && *p == '*' && !nickname) {
                 perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
@@ -807,6 +811,11 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 pwarn_at(ps, ps->ls, "@reboot has no time fields; the sec option is ignored");
         if (split_percent(ps, &e, p, end) < 0)
                 goto fail;
+        e.schedule = strndup(sched_start, (size_t) (sched_end - sched_start));
+        if (!e.schedule) {
+                ps->oom = -ENOMEM;
+                goto fail;
+        }
         check_entry(ps, &e, dom_at);
         if (add_entry(ps, &e) < 0)
                 goto fail;

@@ -50,6 +50,7 @@ struct env_var {
 struct entry {
         unsigned line;        /* 1-based line in the table */
         struct sched sched;
+        char *schedule;       /* the options and time fields (or nickname) as written */
         char *user;           /* system tables: the user field; NULL in user tables */
         char *command;        /* the command, up to the first unescaped '%', "\%" made '%' */
         char *input;          /* what follows that '%', each further '%' made a newline; or NULL */
