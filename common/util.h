@@ -42,6 +42,13 @@ static inline void closep(int *fd) {
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* asprintf that leaves *ret NULL on failure, for messages where a missing text is acceptable */
+#define xasprintf(ret, ...)                                 \
+        do {                                                \
+                if (asprintf((ret), __VA_ARGS__) < 0)       \
+                        *(ret) = NULL;                      \
+        } while (0)
+
 static inline bool streq(const char *a, const char *b) {
         return a && b && __builtin_strcmp(a, b) == 0;
 }

@@ -31,6 +31,11 @@ static const struct key {
         { "paths", "zoneinfo", KEY_STRING, offsetof(struct config, zoneinfo), "time zone files" },
         { "paths", "localtime", KEY_STRING, offsetof(struct config, localtime), "the system time zone" },
         { "paths", "boot_id", KEY_STRING, offsetof(struct config, boot_id), "where this boot's id is read" },
+        { "paths", "socket", KEY_STRING, offsetof(struct config, socket), "the control socket for tockctl (\"\" disables it)" },
+        { "paths", "cron_allow", KEY_STRING, offsetof(struct config, cron_allow), "users who may use tockctl/crontab, if it exists" },
+        { "paths", "cron_deny", KEY_STRING, offsetof(struct config, cron_deny), "users who may not, if cron_allow does not exist" },
+        { "paths", "metrics_file", KEY_STRING, offsetof(struct config, metrics_file),
+          "Prometheus metrics written here after runs, for node_exporter's textfile collector (\"\" disables)" },
         { "log", "target", KEY_LOG_TARGET, offsetof(struct config, log_target), "auto, journal, syslog, stderr or stdout" },
         { "log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), "error, warning, info or debug" },
         { "jobs", "shell", KEY_STRING, offsetof(struct config, shell), "SHELL when the table sets none" },
@@ -74,6 +79,10 @@ void config_init(struct config *c) {
         (void) set_string(&c->zoneinfo, "/usr/share/zoneinfo");
         (void) set_string(&c->localtime, "/etc/localtime");
         (void) set_string(&c->boot_id, "/proc/sys/kernel/random/boot_id");
+        (void) set_string(&c->socket, "/run/tock/tockd.sock");
+        (void) set_string(&c->cron_allow, "/etc/cron.allow");
+        (void) set_string(&c->cron_deny, "/etc/cron.deny");
+        (void) set_string(&c->metrics_file, "");
         (void) set_string(&c->shell, "/bin/sh");
         (void) set_string(&c->path, "/usr/bin:/bin");
 }

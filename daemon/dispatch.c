@@ -81,13 +81,18 @@ static void run_due(struct daemon *d, int64_t now) {
                         r = sched_after_jump(&j->e->sched, at, at, now, j->zone, &next);
                         if (r == 0)
                                 queue_push(d, j, next);
+                        j->stats->last_due_at = at;
+                        if (r == 0 && next > now)
+                                job_stats_note(j->stats, "missed its run at %lld: the machine slept or stalled for %llds, and cron's rule does not catch that up",
+                                               (long long) at, (long long) (now - at));
                         if (r == 0 && next > now)
                                 log_job(LOG_INFO, &(struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 },
                                         "missed its run of %llds ago (the machine slept or stalled); not caught up",
                                         (long long) (now - at));
                         continue;
                 }
-                (void) job_spawn(d, j, at);
+                j->stats->last_due_at = at;
+                (void) job_spawn(d, j, at, NULL, NULL);
                 r = sched_next(&j->e->sched, at, j->zone, &next);
                 if (r == 0)
                         queue_push(d, j, next);
@@ -218,7 +223,7 @@ void dispatch_reboot_jobs(struct daemon *d) {
                 for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
                         struct job *j = &d->tables[i]->jobs[k];
                         if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
-                                (void) job_spawn(d, j, now_real());
+                                (void) job_spawn(d, j, now_real(), NULL, NULL);
                 }
         if (boot[0]) {
                 char text[80];

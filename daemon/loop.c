@@ -145,6 +145,12 @@ int loop_run(struct daemon *d) {
                         case IO_SPAWNER:
                                 (void) spawner_handle(d, evs[i].events);
                                 break;
+                        case IO_LISTEN:
+                                control_accept(d);
+                                break;
+                        case IO_CLIENT:
+                                control_handle(d, io, evs[i].events);
+                                break;
                         case IO_RUN_OUTPUT:
                                 (void) run_handle_io(d, io);
                                 break;

@@ -32,6 +32,7 @@ static void help(void) {
                "      --cron-d DIR          directory of system tables (\"\" disables it)\n"
                "      --spool DIR           per-user tables (\"\" disables it)\n"
                "      --state-dir DIR       state directory\n"
+               "      --socket PATH         the control socket (\"\" disables it)\n"
                "      --log-target TARGET   auto, journal, syslog, stderr or stdout\n"
                "      --log-level LEVEL     error, warning, info or debug\n"
                "      --set SECTION.KEY=VALUE  any configuration key\n"
@@ -93,7 +94,8 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                 { "state-dir", required_argument, NULL, 'V' }, { "log-target", required_argument, NULL, 'L' },
                 { "log-level", required_argument, NULL, 'l' }, { "set", required_argument, NULL, 's' },
                 { "dump-config", no_argument, NULL, 'd' },   { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'v' },       {},
+                { "version", no_argument, NULL, 'v' },       { "socket", required_argument, NULL, 'k' },
+                {},
         };
         int c, r = 0;
 
@@ -120,6 +122,9 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                         break;
                 case 'V':
                         r = add_override(d, "paths", "state", optarg);
+                        break;
+                case 'k':
+                        r = add_override(d, "paths", "socket", optarg);
                         break;
                 case 'L':
                         r = add_override(d, "log", "target", optarg);
@@ -286,6 +291,7 @@ static int daemonize(void) {
 }
 
 static void daemon_done(struct daemon *d) {
+        control_stop(d);
         while (d->runs)
                 run_free(d, d->runs);
         runs_free_dead(d);
@@ -311,7 +317,7 @@ static void daemon_done(struct daemon *d) {
 
 int main(int argc, char **argv) {
         struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
-                            .watchdog_io.fd = -1, .spawner_io.fd = -1, .armed_at = INT64_MAX };
+                            .watchdog_io.fd = -1, .spawner_io.fd = -1, .listen_io.fd = -1, .armed_at = INT64_MAX };
         const char *config_path = "/etc/tock/tockd.conf";
         bool explicit = false, dump = false, fg;
         int r;
@@ -351,10 +357,12 @@ int main(int argc, char **argv) {
         if (d.uid != 0)
                 log_info("running as uid %u: jobs run as this user only", (unsigned) d.uid);
         d.last_real = now_real();
+        d.started_at = d.last_real;
         d.last_boot_ns = now_boot_ns();
         watch_setup(&d);
         tables_rescan(&d);
         dispatch_reboot_jobs(&d);
+        (void) control_start(&d); /* without it tockd still runs every job; the error is logged */
         if (dispatch_arm(&d) < 0) {
                 daemon_done(&d);
                 return 1;

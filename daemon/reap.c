@@ -94,6 +94,7 @@ static void run_unlink(struct daemon *d, struct run *r) {
 }
 
 static void run_destroy(struct run *r) {
+        job_stats_unref(r->stats);
         closep(&r->req_fds[0]);
         closep(&r->req_fds[1]);
         free(r->req);
@@ -133,6 +134,14 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                         return;
                 }
                 r->out_logged++;
+                if (r->stats && !r->client) { /* keep the last bytes for tockctl why */
+                        struct job_stats *st = r->stats;
+                        if (st->tail_len == JOB_TAIL_MAX) {
+                                memmove(st->tail, st->tail + JOB_TAIL_MAX / 2, JOB_TAIL_MAX / 2);
+                                st->tail_len = JOB_TAIL_MAX / 2;
+                        }
+                        st->tail[st->tail_len++] = buf[i];
+                }
                 if (buf[i] == '\n') {
                         flush_line(r);
                         continue;
@@ -216,6 +225,24 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
         }
         if (r->out_dropped)
                 log_job(LOG_WARNING, &lj, "output past %zu bytes dropped: %zu bytes", d->cfg.max_output, r->out_dropped);
+        if (r->client) {
+                control_run_done(d, r->client, wstatus, ms);
+                r->client = NULL;
+        } else if (r->stats) {
+                struct job_stats *st = r->stats;
+                bool ok = !r->exec_stage && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+                st->last_wstatus = wstatus;
+                st->last_duration_ms = ms;
+                if (ok) {
+                        st->last_success_at = r->started_at;
+                        free(st->note);
+                        st->note = NULL;
+                } else
+                        st->failures++;
+                if (st->running_pid == r->pid)
+                        st->running_pid = 0;
+        }
+        metrics_changed(d);
         run_maybe_done(d, r);
 }
 

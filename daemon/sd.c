@@ -27,7 +27,16 @@ uint64_t sd_watchdog_usec(void) {
 void sd_journal_sendv_wrap(const struct iovec *iov, int n) {
         (void) sd_journal_sendv(iov, n);
 }
+
+int sd_listen_fd(void) {
+        /* 0 keeps LISTEN_FDS in the environment: a reload asks again and gets the same answer */
+        return sd_listen_fds(0) >= 1 ? SD_LISTEN_FDS_START : -1;
+}
 #else
+int sd_listen_fd(void) {
+        return -1;
+}
+
 bool sd_available(void) {
         return false;
 }

@@ -13,3 +13,5 @@ int sd_notifyf_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* the watchdog interval the unit asks for, in microseconds, or 0 */
 uint64_t sd_watchdog_usec(void);
 void sd_journal_sendv_wrap(const struct iovec *iov, int n);
+/* the listening socket systemd passed (socket activation), or -1 */
+int sd_listen_fd(void);

@@ -532,9 +532,11 @@ static struct run *run_new(const struct job *j, const char *user) {
         r->user = strdup(user);
         r->command = strdup(j->e->command);
         r->line = j->e->line;
+        r->stats = job_stats_ref(j->stats);
         r->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
         r->req_fds[0] = r->req_fds[1] = -1;
         if (!r->table || !r->user || !r->command) {
+                job_stats_unref(r->stats);
                 free(r->table);
                 free(r->user);
                 free(r->command);
@@ -587,7 +589,7 @@ int spawner_flush(struct daemon *d) {
         return 0;
 }
 
-int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
+int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int client_fds[3], struct client *client) {
         struct spawn_plan p = {};
         const char *user = j->e->user ? j->e->user : j->table->owner;
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
@@ -601,37 +603,66 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
         r = plan_identity(&p, d, user);
         if (r == -ESRCH) {
                 log_job(LOG_ERR, &lj, "not run: no such user '%s'", user);
+                job_stats_note(j->stats, "not run: no such user '%s'", user);
                 goto out;
         }
         if (r == -EPERM) {
                 log_job(LOG_ERR, &lj, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
+                job_stats_note(j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
                 goto out;
         }
         if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j, &req, &req_len)) < 0) {
-                log_job(LOG_ERR, &lj, "not run: %s while preparing it",
-                        r == -E2BIG ? "too many groups or too large an environment" : strerror(-r));
+                const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
+                log_job(LOG_ERR, &lj, "not run: %s while preparing it", why);
+                job_stats_note(j->stats, "not run: %s", why);
                 goto out;
         }
-        r = open_input(j->e, &in_fd);
-        if (r < 0) {
-                log_job(LOG_ERR, &lj, "not run: cannot set up its standard input: %s", strerror(-r));
+        if (client_fds) {
+                /* tockctl run: the job reads and writes the caller's terminal, its output is not captured */
+                in_fd = fcntl(client_fds[0], F_DUPFD_CLOEXEC, 3);
+                fds[0] = -1;
+                fds[1] = fcntl(client_fds[1], F_DUPFD_CLOEXEC, 3);
+                if (in_fd < 0 || fds[1] < 0) {
+                        r = -errno;
+                        log_job(LOG_ERR, &lj, "not run: %s", strerror(errno));
+                        goto out;
+                }
+        } else {
+                r = open_input(j->e, &in_fd);
+                if (r < 0) {
+                        log_job(LOG_ERR, &lj, "not run: cannot set up its standard input: %s", strerror(-r));
+                        goto out;
+                }
+                if (pipe2(fds, O_CLOEXEC) < 0) {
+                        r = -errno;
+                        log_job(LOG_ERR, &lj, "not run: %s", strerror(-r));
+                        goto out;
+                }
+        }
+        run = run_new(j, p.user);
+        if (!run) {
+                r = -ENOMEM;
+                log_job(LOG_ERR, &lj, "not run: out of memory");
                 goto out;
         }
-        if (pipe2(fds, O_CLOEXEC) < 0 || !(run = run_new(j, p.user))) {
-                r = run ? -errno : -ENOMEM;
-                log_job(LOG_ERR, &lj, "not run: %s", strerror(-r));
-                goto out;
-        }
+        run->client = client;
         run->start_ns = now_mono_ns();
         run->started_at = now_real();
-        run->output.fd = fds[0];
-        fds[0] = -1;
-        (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        if (fds[0] >= 0) {
+                run->output.fd = fds[0];
+                fds[0] = -1;
+                (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        }
         run->req = TAKE_PTR(req);
         run->req_len = req_len;
         run->req_fds[0] = in_fd;
         run->req_fds[1] = fds[1];
         in_fd = fds[1] = -1;
+        if (!client) {
+                j->stats->runs++;
+                j->stats->last_at = run->started_at;
+                j->stats->tail_len = 0;
+        }
         /* in the list of runs, waiting for the spawner's answer (answers come in request order) */
         run->next = d->runs;
         if (d->runs)
@@ -648,7 +679,7 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at) {
         else
                 d->unsent = run;
         d->unsent_tail = run;
-        if (loop_add(d, &run->output, EPOLLIN) < 0)
+        if (run->output.fd >= 0 && loop_add(d, &run->output, EPOLLIN) < 0)
                 log_job(LOG_WARNING, &lj, "cannot watch the run's output; it is lost");
         r = 0;
         if (!d->spawner_out)
@@ -673,15 +704,22 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         r->started = true;
         if (r->pid > 0)
                 (void) pid_map_add(&d->pids, r);
+        if (r->client)
+                control_run_started(d, r->client, r->pid, rep->stage ? rep->err : 0);
         if (rep->stage) {
                 r->exec_stage = rep->stage;
                 r->exec_errno = rep->err;
                 log_job(LOG_ERR, &lj, "failed before running: %s: %s", stage_name(rep->stage), strerror(rep->err));
+                job_stats_note(r->stats, "failed before running: %s: %s", stage_name(rep->stage), strerror(rep->err));
                 if (r->pid <= 0)
                         run_exited(d, r, 127 << 8);
                 return;
         }
-        log_job(LOG_INFO, &lj, "started pid %d: %s", (int) r->pid, r->command);
+        if (!r->client && r->stats) {
+                r->stats->running_pid = r->pid;
+                r->stats->running_since = r->started_at;
+        }
+        log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->client ? " for tockctl run" : "", r->command);
 }
 
 /* Answers from the spawner: a run started (in request order), or a process exited. */

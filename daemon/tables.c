@@ -65,9 +65,11 @@ static struct table *table_find(struct daemon *d, const char *path) {
 }
 
 static void table_unplan(struct daemon *d, struct table *t) {
-        for (size_t i = 0; i < t->n_jobs; i++)
+        for (size_t i = 0; i < t->n_jobs; i++) {
                 if (t->jobs[i].queued)
                         heap_remove(&d->queue, &t->jobs[i].node);
+                job_stats_unref(t->jobs[i].stats);
+        }
         d->n_jobs -= t->n_jobs;
         free(t->jobs);
         t->jobs = NULL;
@@ -80,6 +82,7 @@ static void table_drop(struct daemon *d, struct table *t) {
         free(t->path);
         free(t->name);
         free(t->owner);
+        free(t->refusal);
         for (size_t i = 0; i < d->n_tables; i++)
                 if (d->tables[i] == t) {
                         d->tables[i] = d->tables[--d->n_tables];
@@ -145,7 +148,23 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
 /* ---- planning jobs ---- */
 
 
-static void table_plan(struct daemon *d, struct table *t) {
+static bool same_entry(const struct entry *a, const struct entry *b) {
+        return a->sched.flags == b->sched.flags && streq(a->schedule, b->schedule) && streq(a->command, b->command) &&
+               ((!a->user && !b->user) || streq(a->user, b->user));
+}
+
+/* The stats of the old job for the same entry, so that a reload keeps a job's history. Entries
+ * usually keep their order, so the same index is tried first. */
+static struct job_stats *stats_for(const struct job *old, size_t n_old, size_t i, const struct entry *e) {
+        if (i < n_old && same_entry(old[i].e, e))
+                return job_stats_ref(old[i].stats);
+        for (size_t k = 0; k < n_old; k++)
+                if (same_entry(old[k].e, e))
+                        return job_stats_ref(old[k].stats);
+        return job_stats_new();
+}
+
+static void table_plan(struct daemon *d, struct table *t, const struct job *old, size_t n_old) {
         t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
         if (!t->jobs) {
                 log_error("%s: out of memory planning its jobs", t->name);
@@ -161,12 +180,20 @@ static void table_plan(struct daemon *d, struct table *t) {
                 j->table = t;
                 j->e = &t->ct->entries[i];
                 j->node.idx = SIZE_MAX;
+                j->stats = stats_for(old, n_old, i, j->e);
+                if (!j->stats) {
+                        log_error("%s:%u: out of memory, the job will not run", t->name, j->e->line);
+                        continue;
+                }
                 j->zone = zone_get(d, tzname);
                 if (!j->zone) {
                         log_error("%s:%u: cannot load time zone '%s', the job will not run", t->name, j->e->line, tzname);
+                        job_stats_note(j->stats, "not run: cannot load time zone '%s'", tzname);
                         continue;
                 }
                 if (j->e->user && (!(u = users_get(&d->users, j->e->user)) || (d->uid != 0 && u->uid != d->uid))) {
+                        job_stats_note(j->stats, "not run: %s '%s'", u ? "tockd is not root and cannot run jobs as" : "no such user",
+                                       j->e->user);
                         if (u)
                                 log_warning("%s:%u: tockd runs as uid %u and cannot run jobs as '%s'; the job will not run",
                                             t->name, j->e->line, (unsigned) d->uid, j->e->user);
@@ -353,6 +380,10 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         diag_list_done(&diags);
         if (r < 0) {
                 t->refused = true;
+                free(t->refusal);
+                t->refusal = NULL;
+                xasprintf(&t->refusal, "the file on disk was refused with errors (see the log); %s",
+                                t->ct ? "the previous version is in force" : "no version of it runs");
                 if (t->ct)
                         log_error("%s: refused with %s, keeping the previous version (%zu jobs)", t->name,
                                   r == -EINVAL ? "errors" : strerror(-r), t->n_jobs);
@@ -361,11 +392,28 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                                   r == -EINVAL ? "errors" : strerror(-r));
                 return r;
         }
-        table_unplan(d, t);
-        crontab_free(t->ct);
-        t->ct = ct;
-        t->refused = false;
-        table_plan(d, t);
+        {
+                struct job *old = t->jobs;
+                size_t n_old = t->n_jobs;
+                struct crontab *old_ct = t->ct;
+
+                /* plan the new jobs first, taking over the old ones' stats, then drop the old */
+                t->jobs = NULL;
+                t->n_jobs = 0;
+                t->ct = ct;
+                t->refused = false;
+                free(t->refusal);
+                t->refusal = NULL;
+                table_plan(d, t, old, n_old);
+                for (size_t i = 0; i < n_old; i++) {
+                        if (old[i].queued)
+                                heap_remove(&d->queue, &old[i].node);
+                        job_stats_unref(old[i].stats);
+                }
+                d->n_jobs -= n_old;
+                free(old);
+                crontab_free(old_ct);
+        }
         log_info("%s: loaded, %zu job%s", t->name, t->n_jobs, t->n_jobs == 1 ? "" : "s");
         return 0;
 }

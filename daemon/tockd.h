@@ -27,6 +27,9 @@ struct config {
         char *zoneinfo;    /* TZif files */
         char *localtime;   /* the system zone (a TZif file, usually a symlink into zoneinfo) */
         char *boot_id;     /* where this boot's id is read */
+        char *socket;      /* the control socket; "" disables it */
+        char *cron_allow, *cron_deny;
+        char *metrics_file; /* Prometheus text written here for node_exporter; "" disables */
         /* [log] */
         enum log_target log_target;
         int log_level;     /* syslog levels: LOG_ERR .. LOG_DEBUG */
@@ -58,11 +61,35 @@ enum table_kind {
         TABLE_SINGLE,  /* --table FILE: user format, run as tockd's user */
 };
 
+/* What is known of a job's runs. Shared (refcounted) by the job and its runs, and carried over
+ * to the same entry (schedule, user, command) when its table is reloaded. */
+#define JOB_TAIL_MAX 2048
+struct job_stats {
+        unsigned refs;
+        int64_t last_due_at;      /* the last fire time that came, run or not */
+        int64_t last_at;          /* the last start */
+        int last_wstatus;         /* -1 before the first end */
+        int64_t last_duration_ms;
+        int64_t last_success_at;
+        uint32_t runs, failures;
+        pid_t running_pid;
+        int64_t running_since;
+        char *note;               /* the last thing that kept it from running, or NULL */
+        char tail[JOB_TAIL_MAX];  /* the end of the last run's output */
+        size_t tail_len;
+};
+
+struct job_stats *job_stats_new(void);
+struct job_stats *job_stats_ref(struct job_stats *s);
+void job_stats_unref(struct job_stats *s);
+void job_stats_note(struct job_stats *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 struct job {
         struct heap_node node; /* first: the queue hands back a pointer to it */
         struct table *table;
         const struct entry *e;
         const struct tz *zone; /* borrowed from the zone cache */
+        struct job_stats *stats;
         bool queued;
 };
 
@@ -85,6 +112,7 @@ struct table {
         struct file_sig sig;
         bool seen;        /* mark for a rescan */
         bool refused;     /* the current file on disk was refused (the old version may run) */
+        char *refusal;    /* why, for tockctl why */
 };
 
 struct zone_cache_entry {
@@ -112,13 +140,14 @@ struct daemon;
 
 /* ---- event sources and runs ---- */
 
-enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_SPAWNER, IO_RUN_OUTPUT };
+enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT };
 
 /* What an epoll event points at. */
 struct io_source {
         enum io_kind kind;
         int fd;
-        struct run *run; /* IO_RUN_* */
+        struct run *run;       /* IO_RUN_* */
+        struct client *client; /* IO_CLIENT */
 };
 
 /* One running (or just ended) job process. It copies what it logs, since its table may be
@@ -138,7 +167,9 @@ struct run {
         char *req;                /* the request to the spawner, until sent */
         size_t req_len;
         int req_fds[2];           /* the job's stdin and stdout, until sent */
-        struct io_source output;  /* the job's stdout and stderr */
+        struct io_source output;  /* the job's stdout and stderr; fd -1 when tockctl run gave its own */
+        struct job_stats *stats;  /* a reference */
+        struct client *client;    /* tockctl run waiting for this run, or NULL */
         char line_buf[1024];      /* a partial output line */
         size_t line_len;
         size_t out_logged, out_dropped;
@@ -160,6 +191,12 @@ struct daemon {
         int epoll_fd;
         struct io_source signal_io, timer_io, inotify_io, watchdog_io;
         int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
+
+        struct io_source listen_io;
+        struct client *clients;
+        size_t n_clients;
+        int64_t started_at;    /* UTC seconds */
+        int64_t metrics_written_ns;
 
         struct io_source spawner_io;
         pid_t spawner_pid;
@@ -226,7 +263,9 @@ int spawner_start(struct daemon *d);
 int spawner_handle(struct daemon *d, uint32_t events);
 int spawner_flush(struct daemon *d);
 void spawner_lost(struct daemon *d);
-int job_spawn(struct daemon *d, const struct job *j, int64_t at);
+/* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
+ * stderr for tockctl run, with `client` to answer when it ends. */
+int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
 
 /* reap.c */
 int pid_map_add(struct pid_map *m, struct run *r);
@@ -237,6 +276,18 @@ int run_handle_io(struct daemon *d, struct io_source *io);
 void run_free(struct daemon *d, struct run *r);
 void runs_free_dead(struct daemon *d);
 void runs_signal_all(struct daemon *d, int sig);
+
+/* control.c */
+int control_start(struct daemon *d);
+void control_stop(struct daemon *d);
+void control_accept(struct daemon *d);
+void control_handle(struct daemon *d, struct io_source *io, uint32_t events);
+void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err);
+void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t duration_ms);
+
+/* metrics.c */
+char *metrics_text(struct daemon *d, const char *only_user); /* only_user NULL: every job */
+void metrics_changed(struct daemon *d);
 
 /* main.c */
 int daemon_reload(struct daemon *d);

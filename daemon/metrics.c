@@ -1,0 +1,132 @@
+/* daemon/metrics.c: the Prometheus text exposition format, for tockctl metrics and for
+ * node_exporter's textfile collector (paths.metrics_file). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tockd.h"
+#include "util.h"
+
+/* label values escape backslash, double quote and newline */
+static void put_label(FILE *f, const char *name, const char *v, bool first) {
+        fprintf(f, "%s%s=\"", first ? "" : ",", name);
+        for (; v && *v; v++) {
+                if (*v == '\\' || *v == '"')
+                        fprintf(f, "\\%c", *v);
+                else if (*v == '\n')
+                        fputs("\\n", f);
+                else
+                        fputc(*v, f);
+        }
+        fputc('"', f);
+}
+
+static void put_labels(FILE *f, const struct job *j) {
+        char line[16];
+
+        snprintf(line, sizeof line, "%u", j->e->line);
+        fputc('{', f);
+        put_label(f, "table", j->table->name, true);
+        put_label(f, "line", line, false);
+        put_label(f, "user", j->e->user ? j->e->user : j->table->owner, false);
+        if (j->e->opts.name)
+                put_label(f, "name", j->e->opts.name, false);
+        fputc('}', f);
+}
+
+struct family {
+        const char *name, *type, *help;
+};
+
+static const struct family families[] = {
+        { "tock_job_runs_total", "counter", "Runs started by the schedule, per job." },
+        { "tock_job_failures_total", "counter", "Runs that ended with a non-zero status, a signal or a failure to start." },
+        { "tock_job_last_success_timestamp_seconds", "gauge", "Start of the last run that exited 0." },
+        { "tock_job_last_duration_seconds", "gauge", "Duration of the last run that ended." },
+        { "tock_job_running", "gauge", "Whether a scheduled run of the job is going on." },
+};
+
+char *metrics_text(struct daemon *d, const char *only_user) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        for (size_t fi = 0; fi < ELEMENTSOF(families); fi++) {
+                fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", families[fi].name, families[fi].help, families[fi].name,
+                        families[fi].type);
+                for (size_t i = 0; i < d->n_tables; i++)
+                        for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                                const struct job *j = &d->tables[i]->jobs[k];
+                                const struct job_stats *s = j->stats;
+                                const char *user = j->e->user ? j->e->user : j->table->owner;
+                                if (!s || (only_user && !streq(user, only_user)))
+                                        continue;
+                                if (fi == 2 && s->last_success_at == INT64_MIN)
+                                        continue;
+                                if (fi == 3 && s->last_duration_ms < 0)
+                                        continue;
+                                fputs(families[fi].name, f);
+                                put_labels(f, j);
+                                switch (fi) {
+                                case 0:
+                                        fprintf(f, " %u\n", s->runs);
+                                        break;
+                                case 1:
+                                        fprintf(f, " %u\n", s->failures);
+                                        break;
+                                case 2:
+                                        fprintf(f, " %lld\n", (long long) s->last_success_at);
+                                        break;
+                                case 3:
+                                        fprintf(f, " %.3f\n", (double) s->last_duration_ms / 1000.0);
+                                        break;
+                                default:
+                                        fprintf(f, " %d\n", s->running_pid ? 1 : 0);
+                                        break;
+                                }
+                        }
+        }
+        fprintf(f, "# HELP tock_running_jobs Job processes tockd is waiting for.\n# TYPE tock_running_jobs gauge\n"
+                   "tock_running_jobs %zu\n",
+                d->n_running);
+        fprintf(f, "# HELP tock_queue_length Jobs waiting for their next fire time.\n# TYPE tock_queue_length gauge\n"
+                   "tock_queue_length %zu\n",
+                d->queue.n);
+        fprintf(f, "# HELP tock_tables Tables loaded.\n# TYPE tock_tables gauge\ntock_tables %zu\n", d->n_tables);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* Rewrites paths.metrics_file atomically, at most once a second. */
+void metrics_changed(struct daemon *d) {
+        _cleanup_free_ char *text = NULL, *tmp = NULL;
+        int64_t now = now_mono_ns();
+        int fd;
+
+        if (!d->cfg.metrics_file || !*d->cfg.metrics_file || now - d->metrics_written_ns < 1000000000LL)
+                return;
+        d->metrics_written_ns = now;
+        text = metrics_text(d, NULL);
+        if (!text || asprintf(&tmp, "%s.tmp", d->cfg.metrics_file) < 0)
+                return;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                log_warning_errno(errno, "cannot write metrics to %s", tmp);
+                return;
+        }
+        size_t len = strlen(text);
+        bool ok = write(fd, text, len) == (ssize_t) len;
+        close(fd);
+        if (!ok || rename(tmp, d->cfg.metrics_file) < 0) {
+                log_warning_errno(errno, "cannot write metrics to %s", d->cfg.metrics_file);
+                (void) unlink(tmp);
+        }
+}

@@ -1,0 +1,45 @@
+/* daemon/stats.c: what tockd remembers of a job's runs, for tockctl status, why and metrics. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tockd.h"
+
+struct job_stats *job_stats_new(void) {
+        struct job_stats *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return NULL;
+        s->refs = 1;
+        s->last_due_at = s->last_at = s->last_success_at = s->running_since = INT64_MIN;
+        s->last_wstatus = -1;
+        s->last_duration_ms = -1;
+        return s;
+}
+
+struct job_stats *job_stats_ref(struct job_stats *s) {
+        if (s)
+                s->refs++;
+        return s;
+}
+
+void job_stats_unref(struct job_stats *s) {
+        if (!s || --s->refs > 0)
+                return;
+        free(s->note);
+        free(s);
+}
+
+void job_stats_note(struct job_stats *s, const char *fmt, ...) {
+        va_list ap;
+        char *n;
+
+        if (!s)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&n, fmt, ap) < 0)
+                n = NULL;
+        va_end(ap);
+        free(s->note);
+        s->note = n;
+}
