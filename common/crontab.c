@@ -210,19 +210,19 @@ static void set_range(uint64_t *mask, enum field f, int lo, int hi, int step) {
 }
 
 /* Warns about "*\/N" when N does not divide the cycle, so the last gap comes out short. */
-static void check_step(struct parser *ps, enum field f, const char *at, int step) {
+static void check_step(struct parser *ps, enum field f, const char *at, long long step) {
         const struct field_info *fi = &fields[f];
         int cycle = fi->cycle, last, gap;
 
         if (cycle == 0 || cycle % step == 0)
                 return;
-        last = fi->lo + (cycle - 1) / step * step;
+        last = fi->lo + (int) ((cycle - 1) / step * step);
         gap = cycle - (last - fi->lo);
         if (step >= cycle)
-                pwarn_at(ps, at, "step %d is not less than the %d %ss of the cycle: only %s %d matches", step, cycle,
+                pwarn_at(ps, at, "step %lld is not less than the %d %ss of the cycle: only %s %d matches", step, cycle,
                          fi->unit, fi->unit, fi->lo);
         else
-                pwarn_at(ps, at, "step %d does not divide %d evenly: from %s %d back to %d the gap is %d, not %d", step,
+                pwarn_at(ps, at, "step %lld does not divide %d evenly: from %s %d back to %d the gap is %d, not %lld", step,
                          cycle, fi->unit, last, fi->lo, gap, step);
 }
 
@@ -297,6 +297,8 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
                                 perror_at(ps, item_start, "reversed random range %d~%d: write the low bound first", lo, hi);
                                 return -EINVAL;
                         }
+                        if (f == F_DOW && lo == 0 && hi == 7)
+                                hi = 6; /* Sunday is 0 and 7: draw it once */
                         uint64_t x = splitmix64(salt ^ splitmix64((uint64_t) item));
                         lo = hi = lo + (int) (x % (uint64_t) (hi - lo + 1));
                 }
@@ -331,7 +333,7 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
                         }
                         step = (int) MIN(v, 1000);
                         if (star)
-                                check_step(ps, f, ds, step);
+                                check_step(ps, f, ds, v);
                 }
                 set_range(&mask, f, lo, hi, step);
                 if (p >= end)
@@ -614,23 +616,30 @@ static bool quote_open(const char *s, size_t n) {
         return q != 0;
 }
 
-/* Splits the command at its first unescaped '%' (cron(8)): before it "\%" becomes '%'; after it
- * '%' becomes a newline and "\%" a '%', and the text is the job's standard input. */
+/* Splits the command at its first unescaped '%', as cron(8)'s do_command.c does: a backslash
+ * escapes the next character, and "\%" in the command becomes '%'; after the first unescaped
+ * '%', which ends the command, the text is the job's standard input with every unescaped '%' made
+ * a newline and "\%" made '%' (other backslashes stay). */
 static int split_percent(struct parser *ps, struct entry *e, const char *p, const char *end) {
         char *cmd = malloc((size_t) (end - p) + 1), *c = cmd, *in = NULL, *i = NULL;
         const char *q;
+        bool escaped = false;
 
         if (!cmd)
                 return ps->oom = -ENOMEM;
         for (q = p; q < end; q++) {
-                if (*q == '\\' && q + 1 < end && q[1] == '%') {
-                        *c++ = '%';
-                        q++;
-                } else if (*q == '%') {
-                        break;
-                } else {
-                        *c++ = *q;
+                if (escaped) {
+                        if (*q == '%')
+                                c[-1] = '%'; /* the backslash gives way to the '%' */
+                        else
+                                *c++ = *q;
+                        escaped = false;
+                        continue;
                 }
+                if (*q == '%')
+                        break;
+                escaped = *q == '\\';
+                *c++ = *q;
         }
         *c = 0;
         if (q < end) {
@@ -640,18 +649,26 @@ static int split_percent(struct parser *ps, struct entry *e, const char *p, cons
                                  (before > 0 && (cmd[before - 1] == '+' || strstr(cmd, "date")));
                 if (quote_open(cmd, before) || date_like)
                         pwarn_at(ps, pct, "'%%' ends the command here and the rest becomes its standard input; write '\\%%' for a literal percent sign");
-                in = i = malloc((size_t) (end - q));
+                in = i = malloc((size_t) (end - q) + 1);
                 if (!in) {
                         free(cmd);
                         return ps->oom = -ENOMEM;
                 }
+                escaped = false;
                 for (q++; q < end; q++) {
-                        if (*q == '\\' && q + 1 < end && q[1] == '%') {
-                                *i++ = '%';
-                                q++;
-                        } else
-                                *i++ = *q == '%' ? '\n' : *q;
+                        char ch = *q;
+                        if (escaped) {
+                                if (ch != '%')
+                                        *i++ = '\\';
+                        } else if (ch == '%') {
+                                ch = '\n';
+                        }
+                        escaped = ch == '\\';
+                        if (!escaped)
+                                *i++ = ch;
                 }
+                if (escaped)
+                        *i++ = '\\';
                 *i = 0;
         }
         e->command = cmd;
@@ -745,8 +762,11 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         bool star;
 
                         if (p >= end) {
-                                perror_at(ps, p, "missing %s field (a line has minute, hour, day-of-month, month, day-of-week%s, then the command)",
-                                          fields[f].name, ps->opts->mode == CRONTAB_SYSTEM ? ", user" : "");
+                                perror_at(ps, p, "missing %s field (%s minute, hour, day-of-month, month, day-of-week%s)",
+                                          fields[f].name,
+                                          ps->opts->mode == CRONTAB_EXPR ? "an expression has" : "a line has",
+                                          ps->opts->mode == CRONTAB_SYSTEM ? ", user, then the command"
+                                          : ps->opts->mode == CRONTAB_USER ? ", then the command" : "");
                                 goto fail;
                         }
                         if (f == F_DOM)
@@ -785,6 +805,22 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
                           ps->opts->mode == CRONTAB_SYSTEM ? "user field" : "command");
                 goto fail;
+        }
+        if (ps->opts->mode == CRONTAB_EXPR) {
+                if (p < end) {
+                        perror_at(ps, p, "an expression ends after the day-of-week field (or the nickname)");
+                        goto fail;
+                }
+                if (bad || ps->line_failed)
+                        goto fail;
+                check_entry(ps, &e, dom_at);
+                e.command = strdup("");
+                e.schedule = strndup(sched_start, (size_t) (sched_end - sched_start));
+                if (!e.command || !e.schedule || add_entry(ps, &e) < 0) {
+                        ps->oom = -ENOMEM;
+                        goto fail;
+                }
+                return;
         }
         if (ps->opts->mode == CRONTAB_SYSTEM) {
                 const char *w = token_end(p, end);
@@ -884,7 +920,7 @@ int crontab_parse(const char *text, size_t len, const struct crontab_opts *opts,
                         if (le > p && le[-1] == '\r')
                                 le--;
                         parse_line(&ps, p, le);
-                        if (!nl && skip_blanks(p, le) < le)
+                        if (!nl && skip_blanks(p, le) < le && opts->mode != CRONTAB_EXPR)
                                 pwarn_at(&ps, le, "no newline at the end of the file; tock reads this last line, but Debian's crontab refuses the file");
                 }
                 p = nl ? nl + 1 : end;
@@ -917,22 +953,18 @@ uint64_t crontab_seed(const char *machine_id, const char *path) {
 }
 
 int crontab_parse_expr(const char *expr, uint64_t seed, struct sched *ret, struct diag_list *diags) {
-        const struct crontab_opts opts = { .mode = CRONTAB_USER, .seed = seed };
-        _cleanup_free_ char *line = NULL;
+        const struct crontab_opts opts = { .mode = CRONTAB_EXPR, .seed = seed };
         _cleanup_(crontab_freep) struct crontab *t = NULL;
         int r;
 
-        /* an expression is an entry without a command: give it one */
-        if (asprintf(&line, "%s :\n", expr) < 0)
-                return -ENOMEM;
         if (strchr(expr, '\n')) {
                 diag_add(diags, DIAG_ERROR, 1, 1, "an expression is one line");
                 return -EINVAL;
         }
-        r = crontab_parse(line, strlen(line), &opts, &t, diags);
+        r = crontab_parse(expr, strlen(expr), &opts, &t, diags);
         if (r < 0)
                 return r;
-        if (t->n_entries != 1 || !streq(t->entries[0].command, ":")) {
+        if (t->n_entries != 1) {
                 diag_add(diags, DIAG_ERROR, 1, 1, "not a schedule expression: give five fields or a nickname");
                 return -EINVAL;
         }

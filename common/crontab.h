@@ -16,6 +16,7 @@
 enum crontab_mode {
         CRONTAB_USER,   /* minute hour dom month dow command */
         CRONTAB_SYSTEM, /* minute hour dom month dow user command (/etc/crontab, /etc/cron.d) */
+        CRONTAB_EXPR,   /* one schedule, no command (crontab_parse_expr) */
 };
 
 /* Limits against abuse; each has a clear error. The defaults are far above any real table. */

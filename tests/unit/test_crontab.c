@@ -1475,14 +1475,14 @@ Test(crontab_expr, a_command_extra_fields_or_anything_else_is_refused) {
                 const char *expr, *needle;
                 unsigned col;
         } cases[] = {
-                { "* * * * * echo hi", "not a schedule expression: give five fields or a nickname", 1 },
-                { "@daily echo hi", "not a schedule expression", 1 },
-                { "* * * * * %", "not a schedule expression", 1 },
+                { "* * * * * echo hi", "an expression ends after the day-of-week field", 11 },
+                { "@daily echo hi", "an expression ends after the day-of-week field (or the nickname)", 8 },
+                { "* * * * * %", "an expression ends after", 11 },
                 { "FOO=bar", "not a schedule expression", 1 },
                 { "# a comment", "not a schedule expression", 1 },
-                { "", "minute", 2 },
+                { "", "not a schedule expression: give five fields or a nickname", 1 },
                 { "* * * * * *", "the command starts with '*'", 11 },
-                { "* * * *", "weekday", 9 },
+                { "* * * *", "missing day-of-week field", 8 },
                 { "61 * * * *", "minute 61 is out of range", 1 },
                 { "0 0 * * *\n0 1 * * *", "an expression is one line", 1 },
                 { "@sometimes", "unknown nickname", 1 },
@@ -1526,29 +1526,21 @@ Test(crontab_expr, warnings_are_reported_but_the_expression_is_accepted) {
         diag_list_done(&d);
 }
 
-/* ---- known bugs in crontab.c: skipped so that the suite stays green ------------------------ */
+/* ---- regressions: bugs found while writing these tests (issue 2) -------------------------- */
 
-Test(crontab_bugs, a_doubled_backslash_before_percent_does_not_escape_it) {
-        cr_skip_test("bug in crontab.c split_percent(): in the command part a backslash escapes only a '%%' after it, "
-                     "so `echo a\\\\%%b` (two backslashes, then '%%') becomes command `echo a\\%%b` with no input; "
-                     "cronie's and Debian's do_command.c let a backslash escape any character, so there the '%%' ends "
-                     "the command: command `echo a\\\\`, input `b`");
+Test(crontab_regressions, a_doubled_backslash_before_percent_does_not_escape_it) {
         _cleanup_parsed_ struct parsed p = parse("* * * * * echo a\\\\%b\n");
         const struct entry *e = one_entry(&p, "double backslash");
         cr_expect_str_eq(e->command, "echo a\\\\");
         cr_expect(e->input && streq(e->input, "b"));
 }
 
-Test(crontab_bugs, a_step_over_1000_is_quoted_as_written) {
-        cr_skip_test("bug in crontab.c parse_field(): the step is capped at 1000 before check_step() quotes it, so "
-                     "\"*/5000\" warns \"step 1000 is not less than the 60 minutes...\" instead of \"step 5000 ...\"");
+Test(crontab_regressions, a_step_over_1000_is_quoted_as_written) {
         _cleanup_parsed_ struct parsed p = parse("*/5000 * * * * x\n");
         expect_diag(&p, DIAG_WARNING, 1, 3, "step 5000 is not less than the 60 minutes", "*/5000");
 }
 
-Test(crontab_bugs, a_random_weekday_gives_sunday_no_more_weight_than_other_days) {
-        cr_skip_test("questionable in crontab.c parse_field(): '~' in day-of-week draws from 0..7 and folds 7 into 0, so "
-                     "Sunday is drawn twice as often as any other day (about 2/8 instead of 1/7)");
+Test(crontab_regressions, a_random_weekday_gives_sunday_no_more_weight_than_other_days) {
         enum { SEEDS = 7000 };
         unsigned count[7] = {};
 
@@ -1559,10 +1551,7 @@ Test(crontab_bugs, a_random_weekday_gives_sunday_no_more_weight_than_other_days)
                           count[d], SEEDS);
 }
 
-Test(crontab_bugs, a_four_field_expression_says_which_field_is_missing) {
-        cr_skip_test("bug in crontab.c crontab_parse_expr(): it appends \" :\" as a command, so \"* * * *\" is refused "
-                     "with \"expected a weekday value, found ':'\" (a ':' the user never typed, at column 9) instead of "
-                     "\"missing day-of-week field\"; \"\" likewise gives \"expected a minute value, found ':'\"");
+Test(crontab_regressions, a_four_field_expression_says_which_field_is_missing) {
         struct sched s;
         struct diag_list d = {};
         const struct parsed p = { .r = crontab_parse_expr("* * * *", 0, &s, &d), .d = d };
