@@ -86,7 +86,7 @@ unit: deps $(BUILD)/unit-tests
 CORPUS ?= $(abspath ../shared/corpus/crontab-lines)
 
 check: deps
-	$(MAKE) all $(BUILD)/unit-tests
+	$(MAKE) all $(BUILD)/unit-tests $(REPLAY_BINS)
 	@tests/run-all.sh $(BUILD)
 
 # tockd in the foreground, as you, on the example table, its state in a temp dir; Ctrl-C stops it
@@ -102,6 +102,32 @@ bench: deps $(BUILD)/bench $(BUILD)/tockctl
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- fuzzing: tests/fuzz/README.md ----
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 600
+FUZZ_JOBS    ?= 1
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+REPLAY_BINS  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -D_GNU_SOURCE -DTOCK_VERSION='"$(VERSION)"' -Icommon -o $@ $< $(COMMON_SRC)
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/new-$$t && \
+		$(BUILD)/fuzz/fuzz-$$t -max_total_time=$(FUZZ_TIME) -fork=$(FUZZ_JOBS) -max_len=4096 \
+			-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/new-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+# replay: the same targets built with $(CC) and the usual flags (SANITIZE=1 included), plain main()
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz-%.o) $(BUILD)/tests/fuzz/run-corpus.o
+$(BUILD)/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/run-corpus.o $(BUILD)/libtock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- install ----
 #   make install [DESTDIR=/stage] [PREFIX=/usr] [INSTALL_CRONTAB_LINK=1]

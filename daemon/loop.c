@@ -40,15 +40,17 @@ static void begin_stop(struct daemon *d, int sig) {
         (void) dispatch_arm(d);
         switch (d->cfg.on_stop) {
         case ON_STOP_LEAVE:
-                log_info("stopping on %s; %zu running jobs are left to finish on their own", strsignal(sig), d->n_running);
+                log_info("stopping on %s; %zu running job%s left to finish on %s own", strsignal(sig), d->n_running,
+                         d->n_running == 1 ? " is" : "s are", d->n_running == 1 ? "its" : "their");
                 break;
         case ON_STOP_TERM:
-                log_info("stopping on %s; sending SIGTERM to %zu running jobs", strsignal(sig), d->n_running);
+                log_info("stopping on %s; sending SIGTERM to %zu running job%s", strsignal(sig), d->n_running,
+                         d->n_running == 1 ? "" : "s");
                 runs_signal_all(d, SIGTERM);
                 break;
         case ON_STOP_WAIT:
-                log_info("stopping on %s; waiting up to %llds for %zu running jobs", strsignal(sig),
-                         (long long) d->cfg.stop_timeout_s, d->n_running);
+                log_info("stopping on %s; waiting up to %llds for %zu running job%s", strsignal(sig),
+                         (long long) d->cfg.stop_timeout_s, d->n_running, d->n_running == 1 ? "" : "s");
                 break;
         }
         d->stop_deadline_ns = now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL;
@@ -109,7 +111,7 @@ static void handle_watchdog(struct daemon *d) {
                 return;
         if (d->stopping) {
                 if (d->n_running) {
-                        log_warning("stop timeout: killing %zu remaining jobs", d->n_running);
+                        log_warning("stop timeout: killing %zu remaining job%s", d->n_running, d->n_running == 1 ? "" : "s");
                         runs_signal_all(d, SIGKILL);
                 }
                 return;

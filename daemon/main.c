@@ -368,7 +368,8 @@ int main(int argc, char **argv) {
                 return 1;
         }
         d.ready = true;
-        log_info("ready: %zu tables, %zu jobs, local time zone %s", d.n_tables, d.n_jobs, tz_name(d.local_zone));
+        log_info("ready: %zu table%s, %zu job%s, local time zone %s", d.n_tables, d.n_tables == 1 ? "" : "s", d.n_jobs,
+                 d.n_jobs == 1 ? "" : "s", tz_name(d.local_zone));
         sd_notify_text("READY=1");
         dispatch_status(&d);
         arm_watchdog(&d);

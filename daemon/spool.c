@@ -35,8 +35,18 @@ static char *dir_of(const char *path) {
         return d;
 }
 
+/* Watches a directory. One that does not exist yet (a spool no cron has made, a cron.d removed
+ * and made again) is waited for through its parent: a directory appearing there makes a rescan. */
 static int add_watch(struct daemon *d, const char *dir) {
         int wd = inotify_add_watch(d->inotify_io.fd, dir, DIR_EVENTS);
+
+        if (wd < 0 && errno == ENOENT) {
+                _cleanup_free_ char *parent = dir_of(dir);
+                if (parent && inotify_add_watch(d->inotify_io.fd, parent, DIR_EVENTS) >= 0) {
+                        log_info("%s does not exist; its tables are read when it appears", dir);
+                        return -1;
+                }
+        }
         if (wd < 0)
                 log_warning_errno(errno, "cannot watch %s; changes there are seen only on SIGHUP", dir);
         return wd;
@@ -78,7 +88,7 @@ static void reload_local_zone(struct daemon *d) {
 }
 
 /* Which of our paths lives in the directory of watch `wd` under `name`. */
-static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mask) {
+static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mask, bool *rescan) {
         const struct {
                 const char *path;
                 int wd;
@@ -86,8 +96,12 @@ static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mas
                       { d->cfg.localtime, d->wd_localtime_dir } };
         _cleanup_free_ char *path = NULL;
 
-        if (mask & IN_ISDIR)
+        if (mask & IN_ISDIR) {
+                /* perhaps a directory of ours that was missing */
+                if (mask & (IN_CREATE | IN_MOVED_TO))
+                        *rescan = true;
                 return;
+        }
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 const char *base;
                 if (!*files[i].path || files[i].wd != wd)
@@ -135,7 +149,7 @@ int watch_handle(struct daemon *d) {
                         } else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
                                 rescan = true;
                         } else if (ev->len > 0 && !rescan) {
-                                handle_name(d, ev->wd, ev->name, ev->mask);
+                                handle_name(d, ev->wd, ev->name, ev->mask, &rescan);
                         }
                 }
         }

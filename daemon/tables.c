@@ -385,8 +385,8 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 xasprintf(&t->refusal, "the file on disk was refused with errors (see the log); %s",
                                 t->ct ? "the previous version is in force" : "no version of it runs");
                 if (t->ct)
-                        log_error("%s: refused with %s, keeping the previous version (%zu jobs)", t->name,
-                                  r == -EINVAL ? "errors" : strerror(-r), t->n_jobs);
+                        log_error("%s: refused with %s, keeping the previous version (%zu job%s)", t->name,
+                                  r == -EINVAL ? "errors" : strerror(-r), t->n_jobs, t->n_jobs == 1 ? "" : "s");
                 else
                         log_error("%s: refused with %s, no jobs from it will run", t->name,
                                   r == -EINVAL ? "errors" : strerror(-r));

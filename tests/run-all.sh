@@ -51,14 +51,24 @@ step "unit tests" "$B/unit-tests" --jobs 2
 for t in tests/integration/test-*.sh; do
         step "integration: $(basename "$t")" env TOCKCTL="$B/tockctl" TOCKD="$B/tockd" bash "$t"
 done
-step "asan/ubsan/lsan build" make -s BUILD="$B/asan" SANITIZE=1 "$B/asan/unit-tests" "$B/asan/tockctl"
+for c in tests/fuzz/corpus/*/; do
+        t=$(basename "$c")
+        step "fuzz corpus: $t" "$B/fuzz/replay-$t" "$c"
+done
+step "asan/ubsan/lsan build" make -s BUILD="$B/asan" SANITIZE=1 "$B/asan/unit-tests" "$B/asan/tockctl" "$B/asan/tockd" \
+        $(for c in tests/fuzz/corpus/*/; do echo "$B/asan/fuzz/replay-$(basename "$c")"; done)
 step "unit tests under asan+lsan" no_leaks env ASAN_OPTIONS=detect_leaks=1 "$B/asan/unit-tests" --jobs 2
+for c in tests/fuzz/corpus/*/; do
+        t=$(basename "$c")
+        step "fuzz corpus under asan+lsan: $t" no_leaks env ASAN_OPTIONS=detect_leaks=1 "$B/asan/fuzz/replay-$t" "$c"
+done
 for t in tests/integration/test-*.sh; do
-        step "integration under asan+lsan: $(basename "$t")" no_leaks env ASAN_OPTIONS=detect_leaks=1 TOCKCTL="$B/asan/tockctl" TOCKD="$B/tockd" bash "$t"
+        step "integration under asan+lsan: $(basename "$t")" no_leaks env ASAN_OPTIONS=detect_leaks=1 TOCKCTL="$B/asan/tockctl" TOCKD="$B/asan/tockd" bash "$t"
 done
 if command -v valgrind >/dev/null; then
         step "tockctl under valgrind" valgrind_cli
         step "tockd under valgrind" bash tests/valgrind-tockd.sh "$B/tockd"
+        step "fuzz corpus under valgrind" under_valgrind "$B/fuzz/replay-crontab" tests/fuzz/corpus/crontab
 else
         echo "valgrind not installed: skipped"
 fi
