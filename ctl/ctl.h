@@ -4,16 +4,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "crontab.h"
+#include "proto.h"
+#include "timefmt.h"
 #include "tz.h"
 
-/* Exit codes, documented in tockctl(1). */
+/* Exit codes, documented in tockctl(1) and `tockctl help`. `tockctl run` exits with the job's
+ * own status once the job has started. */
 enum {
         EXIT_OK = 0,
-        EXIT_INVALID = 1, /* the table has errors; or a query found nothing */
+        EXIT_INVALID = 1, /* the table has errors; or a query found nothing; or tockd said no */
         EXIT_USAGE = 2,   /* bad command line */
         EXIT_IO = 3,      /* a file or zone could not be read */
+        EXIT_DAEMON = 4,  /* tockd is not running, or it could not be understood */
+        EXIT_DENIED = 5,  /* permission denied: not root, cron.allow/cron.deny, socket mode */
 };
 
 struct command {
@@ -25,13 +31,164 @@ struct command {
 
 int cmd_check(int argc, char **argv);
 int cmd_next(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_why(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
-/* out.c */
+/* compat.c: the crontab(1) command line, when tockctl is called as `crontab` */
+int crontab_main(int argc, char **argv);
+
+/* cmd-edit.c: `tockctl edit` and `crontab -e` share the loop; they differ in their words. */
+enum edit_style {
+        EDIT_TOCKCTL,
+        EDIT_CRONTAB,
+};
+int edit_table(const char *user, const char *shown_user, enum edit_style style);
+
+/* cmd-install.c: prints a DIAGS reply (every message with its source line and caret, the text
+ * coming from the reply) and returns EXIT_INVALID, or EXIT_DAEMON when the reply is malformed.
+ * `file` names the table in the messages. With `json`, a JSON document on stdout instead. */
+struct reply;
+int print_diags_reply(const char *cmd, struct reply *rep, const char *file, bool json);
+/* The wire cannot carry a NUL inside a string: a table with one is shown with the parser's
+ * messages (which say where) and not sent. Returns true when it had one. */
+bool table_has_nul(const char *shown, const char *text, size_t len);
+
+/* ---- client.c: the socket ---- */
+
+#define CLIENT_DEFAULT_SOCKET "/run/tock/tockd.sock"
+#define CLIENT_TIMEOUT_S 60 /* for an answer; `run` waits for its job without a limit */
+
+/* One reply. The body is owned; `r` reads it. An ERROR reply is decoded on arrival. */
+struct reply {
+        uint16_t type;
+        uint8_t *body;
+        size_t len;
+        struct proto_reader r;
+        int32_t error;     /* PROTO_ERROR: the negative errno */
+        char *error_msg;   /* PROTO_ERROR: the message for a person */
+};
+void reply_done(struct reply *rep);
+
+struct client {
+        int fd;
+        const char *path;
+        uint16_t peer_version; /* of a reply in another protocol version */
+        uint16_t last_type;    /* of the last reply, for messages about it */
+};
+
+/* --socket PATH; NULL: $TOCK_SOCKET, else CLIENT_DEFAULT_SOCKET */
+void client_set_socket(const char *path);
+const char *client_socket_path(void);
+
+/* These return 0 or a negative errno and print nothing; client_error() says what went wrong. */
+int client_connect(struct client *c);
+/* Sends a finished message, with up to PROTO_MAX_FDS fds as SCM_RIGHTS. */
+int client_send(struct client *c, const struct proto_buf *b, const int *fds, size_t n_fds);
+/* Reads one whole reply. `wait` false: fail with -ETIMEDOUT after CLIENT_TIMEOUT_S. */
+int client_recv(struct client *c, bool wait, struct reply *ret);
+void client_close(struct client *c);
+/* Prints why talking to tockd failed ("tockd is not running (no socket at ...)") and returns
+ * the exit code for it. */
+int client_error(const struct client *c, int r);
+
+/* Connects, sends `req` (begun with proto_begin() and filled, not finished) and reads its one
+ * reply. Returns EXIT_OK with *ret set, or prints what went wrong and returns the exit code. */
+int client_request(struct proto_buf *req, struct reply *ret);
+
+/* For a reply that is not the one expected: prints tockd's ERROR message (or "unexpected
+ * reply") prefixed with "tockctl CMD: " and returns the exit code (EXIT_DENIED for -EPERM and
+ * -EACCES, EXIT_DAEMON for a reply that makes no sense, EXIT_INVALID otherwise). */
+int reply_fail(const char *cmd, const struct reply *rep);
+/* Reads the single string of an OK reply (*ret_msg owned). Returns EXIT_OK, or fails as above. */
+int reply_ok_string(const char *cmd, struct reply *rep, char **ret_msg);
+/* The message for a malformed reply; returns EXIT_DAEMON. */
+int reply_malformed(const char *cmd, const struct reply *rep);
+
+/* A request whose answer is OK(str): sends it, prints the string (as a message; as is with
+ * `raw`; as {"json_key": ...} with `json`) and returns the exit code. */
+struct simple_request {
+        const char *cmd;
+        enum proto_type type;
+        bool has_user;          /* the body is (str user) rather than () */
+        const char *user;
+        const char *enoent_user; /* non-NULL: -ENOENT means "no crontab for USER", exit 1 */
+        bool json, raw;
+        const char *json_key;
+};
+int simple_request(const struct simple_request *s);
+
+/* ---- out.c ---- */
 int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len); /* "-" is stdin */
+int read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len); /* -EFBIG past max bytes */
 void print_diags(const struct diag_list *d, const char *file, const char *text, size_t len);
 void usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* zones.c */
+/* A new string, or NULL when out of memory (asprintf() leaves its pointer undefined then). */
+char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The caller's user name (getpwuid), or its uid as a number; into buf. */
+const char *caller_name(char *buf, size_t size);
+
+/* Writes a string from tockd for a terminal: control characters other than tab (and newline
+ * when `lines`) become '?', so a job's command or output cannot carry terminal escapes. */
+void put_safe(FILE *f, const char *s, bool lines);
+
+/* Asks a y/n question: the prompt goes to `out`, the answer comes from stdin; with `tty`, from
+ * /dev/tty (prompt included) when stdin is not a terminal. Returns 1 yes, 0 no, -ENXIO when
+ * there is no terminal, -ENODATA when input ended without an answer. */
+int ask_yes_no(const char *prompt, FILE *out, bool tty);
+
+/* "1.2s", "5m03s", "2h05m", "3d04h"; "-" for a negative duration. */
+#define DURATION_MAX 32
+void format_duration_ms(int64_t ms, char buf[static DURATION_MAX]);
+/* "exit 0", "killed by SIGTERM", "killed by SIGSEGV (core dumped)"; "never ran" for -1. */
+#define WSTATUS_MAX 64
+void format_wstatus(int32_t wstatus, char buf[static WSTATUS_MAX]);
+
+/* JSON for scripts: a pretty-printed document built element by element. Keys are NULL inside
+ * arrays. Strings are escaped (json_escape); bytes that are not UTF-8 become U+FFFD. */
+#define JSON_MAX_DEPTH 16
+struct json {
+        FILE *f;
+        unsigned depth;
+        bool has_items[JSON_MAX_DEPTH];
+        char closer[JSON_MAX_DEPTH];
+};
+void json_escape(FILE *f, const char *s, size_t n);
+void json_open(struct json *j, const char *key, char bracket); /* '{' or '[' */
+void json_close(struct json *j); /* the innermost open one; a newline after the outermost */
+void json_string(struct json *j, const char *key, const char *s); /* NULL: null */
+void json_int(struct json *j, const char *key, int64_t v);
+void json_bool(struct json *j, const char *key, bool v);
+void json_null(struct json *j, const char *key);
+
+/* ---- zones.c ---- */
 int zone_load(const char *name, struct tz **ret_zone); /* NULL or "": the local zone */
 int zone_check(const char *name, void *userdata);
 uint64_t table_seed(const char *path);
+
+/* Zones by name, each loaded once, for showing tockd's times in each job's zone. */
+#define ZONE_CACHE_MAX 64
+struct zone_cache {
+        char *names[ZONE_CACHE_MAX];
+        struct tz *zones[ZONE_CACHE_MAX];
+        size_t n;
+        struct tz *utc;
+};
+/* The zone `name` ("": the local zone); UTC when it cannot be loaded; NULL only on OOM. */
+const struct tz *zone_cache_get(struct zone_cache *zc, const char *name);
+void zone_cache_done(struct zone_cache *zc);
+/* `at` as ISO 8601 in zone `name`, or "-" for PROTO_NO_TIME. */
+void zone_cache_iso(struct zone_cache *zc, const char *name, int64_t at, char buf[static TIMEFMT_ISO_MAX]);
+/* The same as a JSON member: the ISO string, or null. */
+void json_time(struct json *j, const char *key, struct zone_cache *zc, const char *zone, int64_t at);
+/* A job of STATUS or WHY as a JSON object. */
+void json_job(struct json *j, const char *key, const struct proto_job *job, struct zone_cache *zc);

@@ -1,7 +1,9 @@
-/* ctl/zones.c: time zones by name, and the seed for '~' values. */
+/* ctl/zones.c: time zones by name (and a cache of them for showing tockd's times), and the seed
+ * for '~' values. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,4 +40,45 @@ uint64_t table_seed(const char *path) {
                 close(fd);
         }
         return crontab_seed(id, path && !streq(path, "-") && realpath(path, abs) ? abs : NULL);
+}
+
+const struct tz *zone_cache_get(struct zone_cache *zc, const char *name) {
+        struct tz *z = NULL;
+
+        if (!name)
+                name = "";
+        for (size_t i = 0; i < zc->n; i++)
+                if (streq(zc->names[i], name))
+                        return zc->zones[i];
+        if (zc->n < ZONE_CACHE_MAX && zone_load(name, &z) == 0) {
+                zc->names[zc->n] = strdup(name);
+                if (zc->names[zc->n]) {
+                        zc->zones[zc->n] = z;
+                        return zc->zones[zc->n++];
+                }
+                tz_free(z);
+        }
+        /* a zone this machine does not have (or too many): show the instant in UTC, which says so */
+        if (!zc->utc && tz_from_posix("UTC", "UTC0", &zc->utc) < 0)
+                return NULL;
+        return zc->utc;
+}
+
+void zone_cache_done(struct zone_cache *zc) {
+        for (size_t i = 0; i < zc->n; i++) {
+                free(zc->names[i]);
+                tz_free(zc->zones[i]);
+        }
+        tz_free(zc->utc);
+        *zc = (struct zone_cache) {};
+}
+
+void zone_cache_iso(struct zone_cache *zc, const char *name, int64_t at, char buf[static TIMEFMT_ISO_MAX]) {
+        const struct tz *z;
+
+        if (at == PROTO_NO_TIME || !(z = zone_cache_get(zc, name))) {
+                snprintf(buf, TIMEFMT_ISO_MAX, "-");
+                return;
+        }
+        timefmt_iso(z, at, buf);
 }
