@@ -47,14 +47,14 @@ int proto_hdr_unpack(const uint8_t in[static PROTO_HDR_SIZE], struct proto_hdr *
 }
 
 static uint8_t *grow(struct proto_buf *b, size_t n) {
-        if (b->oom)
+        if (b->oom || b->too_big)
                 return NULL;
         if (b->len + n > b->cap) {
                 size_t cap = b->cap ? b->cap : 256;
                 while (cap < b->len + n)
                         cap *= 2;
-                if (cap > PROTO_HDR_SIZE + PROTO_MAX_BODY + 1024 && b->len + n > PROTO_HDR_SIZE + PROTO_MAX_BODY) {
-                        b->oom = true;
+                if (b->len + n > PROTO_HDR_SIZE + PROTO_MAX_BODY) {
+                        b->too_big = true;
                         return NULL;
                 }
                 uint8_t *d = realloc(b->data, cap);
@@ -74,7 +74,7 @@ void proto_begin(struct proto_buf *b, enum proto_type type) {
         uint8_t *p;
 
         b->len = 0;
-        b->oom = false;
+        b->oom = b->too_big = false;
         p = grow(b, PROTO_HDR_SIZE);
         if (p) {
                 memset(p, 0, PROTO_HDR_SIZE);
@@ -104,7 +104,7 @@ void proto_put_strn(struct proto_buf *b, const char *s, size_t n) {
         uint8_t *p;
 
         if (n > PROTO_MAX_BODY) {
-                b->oom = true;
+                b->too_big = true;
                 return;
         }
         proto_put_u32(b, (uint32_t) n);
@@ -118,8 +118,10 @@ void proto_put_str(struct proto_buf *b, const char *s) {
 }
 
 int proto_finish(struct proto_buf *b) {
+        if (b->too_big)
+                return -EMSGSIZE;
         if (b->oom || !b->data)
-                return b->len > PROTO_HDR_SIZE + PROTO_MAX_BODY ? -EMSGSIZE : -ENOMEM;
+                return -ENOMEM;
         if (b->len - PROTO_HDR_SIZE > PROTO_MAX_BODY)
                 return -EMSGSIZE;
         put16(b->data, PROTO_MAGIC);
@@ -134,8 +136,9 @@ void proto_buf_done(struct proto_buf *b) {
 }
 
 void proto_reader_init(struct proto_reader *r, const void *body, size_t len) {
-        r->p = body;
-        r->end = r->p + len;
+        static const uint8_t empty[1];
+        r->p = body && len ? body : empty;
+        r->end = r->p + (body ? len : 0);
         r->bad = false;
 }
 

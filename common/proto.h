@@ -76,7 +76,7 @@ enum proto_type {
 };
 
 struct proto_hdr {
-        uint16_t magic, version, type, flags;
+        uint16_t magic, version, type, flags; /* flags: 0, reserved */
         uint32_t len;
 };
 
@@ -89,7 +89,7 @@ int proto_hdr_unpack(const uint8_t in[static PROTO_HDR_SIZE], struct proto_hdr *
 struct proto_buf {
         uint8_t *data;
         size_t len, cap;
-        bool oom;
+        bool oom, too_big;
 };
 
 void proto_begin(struct proto_buf *b, enum proto_type type);

@@ -1,7 +1,9 @@
-/* ctl/cmd-next.c: tockctl next [--from T] [--tz ZONE] [--count N] (EXPR | --file FILE)
+/* ctl/cmd-next.c: tockctl next [--from T] [--tz ZONE] [--count N] [--json] (EXPR | --file FILE)
+ *                 tockctl next [-u USER] [--tz ZONE] [--count N] [--json]
  *
- * Prints the instants at which tockd will run a schedule, the daylight-saving rule included,
- * computed by the same core as the daemon. */
+ * Prints the instants at which tockd will run a schedule or a table, the daylight-saving rule
+ * included, computed offline by the same core as the daemon. Without EXPR or --file it asks
+ * tockd for the upcoming runs of every job of the user, in time order. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,11 +18,12 @@
 #define NEXT_MAX_COUNT 100000
 
 struct next_args {
-        const char *from, *zone_name, *file;
+        const char *from, *zone_name, *file, *user;
         long count;
         enum crontab_mode mode;
         struct tz *zone;
         int64_t after;
+        struct json *json; /* non-NULL: a JSON document on stdout */
 };
 
 static int parse_from(struct next_args *a) {
@@ -45,11 +48,11 @@ static int parse_from(struct next_args *a) {
         return 0;
 }
 
+static int next_expr_runs(struct next_args *a, const struct sched *sp, const char *expr);
+
 static int next_expr(struct next_args *a, const char *expr) {
         struct diag_list diags = {};
         struct sched s;
-        char buf[TIMEFMT_ISO_MAX];
-        int64_t at = a->after;
         int r;
 
         r = crontab_parse_expr(expr, table_seed(NULL), &s, &diags);
@@ -59,12 +62,32 @@ static int next_expr(struct next_args *a, const char *expr) {
                 fprintf(stderr, "tockctl next: '%s' is not a valid schedule\n", expr);
                 return EXIT_INVALID;
         }
-        if (s.flags & SCHED_REBOOT) {
-                printf("@reboot: once when tockd starts after a boot\n");
+        if (a->json) {
+                json_open(a->json, NULL, '{');
+                json_string(a->json, "expression", expr);
+                json_bool(a->json, "reboot", s.flags & SCHED_REBOOT);
+                json_open(a->json, "runs", '[');
+        }
+        r = next_expr_runs(a, &s, expr);
+        if (a->json) {
+                json_close(a->json);
+                json_close(a->json);
+        }
+        return r;
+}
+
+static int next_expr_runs(struct next_args *a, const struct sched *s, const char *expr) {
+        char buf[TIMEFMT_ISO_MAX];
+        int64_t at = a->after;
+        int r;
+
+        if (s->flags & SCHED_REBOOT) {
+                if (!a->json)
+                        printf("@reboot: once when tockd starts after a boot\n");
                 return EXIT_OK;
         }
         for (long i = 0; i < a->count; i++) {
-                r = sched_next(&s, at, a->zone, &at);
+                r = sched_next(s, at, a->zone, &at);
                 if (r == -ENOENT) {
                         if (i == 0) {
                                 fprintf(stderr, "tockctl next: '%s' never fires\n", expr);
@@ -75,7 +98,10 @@ static int next_expr(struct next_args *a, const char *expr) {
                 if (r < 0)
                         break;
                 timefmt_iso(a->zone, at, buf);
-                puts(buf);
+                if (a->json)
+                        json_string(a->json, NULL, buf);
+                else
+                        puts(buf);
         }
         return EXIT_OK;
 }
@@ -119,13 +145,26 @@ static void zone_list_done(struct zone_list *zl) {
         }
 }
 
-static void print_job(const struct job *j, int64_t at) {
+static void print_job(const struct next_args *a, const struct job *j, int64_t at) {
         char buf[TIMEFMT_ISO_MAX];
 
         if (at == INT64_MIN)
                 snprintf(buf, sizeof buf, "@reboot");
         else
                 timefmt_iso(j->zone, at, buf);
+        if (a->json) {
+                json_open(a->json, NULL, '{');
+                if (at == INT64_MIN)
+                        json_null(a->json, "at");
+                else
+                        json_string(a->json, "at", buf);
+                json_bool(a->json, "reboot", at == INT64_MIN);
+                json_int(a->json, "line", j->e->line);
+                json_string(a->json, "user", j->e->user);
+                json_string(a->json, "command", j->e->command);
+                json_close(a->json);
+                return;
+        }
         printf("%-25s  line %-4u  %s%s%s\n", buf, j->e->line, j->e->user ? j->e->user : "", j->e->user ? "  " : "",
                j->e->command);
 }
@@ -157,6 +196,11 @@ static int next_file(struct next_args *a) {
         jobs = calloc(t->n_entries ? t->n_entries : 1, sizeof(*jobs));
         if (!jobs)
                 return EXIT_IO;
+        if (a->json) {
+                json_open(a->json, NULL, '{');
+                json_string(a->json, "file", shown);
+                json_open(a->json, "runs", '[');
+        }
         for (size_t i = 0; i < t->n_entries; i++) {
                 struct job *j = &jobs[i];
                 j->e = &t->entries[i];
@@ -169,7 +213,7 @@ static int next_file(struct next_args *a) {
                         goto out;
                 }
                 if (j->e->sched.flags & SCHED_REBOOT) {
-                        print_job(j, INT64_MIN);
+                        print_job(a, j, INT64_MIN);
                         continue;
                 }
                 if (sched_next(&j->e->sched, a->after, j->zone, &j->node.at) < 0)
@@ -183,16 +227,161 @@ static int next_file(struct next_args *a) {
                 struct job *j = (struct job *) heap_pop(&h);
                 if (!j)
                         break;
-                print_job(j, j->node.at);
+                print_job(a, j, j->node.at);
                 if (sched_next(&j->e->sched, j->node.at, j->zone, &j->node.at) == 0 && heap_push(&h, &j->node) < 0) {
                         ret = EXIT_IO;
                         goto out;
                 }
         }
 out:
+        if (a->json) {
+                json_close(a->json);
+                json_close(a->json);
+        }
         heap_done(&h);
         zone_list_done(&zl);
         return ret;
+}
+
+/* ---- tockd's plan: every job of the user ---- */
+
+struct planned {
+        int64_t at;
+        char *zone, *table, *user, *command, *job;
+        uint32_t line;
+};
+
+struct plan {
+        struct planned *runs;
+        size_t n;
+};
+
+static void plan_done(struct plan *p) {
+        for (size_t i = 0; i < p->n; i++) {
+                struct planned *x = &p->runs[i];
+                free(x->zone);
+                free(x->table);
+                free(x->user);
+                free(x->command);
+                free(x->job);
+        }
+        free(p->runs);
+        *p = (struct plan) {};
+}
+
+/* NEXT: (u32 n, n x (i64 at, str zone, str table, u32 line, str user, str command)) */
+static int read_plan(struct proto_reader *r, struct plan *p) {
+        uint32_t n = proto_get_u32(r);
+        size_t cap = 0;
+
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                struct planned x = {};
+
+                if (p->n == cap) {
+                        size_t ncap = cap ? cap * 2 : 16;
+                        struct planned *runs = reallocarray(p->runs, ncap, sizeof *runs);
+                        if (!runs)
+                                return -ENOMEM;
+                        p->runs = runs;
+                        cap = ncap;
+                }
+                x.at = proto_get_i64(r);
+                x.zone = proto_get_str(r);
+                x.table = proto_get_str(r);
+                x.line = proto_get_u32(r);
+                x.user = proto_get_str(r);
+                x.command = proto_get_str(r);
+                if (!r->bad)
+                        x.job = strdup_printf("%s:%u", x.table, x.line);
+                p->runs[p->n++] = x; /* freed with the plan, whole or not */
+                if (!r->bad && !x.job)
+                        return -ENOMEM;
+        }
+        return proto_reader_end(r);
+}
+
+static void plan_json(const struct next_args *a, const struct plan *p, struct zone_cache *zc) {
+        struct json *j = a->json;
+
+        json_open(j, NULL, '{');
+        json_open(j, "runs", '[');
+        for (size_t i = 0; i < p->n; i++) {
+                const struct planned *x = &p->runs[i];
+                json_open(j, NULL, '{');
+                json_time(j, "at", zc, a->zone_name ? a->zone_name : x->zone, x->at);
+                json_int(j, "at_unix", x->at);
+                json_string(j, "zone", x->zone);
+                json_string(j, "table", x->table);
+                json_int(j, "line", x->line);
+                json_string(j, "user", x->user);
+                json_string(j, "command", x->command);
+                json_close(j);
+        }
+        json_close(j);
+        json_close(j);
+}
+
+/* Like --file: time, job, command; the user too when the runs are not all one user's. */
+static void plan_text(const struct next_args *a, const struct plan *p, struct zone_cache *zc) {
+        size_t width = 0;
+        bool users = false;
+
+        for (size_t i = 0; i < p->n; i++) {
+                width = MAX(width, strlen(p->runs[i].job));
+                users = users || !streq(p->runs[i].user, p->runs[0].user);
+        }
+        for (size_t i = 0; i < p->n; i++) {
+                const struct planned *x = &p->runs[i];
+                char buf[TIMEFMT_ISO_MAX];
+
+                zone_cache_iso(zc, a->zone_name ? a->zone_name : x->zone, x->at, buf);
+                printf("%-25s  ", buf);
+                put_safe(stdout, x->job, false);
+                printf("%*s", (int) (width - strlen(x->job) + 2), "");
+                if (users) {
+                        put_safe(stdout, x->user, false);
+                        printf("  ");
+                }
+                put_safe(stdout, x->command, false);
+                putchar('\n');
+        }
+        if (p->n == 0)
+                fprintf(stderr, "tockctl next: no upcoming runs\n");
+}
+
+static int next_daemon(struct next_args *a) {
+        struct zone_cache zc = {};
+        struct proto_buf req = {};
+        struct reply rep = {};
+        struct plan p = {};
+        int r;
+
+        proto_begin(&req, PROTO_NEXT);
+        proto_put_str(&req, a->user);
+        proto_put_u32(&req, (uint32_t) a->count);
+        r = client_request(&req, &rep);
+        proto_buf_done(&req);
+        if (r != EXIT_OK)
+                return r;
+        if (rep.type != PROTO_NEXT_REPLY) {
+                r = reply_fail("next", &rep);
+        } else {
+                r = read_plan(&rep.r, &p);
+                if (r == -ENOMEM) {
+                        fprintf(stderr, "tockctl next: out of memory\n");
+                        r = EXIT_IO;
+                } else if (r < 0) {
+                        r = reply_malformed("next", &rep);
+                } else if (a->json) {
+                        plan_json(a, &p, &zc);
+                } else {
+                        plan_text(a, &p, &zc);
+                }
+        }
+        plan_done(&p);
+        reply_done(&rep);
+        zone_cache_done(&zc);
+        return r;
 }
 
 int cmd_next(int argc, char **argv) {
@@ -200,9 +389,11 @@ int cmd_next(int argc, char **argv) {
                 { "from", required_argument, NULL, 'f' },   { "tz", required_argument, NULL, 'z' },
                 { "count", required_argument, NULL, 'n' },  { "file", required_argument, NULL, 'F' },
                 { "system", no_argument, NULL, 's' },       { "help", no_argument, NULL, 'h' },
+                { "user", required_argument, NULL, 'u' },   { "json", no_argument, NULL, 'J' },
                 {},
         };
         struct next_args a = { .count = -1 };
+        struct json json = { .f = stdout };
         _cleanup_(tz_freep) struct tz *zone = NULL;
         _cleanup_free_ char *expr = NULL;
         size_t elen = 0;
@@ -210,7 +401,7 @@ int cmd_next(int argc, char **argv) {
         int c, r;
 
         /* '+' stops at the first non-option, so "-5" in an expression is not taken as a flag */
-        while ((c = getopt_long(argc, argv, "+f:z:n:F:sh", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+f:z:n:F:shu:", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         a.from = optarg;
@@ -232,16 +423,41 @@ int cmd_next(int argc, char **argv) {
                 case 's':
                         a.mode = CRONTAB_SYSTEM;
                         break;
+                case 'u':
+                        a.user = optarg;
+                        break;
+                case 'J':
+                        a.json = &json;
+                        break;
                 case 'h':
-                        printf("usage: tockctl next [--from YYYY-MM-DDTHH:MM[:SS]] [--tz ZONE] [--count N] EXPR\n"
-                               "       tockctl next [--from ...] [--tz ZONE] [--count N] [--system] --file FILE\n");
+                        printf("usage: tockctl next [--from YYYY-MM-DDTHH:MM[:SS]] [--tz ZONE] [--count N] [--json] EXPR\n"
+                               "       tockctl next [--from ...] [--tz ZONE] [--count N] [--json] [--system] --file FILE\n"
+                               "       tockctl next [-u USER] [--tz ZONE] [--count N] [--json]   (asks tockd)\n");
                         return EXIT_OK;
                 default:
                         return EXIT_USAGE;
                 }
         }
-        if (!a.file == (optind >= argc)) {
-                usage_error("next", a.file ? "give either EXPR or --file, not both" : "no expression given");
+        if (a.file && optind < argc) {
+                usage_error("next", "give either EXPR or --file, not both");
+                return EXIT_USAGE;
+        }
+        if (!a.file && optind >= argc) {
+                /* tockd plans from its own clock, for the tables it has */
+                if (a.from || a.mode == CRONTAB_SYSTEM) {
+                        usage_error("next", "%s goes with EXPR or --file", a.from ? "--from" : "--system");
+                        return EXIT_USAGE;
+                }
+                if (a.zone_name && zone_load(a.zone_name, &zone) < 0) {
+                        fprintf(stderr, "tockctl next: unknown time zone '%s'\n", a.zone_name);
+                        return EXIT_IO;
+                }
+                if (a.count < 0)
+                        a.count = 10;
+                return next_daemon(&a);
+        }
+        if (a.user) {
+                usage_error("next", "-u asks tockd: it goes without EXPR and --file");
                 return EXIT_USAGE;
         }
         r = zone_load(a.zone_name, &zone);

@@ -120,7 +120,7 @@ struct simple_request {
         bool has_user;          /* the body is (str user) rather than () */
         const char *user;
         const char *enoent_user; /* non-NULL: -ENOENT means "no crontab for USER", exit 1 */
-        bool json, raw;
+        bool json, raw, quiet;  /* quiet: print nothing on OK */
         const char *json_key;
 };
 int simple_request(const struct simple_request *s);

@@ -62,8 +62,9 @@ int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len) {
 void print_diags(const struct diag_list *d, const char *file, const char *text, size_t len) {
         for (size_t i = 0; i < d->n; i++) {
                 _cleanup_free_ char *s = diag_format(&d->items[i], file, text, len);
+                /* messages quote the table ("unknown option 'x'"): no terminal escapes from it */
                 if (s)
-                        fputs(s, stderr);
+                        put_safe(stderr, s, true);
         }
         if (d->n_dropped)
                 fprintf(stderr, "%s: %zu more messages not shown\n", file, d->n_dropped);

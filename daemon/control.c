@@ -696,13 +696,13 @@ static void req_next(struct daemon *d, struct client *c, struct proto_reader *rd
         proto_begin(&b, PROTO_NEXT_REPLY);
         proto_put_u32(&b, sent);
         if (recs.oom)
-                b.oom = true;
+                b.too_big = true;
         else if (recs.len > PROTO_HDR_SIZE) {
                 /* the records follow the count */
                 size_t extra = recs.len - PROTO_HDR_SIZE;
                 uint8_t *nd = realloc(b.data, b.len + extra);
                 if (!nd)
-                        b.oom = true;
+                        b.too_big = true;
                 else {
                         memcpy(nd + b.len, recs.data + PROTO_HDR_SIZE, extra);
                         b.data = nd;

@@ -1,0 +1,174 @@
+/* ctl/cmd-install.c: tockctl install [-u USER] [--json] FILE|-
+ *
+ * Sends a table to tockd, which checks it with the same parser as `tockctl check` and either
+ * installs it whole or refuses it whole with every problem (DIAGS). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "util.h"
+
+static enum diag_severity severity_from_wire(uint32_t v) {
+        return v == DIAG_ERROR ? DIAG_ERROR : v == DIAG_WARNING ? DIAG_WARNING : DIAG_NOTE;
+}
+
+/* DIAGS: (str table text, u32 n, n x (u32 severity, u32 line, u32 col, str message)) */
+static int read_diags(struct proto_reader *r, char **ret_text, struct diag_list *ret_diags) {
+        _cleanup_free_ char *text = proto_get_str(r);
+        struct diag_list l = {};
+        uint32_t n = proto_get_u32(r);
+
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                uint32_t sev = proto_get_u32(r), line = proto_get_u32(r), col = proto_get_u32(r);
+                _cleanup_free_ char *msg = proto_get_str(r);
+
+                if (msg && diag_add(&l, severity_from_wire(sev), line, col, "%s", msg) < 0) {
+                        diag_list_done(&l);
+                        return -ENOMEM;
+                }
+        }
+        if (proto_reader_end(r) < 0) {
+                diag_list_done(&l);
+                return -EBADMSG;
+        }
+        *ret_text = TAKE_PTR(text);
+        *ret_diags = l;
+        return 0;
+}
+
+static void json_diags(const struct diag_list *l, const char *file) {
+        struct json j = { .f = stdout };
+
+        json_open(&j, NULL, '{');
+        json_bool(&j, "installed", false);
+        json_string(&j, "file", file);
+        json_int(&j, "errors", (int64_t) l->n_errors);
+        json_int(&j, "warnings", (int64_t) l->n_warnings);
+        json_open(&j, "diagnostics", '[');
+        for (size_t i = 0; i < l->n; i++) {
+                const struct diag *d = &l->items[i];
+                json_open(&j, NULL, '{');
+                json_string(&j, "severity", diag_severity_to_string(d->severity));
+                json_int(&j, "line", d->line);
+                json_int(&j, "column", d->col);
+                json_string(&j, "message", d->msg);
+                json_close(&j);
+        }
+        json_close(&j);
+        json_close(&j);
+}
+
+int print_diags_reply(const char *cmd, struct reply *rep, const char *file, bool json) {
+        _cleanup_free_ char *text = NULL;
+        struct diag_list l = {};
+        int r;
+
+        r = read_diags(&rep->r, &text, &l);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+                return EXIT_IO;
+        }
+        if (r < 0)
+                return reply_malformed(cmd, rep);
+        if (json) {
+                json_diags(&l, file);
+        } else {
+                /* the messages come from tockd's parser; diag_format() keeps terminal escapes out */
+                print_diags(&l, file, text, strlen(text));
+                fprintf(stderr, "%s: %zu error%s, %zu warning%s; tockd refused the table and kept the one it had\n",
+                        file, l.n_errors, l.n_errors == 1 ? "" : "s", l.n_warnings, l.n_warnings == 1 ? "" : "s");
+        }
+        diag_list_done(&l);
+        return EXIT_INVALID;
+}
+
+bool table_has_nul(const char *shown, const char *text, size_t len) {
+        const struct crontab_opts opts = { .mode = CRONTAB_USER };
+        struct crontab *t = NULL;
+        struct diag_list l = {};
+
+        if (!memchr(text, 0, len))
+                return false;
+        (void) crontab_parse(text, len, &opts, &t, &l);
+        print_diags(&l, shown, text, len);
+        fprintf(stderr, "%s: the table has a NUL byte; nothing was sent to tockd\n", shown);
+        crontab_free(t);
+        diag_list_done(&l);
+        return true;
+}
+
+int cmd_install(int argc, char **argv) {
+        static const struct option longopts[] = {
+                { "user", required_argument, NULL, 'u' },
+                { "json", no_argument, NULL, 'J' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_free_ char *text = NULL, *msg = NULL;
+        struct proto_buf req = {};
+        struct reply rep = {};
+        const char *user = NULL, *path, *shown;
+        bool json = false;
+        size_t len;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'u':
+                        user = optarg;
+                        break;
+                case 'J':
+                        json = true;
+                        break;
+                case 'h':
+                        printf("usage: tockctl install [-u USER] [--json] FILE   ('-' reads standard input)\n");
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc) {
+                usage_error("install", optind >= argc ? "no file given" : "one file at a time");
+                return EXIT_USAGE;
+        }
+        path = argv[optind];
+        shown = streq(path, "-") ? "<stdin>" : path;
+        r = read_input(path, CRONTAB_MAX_BYTES, &text, &len);
+        if (r == -EFBIG) {
+                fprintf(stderr, "%s: error: larger than the %u-byte limit for a table\n", shown, CRONTAB_MAX_BYTES);
+                return EXIT_INVALID;
+        }
+        if (r < 0) {
+                fprintf(stderr, "%s: error: cannot read: %s\n", shown, strerror(-r));
+                return EXIT_IO;
+        }
+        if (table_has_nul(shown, text, len))
+                return EXIT_INVALID;
+        proto_begin(&req, PROTO_INSTALL);
+        proto_put_str(&req, user);
+        proto_put_strn(&req, text, len);
+        r = client_request(&req, &rep);
+        proto_buf_done(&req);
+        if (r != EXIT_OK)
+                return r;
+        if (rep.type == PROTO_DIAGS)
+                r = print_diags_reply("install", &rep, shown, json);
+        else
+                r = reply_ok_string("install", &rep, &msg);
+        reply_done(&rep);
+        if (r != EXIT_OK)
+                return r;
+        if (json) {
+                struct json j = { .f = stdout };
+                json_open(&j, NULL, '{');
+                json_bool(&j, "installed", true);
+                json_string(&j, "message", msg);
+                json_close(&j);
+        } else {
+                put_safe(stdout, msg, true);
+                if (*msg && msg[strlen(msg) - 1] != '\n')
+                        fputc('\n', stdout);
+        }
+        return EXIT_OK;
+}

@@ -1,0 +1,239 @@
+/* ctl/cmd-status.c: tockctl status [-u USER] [--json]
+ *
+ * The daemon (version, uptime, counts) and one line per job: when it runs next, how its last
+ * run ended, what is running now. Times are shown in each job's own zone, as ISO 8601 with the
+ * offset, so that a job under CRON_TZ reads the way its table is written. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "util.h"
+
+struct status {
+        char *version;
+        int64_t started_at;
+        uint32_t tables, jobs, running;
+        struct proto_job *job;
+        size_t n;
+};
+
+static void status_done(struct status *s) {
+        for (size_t i = 0; i < s->n; i++)
+                proto_job_done(&s->job[i]);
+        free(s->job);
+        free(s->version);
+        *s = (struct status) {};
+}
+
+/* STATUS: (str version, i64 started_at, u32 tables, u32 jobs, u32 running, u32 n, n x JOB). The
+ * array grows as jobs are read, so a lying count costs nothing. */
+static int read_status(struct proto_reader *r, struct status *s) {
+        uint32_t n;
+        size_t cap = 0;
+
+        s->version = proto_get_str(r);
+        s->started_at = proto_get_i64(r);
+        s->tables = proto_get_u32(r);
+        s->jobs = proto_get_u32(r);
+        s->running = proto_get_u32(r);
+        n = proto_get_u32(r);
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                if (s->n == cap) {
+                        size_t ncap = cap ? cap * 2 : 16;
+                        struct proto_job *j = reallocarray(s->job, ncap, sizeof *j);
+                        if (!j)
+                                return -ENOMEM;
+                        s->job = j;
+                        cap = ncap;
+                }
+                if (proto_get_job(r, &s->job[s->n]) < 0)
+                        break;
+                s->n++;
+        }
+        return proto_reader_end(r);
+}
+
+/* One row of the table, every cell a string. */
+enum { COL_JOB, COL_USER, COL_SCHEDULE, COL_NEXT, COL_LAST, COL_RESULT, COL_RUNNING, _COL_MAX };
+static const char *const headings[_COL_MAX] = { "JOB", "USER", "SCHEDULE", "NEXT RUN", "LAST RUN", "RESULT",
+                                                "RUNNING" };
+
+struct row {
+        char *cell[_COL_MAX];
+};
+
+static void row_done(struct row *w) {
+        for (int c = 0; c < _COL_MAX; c++)
+                free(w->cell[c]);
+}
+
+static char *job_id(const struct proto_job *j) {
+        if (j->name && *j->name)
+                return strdup(j->name);
+        return strdup_printf("%s:%u", j->table, j->line);
+}
+
+static int make_row(const struct proto_job *j, struct zone_cache *zc, struct row *ret) {
+        char next[TIMEFMT_ISO_MAX], last[TIMEFMT_ISO_MAX], since[TIMEFMT_ISO_MAX], how[WSTATUS_MAX],
+                took[DURATION_MAX];
+        struct row w = {};
+
+        zone_cache_iso(zc, j->zone, j->next_at, next);
+        zone_cache_iso(zc, j->zone, j->last_at, last);
+        zone_cache_iso(zc, j->zone, j->running_since, since);
+        format_wstatus(j->last_wstatus, how);
+        format_duration_ms(j->last_duration_ms, took);
+        w.cell[COL_JOB] = job_id(j);
+        w.cell[COL_USER] = strdup(j->user);
+        w.cell[COL_SCHEDULE] = strdup(j->schedule);
+        w.cell[COL_NEXT] = strdup(next);
+        w.cell[COL_LAST] = strdup(last);
+        if (j->last_wstatus == -1)
+                w.cell[COL_RESULT] = strdup(how);
+        else
+                w.cell[COL_RESULT] = strdup_printf("%s, %s", how, took);
+        if (j->running_pid > 0)
+                w.cell[COL_RUNNING] = strdup_printf("pid %d since %s", j->running_pid, since);
+        else
+                w.cell[COL_RUNNING] = strdup("-");
+        for (int c = 0; c < _COL_MAX; c++)
+                if (!w.cell[c]) {
+                        row_done(&w);
+                        return -ENOMEM;
+                }
+        *ret = w;
+        return 0;
+}
+
+static void put_cell(const char *s, size_t width, bool last) {
+        put_safe(stdout, s, false);
+        if (!last)
+                printf("%*s", (int) (width - strlen(s) + 2), "");
+}
+
+static int print_text(const struct status *s, struct zone_cache *zc) {
+        _cleanup_free_ struct row *rows = calloc(s->n ? s->n : 1, sizeof *rows);
+        size_t width[_COL_MAX];
+        char since[TIMEFMT_ISO_MAX], up[DURATION_MAX];
+        int r = 0;
+
+        if (!rows)
+                return -ENOMEM;
+        zone_cache_iso(zc, "", s->started_at, since);
+        format_duration_ms(s->started_at == PROTO_NO_TIME ? -1 : ((int64_t) time(NULL) - s->started_at) * 1000, up);
+        printf("tockd ");
+        put_safe(stdout, s->version, false);
+        printf(", up %s (since %s); %u table%s, %u job%s, %u running\n", up, since, s->tables, s->tables == 1 ? "" : "s",
+               s->jobs, s->jobs == 1 ? "" : "s", s->running);
+        if (s->n == 0) {
+                printf("no jobs\n");
+                return 0;
+        }
+        for (int c = 0; c < _COL_MAX; c++)
+                width[c] = strlen(headings[c]);
+        for (size_t i = 0; i < s->n && r == 0; i++) {
+                r = make_row(&s->job[i], zc, &rows[i]);
+                for (int c = 0; c < _COL_MAX && r == 0; c++)
+                        width[c] = MAX(width[c], strlen(rows[i].cell[c]));
+        }
+        if (r == 0) {
+                putchar('\n');
+                for (int c = 0; c < _COL_MAX; c++)
+                        put_cell(headings[c], width[c], c == _COL_MAX - 1);
+                putchar('\n');
+                for (size_t i = 0; i < s->n; i++) {
+                        for (int c = 0; c < _COL_MAX; c++)
+                                put_cell(rows[i].cell[c], width[c], c == _COL_MAX - 1);
+                        putchar('\n');
+                }
+        }
+        for (size_t i = 0; i < s->n; i++)
+                row_done(&rows[i]);
+        return r;
+}
+
+static void print_json(const struct status *s, struct zone_cache *zc) {
+        struct json j = { .f = stdout };
+
+        json_open(&j, NULL, '{');
+        json_string(&j, "version", s->version);
+        json_time(&j, "started_at", zc, "", s->started_at);
+        if (s->started_at == PROTO_NO_TIME)
+                json_null(&j, "uptime_s");
+        else
+                json_int(&j, "uptime_s", (int64_t) time(NULL) - s->started_at);
+        json_int(&j, "tables", s->tables);
+        json_int(&j, "job_count", s->jobs);
+        json_int(&j, "running", s->running);
+        json_open(&j, "jobs", '[');
+        for (size_t i = 0; i < s->n; i++)
+                json_job(&j, NULL, &s->job[i], zc);
+        json_close(&j);
+        json_close(&j);
+}
+
+int cmd_status(int argc, char **argv) {
+        static const struct option longopts[] = {
+                { "user", required_argument, NULL, 'u' },
+                { "json", no_argument, NULL, 'J' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct zone_cache zc = {};
+        struct status s = {};
+        struct proto_buf req = {};
+        struct reply rep = {};
+        const char *user = NULL;
+        bool json = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'u':
+                        user = optarg;
+                        break;
+                case 'J':
+                        json = true;
+                        break;
+                case 'h':
+                        printf("usage: tockctl status [-u USER] [--json]\n");
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                usage_error("status", "unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        proto_begin(&req, PROTO_STATUS);
+        proto_put_str(&req, user);
+        r = client_request(&req, &rep);
+        proto_buf_done(&req);
+        if (r != EXIT_OK)
+                return r;
+        if (rep.type != PROTO_STATUS_REPLY) {
+                r = reply_fail("status", &rep);
+                reply_done(&rep);
+                return r;
+        }
+        r = read_status(&rep.r, &s);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "tockctl status: out of memory\n");
+                r = EXIT_IO;
+        } else if (r < 0) {
+                r = reply_malformed("status", &rep);
+        } else if (json) {
+                print_json(&s, &zc);
+        } else if (print_text(&s, &zc) < 0) {
+                fprintf(stderr, "tockctl status: out of memory\n");
+                r = EXIT_IO;
+        }
+        reply_done(&rep);
+        status_done(&s);
+        zone_cache_done(&zc);
+        return r;
+}

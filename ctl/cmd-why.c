@@ -1,0 +1,175 @@
+/* ctl/cmd-why.c: tockctl why [-u USER] [--json] JOB
+ *
+ * Everything tockd knows about why a job did or did not run: its schedule, its last run and how
+ * it ended, the end of its output, the state of its table (a refused edit keeps the old table
+ * running) and tockd's note (user denied by cron.allow, run missed while the machine slept,
+ * skipped by a clock change, skipped because the previous run was still going, ...). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "util.h"
+
+struct why {
+        struct proto_job job;
+        char *state, *note, *output;
+};
+
+/* WHY: (JOB, str table state, str note, str output tail) */
+static int read_why(struct proto_reader *r, struct why *w) {
+        if (proto_get_job(r, &w->job) < 0)
+                return -EBADMSG;
+        w->state = proto_get_str(r);
+        w->note = proto_get_str(r);
+        w->output = proto_get_str(r);
+        return proto_reader_end(r);
+}
+
+static void why_done(struct why *w) {
+        proto_job_done(&w->job);
+        free(w->state);
+        free(w->note);
+        free(w->output);
+}
+
+static void field(const char *label, const char *value) {
+        printf("%-13s", label);
+        put_safe(stdout, value, false);
+        putchar('\n');
+}
+
+static void print_last_run(const struct proto_job *j, struct zone_cache *zc) {
+        char at[TIMEFMT_ISO_MAX], how[WSTATUS_MAX], took[DURATION_MAX];
+
+        zone_cache_iso(zc, j->zone, j->last_at, at);
+        format_wstatus(j->last_wstatus, how);
+        format_duration_ms(j->last_duration_ms, took);
+        if (j->last_at == PROTO_NO_TIME && j->last_wstatus == -1)
+                printf("%-13s%s\n", "last run", "never ran");
+        else if (j->last_wstatus == -1)
+                printf("%-13s%s, no result yet\n", "last run", at);
+        else
+                printf("%-13s%s, %s after %s\n", "last run", at, how, took);
+        zone_cache_iso(zc, j->zone, j->last_success_at, at);
+        printf("%-13s%s (%u run%s, %u failure%s)\n", "last success", j->last_success_at == PROTO_NO_TIME ? "never" : at,
+               j->runs, j->runs == 1 ? "" : "s", j->failures, j->failures == 1 ? "" : "s");
+        if (j->running_pid > 0) {
+                zone_cache_iso(zc, j->zone, j->running_since, at);
+                printf("%-13spid %d since %s\n", "running", j->running_pid, at);
+        }
+}
+
+static void print_output(const char *out) {
+        const char *p = out;
+
+        if (!*out) {
+                printf("%-13s%s\n", "last output", "(none)");
+                return;
+        }
+        printf("last output (its end):\n");
+        while (*p) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *line = strndup(p, n);
+
+                printf("    ");
+                put_safe(stdout, line ? line : "", false);
+                putchar('\n');
+                p += n;
+                if (*p == '\n')
+                        p++;
+        }
+}
+
+static void print_text(const struct why *w, struct zone_cache *zc) {
+        const struct proto_job *j = &w->job;
+        char next[TIMEFMT_ISO_MAX];
+
+        printf("%-13s", "job");
+        if (j->name && *j->name) {
+                put_safe(stdout, j->name, false);
+                printf(" (");
+        }
+        put_safe(stdout, j->table, false);
+        printf(":%u%s\n", j->line, j->name && *j->name ? ")" : "");
+        field("user", j->user);
+        field("command", j->command);
+        printf("%-13s", "schedule");
+        put_safe(stdout, j->schedule, false);
+        printf("   (zone ");
+        put_safe(stdout, j->zone && *j->zone ? j->zone : "local", false);
+        printf(")\n");
+        field("table", *w->state ? w->state : "in force");
+        zone_cache_iso(zc, j->zone, j->next_at, next);
+        field("next run", j->next_at == PROTO_NO_TIME ? "none planned" : next);
+        print_last_run(j, zc);
+        if (*w->note)
+                field("why", w->note);
+        print_output(w->output);
+}
+
+static void print_json(const struct why *w, struct zone_cache *zc) {
+        struct json j = { .f = stdout };
+
+        json_open(&j, NULL, '{');
+        json_job(&j, "job", &w->job, zc);
+        json_string(&j, "table_state", w->state);
+        json_string(&j, "note", w->note);
+        json_string(&j, "output_tail", w->output);
+        json_close(&j);
+}
+
+int cmd_why(int argc, char **argv) {
+        static const struct option longopts[] = {
+                { "user", required_argument, NULL, 'u' },
+                { "json", no_argument, NULL, 'J' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct zone_cache zc = {};
+        struct proto_buf req = {};
+        struct reply rep = {};
+        struct why w = {};
+        const char *user = NULL;
+        bool json = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'u':
+                        user = optarg;
+                        break;
+                case 'J':
+                        json = true;
+                        break;
+                case 'h':
+                        printf("usage: tockctl why [-u USER] [--json] JOB   (JOB: LINE, TABLE:LINE or a [name:...])\n");
+                        return EXIT_OK;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc) {
+                usage_error("why", optind >= argc ? "no job given (LINE, TABLE:LINE or a name)" : "one job at a time");
+                return EXIT_USAGE;
+        }
+        proto_begin(&req, PROTO_WHY);
+        proto_put_str(&req, user);
+        proto_put_str(&req, argv[optind]);
+        r = client_request(&req, &rep);
+        proto_buf_done(&req);
+        if (r != EXIT_OK)
+                return r;
+        if (rep.type != PROTO_WHY_REPLY)
+                r = reply_fail("why", &rep);
+        else if (read_why(&rep.r, &w) < 0)
+                r = reply_malformed("why", &rep);
+        else if (json)
+                print_json(&w, &zc);
+        else
+                print_text(&w, &zc);
+        why_done(&w);
+        reply_done(&rep);
+        zone_cache_done(&zc);
+        return r;
+}
