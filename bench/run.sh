@@ -3,10 +3,12 @@
 #   1. sched_next() per call beside a brute-force matcher (UTC, New York, Lord Howe; 2026, 2150)
 #   2. check throughput: crontab_parse() in-process, and `tockctl check` as a whole command
 #   3. a peer for check: the installed crontab(1), if any
-#   4. the daemon beside busybox crond (a placeholder for the daemon's benchmark)
+#   4. tockd beside busybox crond: memory, idle CPU and wake-ups, dispatch delay, reload delay
+#      (bench/daemon.sh; as root in a private mount namespace with 1,000 bench users)
 # and the issue's targets with PASS/MISS. Timing never fails: the exit status is 0 unless
 # something is broken (a wrong answer, a table tockctl refuses, a tool that will not run).
-# BENCH_ROW_TIME=S changes the measuring time per row (default 0.2 s); see bench/README.md.
+# BENCH_ROW_TIME=S changes the measuring time per row (default 0.2 s); BENCH_IDLE_SECONDS=S the
+# daemon's idle period (default 20 s; BENCH_FULL=1 makes it 180 s); see bench/README.md.
 set -euo pipefail
 
 build=${1:-build}
@@ -82,12 +84,12 @@ peer_section() {
 }
 
 # ---- 4. the daemon beside busybox crond ------------------------------------------------
-# Placeholder for the daemon's figures (another session adds them): start tockd and
-# `busybox crond -f` on the same spool under $tmp, stop both by PID, and print memory, wake-ups
-# and CPU per job in the same kind of table, with a `target:` line per figure of the issue.
+# bench/daemon.sh starts tockd and `busybox crond -f -c DIR` the same way in the same run, every
+# path under its own temp dir, stops them by PID and prints their figures side by side, with a
+# `target:` line per figure. It builds tockd and its two helpers (bench/stamp.c, bench/rename.c).
 daemon_section() {
         section "4. daemon: tockd beside busybox crond"
-        echo "not measured yet (this section is the place for the daemon's figures)"
+        "$(dirname "$0")/daemon.sh" "$build"
 }
 
 # ---- summary ---------------------------------------------------------------------------

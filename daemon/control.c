@@ -695,14 +695,15 @@ static void req_next(struct daemon *d, struct client *c, struct proto_reader *rd
         heap_done(&h);
         proto_begin(&b, PROTO_NEXT_REPLY);
         proto_put_u32(&b, sent);
-        if (recs.oom)
-                b.too_big = true;
-        else if (recs.len > PROTO_HDR_SIZE) {
+        if (recs.oom || recs.too_big) {
+                b.oom = recs.oom;
+                b.too_big = recs.too_big;
+        } else if (recs.len > PROTO_HDR_SIZE) {
                 /* the records follow the count */
                 size_t extra = recs.len - PROTO_HDR_SIZE;
                 uint8_t *nd = realloc(b.data, b.len + extra);
                 if (!nd)
-                        b.too_big = true;
+                        b.oom = true;
                 else {
                         memcpy(nd + b.len, recs.data + PROTO_HDR_SIZE, extra);
                         b.data = nd;
