@@ -93,9 +93,10 @@ check: deps
 run: all
 	$(BUILD)/tockctl check contrib/example.crontab
 	$(BUILD)/tockctl next --count 5 --file contrib/example.crontab
-	@state=$$(mktemp -d) && echo "state in $$state; Ctrl-C stops tockd" && \
+	@state=$$(mktemp -d) && echo "state in $$state; Ctrl-C stops tockd;" \
+		"in another terminal: TOCK_SOCKET=$$state/tockd.sock $(BUILD)/tockctl status" && \
 	exec $(BUILD)/tockd --foreground --table contrib/example.crontab --crontab '' --cron-d '' --spool '' \
-		--state-dir "$$state" --log-target stderr
+		--state-dir "$$state" --socket "$$state/tockd.sock" --log-target stderr
 
 bench: deps $(BUILD)/bench $(BUILD)/tockctl
 	@bench/run.sh $(BUILD)
