@@ -151,8 +151,14 @@ int dispatch_clock_jump(struct daemon *d) {
                                 continue;
                         heap_remove(&d->queue, &j->node);
                         j->queued = false;
-                        if (sched_after_jump(&j->e->sched, j->node.at, before, now, j->zone, &next) == 0)
+                        int64_t planned = j->node.at;
+                        if (sched_after_jump(&j->e->sched, planned, before, now, j->zone, &next) == 0) {
+                                if (planned <= now && next > now)
+                                        job_stats_note(j->stats, "its run at %lld was skipped: the clock moved %s by %llds (cron's rule for clock changes)",
+                                                       (long long) planned, delta > 0 ? "forward" : "back",
+                                                       (long long) (delta > 0 ? delta : -delta));
                                 queue_push(d, j, next);
+                        }
                 }
         /* a backward jump: fixed-time jobs keep their planned times, so "dispatched up to" must
          * not move back with the clock; a forward one has been handled job by job */
