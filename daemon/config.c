@@ -15,7 +15,7 @@
 #include "tockd.h"
 #include "util.h"
 
-enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE };
+enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP };
 
 static const struct key {
         const char *section, *name;
@@ -45,12 +45,21 @@ static const struct key {
           "on SIGTERM: leave running jobs alone, term them, or wait for them (up to stop_timeout)" },
         { "jobs", "stop_timeout", KEY_DURATION, offsetof(struct config, stop_timeout_s), "how long term/wait give jobs before SIGKILL" },
         { "jobs", "max_output", KEY_SIZE, offsetof(struct config, max_output), "bytes of a run's output logged; the rest is counted" },
+        { "jobs", "timeout", KEY_DURATION, offsetof(struct config, timeout_s),
+          "stop a run after this long (0: never); a job's [timeout:...] wins" },
+        { "jobs", "kill_grace", KEY_DURATION, offsetof(struct config, kill_grace_s),
+          "from SIGTERM at a timeout to SIGKILL of the run's process group" },
+        { "jobs", "overlap", KEY_OVERLAP, offsetof(struct config, overlap),
+          "when a run is still going at the next fire time: run (cron's way), skip or queue; [overlap:...] wins" },
+        { "jobs", "jitter", KEY_DURATION, offsetof(struct config, jitter_s),
+          "start each run up to this much late, at random (0: never); [jitter:...] wins" },
 };
 
 static const char *const log_targets[] = { "auto", "journal", "syslog", "stderr", "stdout", NULL };
 static const char *const log_levels[] = { [LOG_ERR] = "error", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
                                           [LOG_INFO] = "info", [LOG_DEBUG] = "debug" };
 static const char *const on_stops[] = { "leave", "term", "wait", NULL };
+static const char *const overlaps[] = { [OVERLAP_RUN] = "run", [OVERLAP_SKIP] = "skip", [OVERLAP_QUEUE] = "queue" };
 
 static int set_string(char **dst, const char *v) {
         char *s = strdup(v);
@@ -69,6 +78,8 @@ void config_init(struct config *c) {
                 .on_stop = ON_STOP_LEAVE,
                 .stop_timeout_s = 30,
                 .max_output = 64 * 1024,
+                .kill_grace_s = 10,
+                .overlap = OVERLAP_RUN,
         };
         (void) set_string(&c->config_file, "/etc/tock/tockd.conf");
         (void) set_string(&c->crontab, "/etc/crontab");
@@ -166,6 +177,11 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                                 return -EINVAL;
                         *(enum on_stop *) dst = (enum on_stop) x;
                         return 0;
+                case KEY_OVERLAP:
+                        if ((x = lookup(overlaps, ELEMENTSOF(overlaps), v)) < 1)
+                                return -EINVAL;
+                        *(enum overlap *) dst = (enum overlap) x;
+                        return 0;
                 case KEY_UMASK: {
                         char *end;
                         unsigned long m = strtoul(v, &end, 8);
@@ -257,6 +273,9 @@ void config_dump(const struct config *c, FILE *f) {
                         break;
                 case KEY_SIZE:
                         fprintf(f, "%zu\n", *(const size_t *) src);
+                        break;
+                case KEY_OVERLAP:
+                        fprintf(f, "%s\n", overlaps[*(const enum overlap *) src]);
                         break;
                 }
         }

@@ -6,6 +6,7 @@
  * ECANCELED and cron(8)'s rule for clock changes re-plans the queue (sched_after_jump()).
  * Daylight-saving changes are not clock changes: they live inside sched_next(). */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,7 +38,33 @@ int64_t now_boot_ns(void) {
         return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void queue_push(struct daemon *d, struct job *j, int64_t at) {
+static uint64_t mix(uint64_t x) {
+        x += 0x9e3779b97f4a7c15ULL;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+        return x ^ (x >> 31);
+}
+
+/* How late a run of `j` due at `nominal` starts: cronie's RANDOM_DELAY (minutes, per table; one
+ * random factor per daemon start, as cronie draws it) plus the job's jitter (a fresh draw per fire
+ * time, spread evenly over [0, jitter]). */
+static int64_t start_delay(struct daemon *d, const struct job *j, int64_t nominal) {
+        const char *rd = crontab_env_get(j->table->ct, j->e, "RANDOM_DELAY");
+        int64_t jitter = j->e->opts.jitter_s >= 0 ? j->e->opts.jitter_s : d->cfg.jitter_s, delay = 0;
+
+        if (rd && *rd && strspn(rd, "0123456789") == strlen(rd) && strlen(rd) <= 6) {
+                int64_t span = atoll(rd) * 60;
+                delay += (int64_t) ((d->random_delay_factor % 1000000) * (uint64_t) span / 1000000);
+        }
+        if (jitter > 0)
+                delay += (int64_t) (mix(j->table->seed ^ mix((uint64_t) nominal) ^ j->e->line) % (uint64_t) (jitter + 1));
+        return delay;
+}
+
+static void queue_push(struct daemon *d, struct job *j, int64_t nominal) {
+        int64_t at = nominal + start_delay(d, j, nominal);
+
+        j->nominal_at = nominal;
         j->node.at = at;
         j->node.seq = d->seq++;
         if (heap_push(&d->queue, &j->node) < 0) {
@@ -65,17 +92,63 @@ void dispatch_job_added(struct daemon *d, struct job *j) {
         queue_push(d, j, at);
 }
 
+static enum overlap overlap_of(struct daemon *d, const struct job *j) {
+        return j->e->opts.overlap != OVERLAP_UNSET ? j->e->opts.overlap : d->cfg.overlap;
+}
+
+/* A fire time came: start a run, unless the last one is still going and the job says otherwise. */
+void dispatch_start(struct daemon *d, struct job *j, int64_t at) {
+        struct log_job lj = { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 };
+        struct job_stats *s = j->stats;
+
+        if (s->n_running > 0) {
+                switch (overlap_of(d, j)) {
+                case OVERLAP_SKIP:
+                        s->skipped++;
+                        job_stats_note(s, "its run at %lld was skipped: the previous run (pid %d) was still going (overlap:skip)",
+                                       (long long) at, (int) s->running_pid);
+                        log_job(LOG_WARNING, &lj, "skipped: the previous run (pid %d) is still going (overlap:skip)",
+                                (int) s->running_pid);
+                        return;
+                case OVERLAP_QUEUE:
+                        if (s->queued_run) {
+                                s->skipped++;
+                                job_stats_note(s, "its run at %lld was skipped: one run was already waiting (overlap:queue)",
+                                               (long long) at);
+                                log_job(LOG_WARNING, &lj, "skipped: a run is already queued behind the running one (overlap:queue)");
+                        } else {
+                                s->queued_run = true;
+                                log_job(LOG_INFO, &lj, "queued: starts when the running one (pid %d) ends (overlap:queue)",
+                                        (int) s->running_pid);
+                        }
+                        return;
+                default:
+                        break;
+                }
+        }
+        (void) job_spawn(d, j, at, NULL, NULL);
+}
+
+/* A scheduled run of the job behind `s` ended: a queued run starts now. */
+void dispatch_run_ended(struct daemon *d, struct job_stats *s) {
+        if (!s->queued_run || s->n_running > 0)
+                return;
+        s->queued_run = false;
+        if (s->job && !d->stopping)
+                (void) job_spawn(d, s->job, now_real(), NULL, NULL);
+}
+
 /* Starts every job due by `now`. */
 static void run_due(struct daemon *d, int64_t now) {
         struct heap_node *top;
 
         while ((top = heap_top(&d->queue)) && top->at <= now) {
                 struct job *j = (struct job *) heap_pop(&d->queue);
-                int64_t at = j->node.at, next;
+                int64_t at = j->nominal_at, next;
                 int r;
 
                 j->queued = false;
-                if (now - at > LATE_SLACK_S) {
+                if (now - j->node.at > LATE_SLACK_S) {
                         /* Woken long after the fire time (suspend, a stalled machine): cron(8)
                          * treats that as the clock jumping forward from `at` to `now`. */
                         r = sched_after_jump(&j->e->sched, at, at, now, j->zone, &next);
@@ -92,7 +165,7 @@ static void run_due(struct daemon *d, int64_t now) {
                         continue;
                 }
                 j->stats->last_due_at = at;
-                (void) job_spawn(d, j, at, NULL, NULL);
+                dispatch_start(d, j, at);
                 r = sched_next(&j->e->sched, at, j->zone, &next);
                 if (r == 0)
                         queue_push(d, j, next);
@@ -151,7 +224,7 @@ int dispatch_clock_jump(struct daemon *d) {
                                 continue;
                         heap_remove(&d->queue, &j->node);
                         j->queued = false;
-                        int64_t planned = j->node.at;
+                        int64_t planned = j->nominal_at;
                         if (sched_after_jump(&j->e->sched, planned, before, now, j->zone, &next) == 0) {
                                 if (planned <= now && next > now)
                                         job_stats_note(j->stats, "its run at %lld was skipped: the clock moved %s by %llds (cron's rule for clock changes)",

@@ -147,6 +147,9 @@ int loop_run(struct daemon *d) {
                         case IO_SPAWNER:
                                 (void) spawner_handle(d, evs[i].events);
                                 break;
+                        case IO_DEADLINE:
+                                deadline_handle(d);
+                                break;
                         case IO_LISTEN:
                                 control_accept(d);
                                 break;

@@ -185,10 +185,14 @@ static int setup_fds(struct daemon *d) {
         d->inotify_io = (struct io_source) { .kind = IO_INOTIFY, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
         d->watchdog_io = (struct io_source) { .kind = IO_WATCHDOG,
                                               .fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
-        if (d->epoll_fd < 0 || d->signal_io.fd < 0 || d->timer_io.fd < 0 || d->inotify_io.fd < 0 || d->watchdog_io.fd < 0)
+        d->deadline_io = (struct io_source) { .kind = IO_DEADLINE,
+                                              .fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
+        if (d->epoll_fd < 0 || d->signal_io.fd < 0 || d->timer_io.fd < 0 || d->inotify_io.fd < 0 || d->watchdog_io.fd < 0 ||
+            d->deadline_io.fd < 0)
                 return log_errno(errno, "cannot set up the event loop");
         if (loop_add(d, &d->signal_io, EPOLLIN) < 0 || loop_add(d, &d->timer_io, EPOLLIN) < 0 ||
-            loop_add(d, &d->inotify_io, EPOLLIN) < 0 || loop_add(d, &d->watchdog_io, EPOLLIN) < 0)
+            loop_add(d, &d->inotify_io, EPOLLIN) < 0 || loop_add(d, &d->watchdog_io, EPOLLIN) < 0 ||
+            loop_add(d, &d->deadline_io, EPOLLIN) < 0)
                 return log_errno(errno, "cannot set up the event loop");
         /* orphans of jobs that double-fork become our children, so that we reap them */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -309,6 +313,8 @@ static void daemon_done(struct daemon *d) {
         closep(&d->timer_io.fd);
         closep(&d->inotify_io.fd);
         closep(&d->watchdog_io.fd);
+        closep(&d->deadline_io.fd);
+        heap_done(&d->deadlines);
         closep(&d->spawner_io.fd); /* the spawner sees end of file and exits */
         if (d->spawner_pid > 0)
                 (void) waitpid(d->spawner_pid, NULL, 0); /* so that it is gone when tockd is */
@@ -317,7 +323,8 @@ static void daemon_done(struct daemon *d) {
 
 int main(int argc, char **argv) {
         struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
-                            .watchdog_io.fd = -1, .spawner_io.fd = -1, .listen_io.fd = -1, .armed_at = INT64_MAX };
+                            .watchdog_io.fd = -1, .spawner_io.fd = -1, .listen_io.fd = -1, .deadline_io.fd = -1,
+                            .armed_at = INT64_MAX };
         const char *config_path = "/etc/tock/tockd.conf";
         bool explicit = false, dump = false, fg;
         int r;
@@ -348,6 +355,17 @@ int main(int argc, char **argv) {
         }
         log_setup(d.cfg.log_target, d.cfg.log_level);
         d.uid = geteuid();
+        {
+                /* cronie's RANDOM_DELAY factor: drawn once per daemon start */
+                uint64_t f = 0;
+                int rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+                if (rfd >= 0) {
+                        if (read(rfd, &f, sizeof f) != (ssize_t) sizeof f)
+                                f = (uint64_t) now_mono_ns();
+                        close(rfd);
+                }
+                d.random_delay_factor = f;
+        }
         d.started_ns = now_mono_ns();
         /* the spawner is forked first, while tockd is still small and holds few descriptors */
         if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || load_local_zone(&d) < 0) {

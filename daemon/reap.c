@@ -212,6 +212,7 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                 flush_line(r);
         }
         lj.duration_ms = ms;
+        deadline_remove(d, r);
         if (r->exec_stage) {
                 /* already logged as a failure to start */
         } else if (WIFEXITED(wstatus)) {
@@ -220,8 +221,8 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                         (int) r->pid, lj.exit_status, (long long) ms, r->out_dropped ? ", output cut" : "");
         } else if (WIFSIGNALED(wstatus)) {
                 lj.signal = WTERMSIG(wstatus);
-                log_job(LOG_WARNING, &lj, "ended: pid %d, killed by signal %d (%s), %lld ms", (int) r->pid, lj.signal,
-                        strsignal(lj.signal), (long long) ms);
+                log_job(LOG_WARNING, &lj, "ended: pid %d, killed by signal %d (%s)%s, %lld ms", (int) r->pid, lj.signal,
+                        strsignal(lj.signal), r->timed_out ? " at its timeout" : "", (long long) ms);
         }
         if (r->out_dropped)
                 log_job(LOG_WARNING, &lj, "output past %zu bytes dropped: %zu bytes", d->cfg.max_output, r->out_dropped);
@@ -241,6 +242,9 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                         st->failures++;
                 if (st->running_pid == r->pid)
                         st->running_pid = 0;
+                if (st->n_running > 0)
+                        st->n_running--;
+                dispatch_run_ended(d, st);
         }
         metrics_changed(d);
         run_maybe_done(d, r);

@@ -660,8 +660,10 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
         in_fd = fds[1] = -1;
         if (!client) {
                 j->stats->runs++;
+                j->stats->n_running++;
                 j->stats->last_at = run->started_at;
                 j->stats->tail_len = 0;
+                run->timeout_s = j->e->opts.timeout_s >= 0 ? j->e->opts.timeout_s : d->cfg.timeout_s;
         }
         /* in the list of runs, waiting for the spawner's answer (answers come in request order) */
         run->next = d->runs;
@@ -719,6 +721,8 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
                 r->stats->running_pid = r->pid;
                 r->stats->running_since = r->started_at;
         }
+        if (r->timeout_s > 0 && r->pid > 0)
+                deadline_add(d, r);
         log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->client ? " for tockctl run" : "", r->command);
 }
 

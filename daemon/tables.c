@@ -68,6 +68,8 @@ static void table_unplan(struct daemon *d, struct table *t) {
         for (size_t i = 0; i < t->n_jobs; i++) {
                 if (t->jobs[i].queued)
                         heap_remove(&d->queue, &t->jobs[i].node);
+                if (t->jobs[i].stats && t->jobs[i].stats->job == &t->jobs[i])
+                        t->jobs[i].stats->job = NULL;
                 job_stats_unref(t->jobs[i].stats);
         }
         d->n_jobs -= t->n_jobs;
@@ -185,6 +187,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                         log_error("%s:%u: out of memory, the job will not run", t->name, j->e->line);
                         continue;
                 }
+                j->stats->job = j;
                 j->zone = zone_get(d, tzname);
                 if (!j->zone) {
                         log_error("%s:%u: cannot load time zone '%s', the job will not run", t->name, j->e->line, tzname);
@@ -408,6 +411,8 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 for (size_t i = 0; i < n_old; i++) {
                         if (old[i].queued)
                                 heap_remove(&d->queue, &old[i].node);
+                        if (old[i].stats && old[i].stats->job == &old[i])
+                                old[i].stats->job = NULL;
                         job_stats_unref(old[i].stats);
                 }
                 d->n_jobs -= n_old;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "crontab.h"
@@ -40,6 +41,10 @@ struct config {
         enum on_stop on_stop;
         int64_t stop_timeout_s;
         size_t max_output; /* bytes of a run's output kept for the log */
+        int64_t timeout_s;    /* default per-job timeout; 0: none */
+        int64_t kill_grace_s; /* from SIGTERM at a timeout to SIGKILL */
+        enum overlap overlap; /* default overlap policy */
+        int64_t jitter_s;     /* default per-job random delay bound */
         bool foreground;
 };
 
@@ -74,6 +79,11 @@ struct job_stats {
         uint32_t runs, failures;
         pid_t running_pid;
         int64_t running_since;
+        unsigned n_running;       /* scheduled runs going on */
+        bool queued_run;          /* overlap:queue: one run waits for the running one */
+        uint32_t skipped;         /* runs skipped by overlap:skip (or a full queue) */
+        uint32_t timeouts;
+        struct job *job;          /* the job these stats belong to now, or NULL */
         char *note;               /* the last thing that kept it from running, or NULL */
         char tail[JOB_TAIL_MAX];  /* the end of the last run's output */
         size_t tail_len;
@@ -90,6 +100,7 @@ struct job {
         const struct entry *e;
         const struct tz *zone; /* borrowed from the zone cache */
         struct job_stats *stats;
+        int64_t nominal_at;    /* the fire time of the schedule; node.at adds jitter and RANDOM_DELAY */
         bool queued;
 };
 
@@ -140,7 +151,7 @@ struct daemon;
 
 /* ---- event sources and runs ---- */
 
-enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT };
+enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT, IO_DEADLINE };
 
 /* What an epoll event points at. */
 struct io_source {
@@ -176,6 +187,9 @@ struct run {
         bool started, exited;
         int wstatus;
         int exec_stage, exec_errno; /* from the spawner when the job could not exec */
+        struct heap_node tnode;   /* deadline (CLOCK_MONOTONIC ns) of a run with a timeout */
+        int64_t timeout_s;
+        bool timed_out;           /* SIGTERM sent at its timeout */
 };
 
 struct pid_map {
@@ -191,6 +205,10 @@ struct daemon {
         int epoll_fd;
         struct io_source signal_io, timer_io, inotify_io, watchdog_io;
         int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
+
+        struct io_source deadline_io;  /* CLOCK_MONOTONIC timer for run timeouts */
+        struct heap deadlines;         /* runs with a timeout, by deadline */
+        uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
 
         struct io_source listen_io;
         struct client *clients;
@@ -255,6 +273,8 @@ int dispatch_due(struct daemon *d);
 int dispatch_clock_jump(struct daemon *d);
 int dispatch_arm(struct daemon *d);
 void dispatch_job_added(struct daemon *d, struct job *j);
+void dispatch_start(struct daemon *d, struct job *j, int64_t at);
+void dispatch_run_ended(struct daemon *d, struct job_stats *s);
 void dispatch_reboot_jobs(struct daemon *d);
 void dispatch_status(struct daemon *d);
 
@@ -266,6 +286,11 @@ void spawner_lost(struct daemon *d);
 /* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
  * stderr for tockctl run, with `client` to answer when it ends. */
 int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
+
+/* deadline.c */
+void deadline_add(struct daemon *d, struct run *r);
+void deadline_remove(struct daemon *d, struct run *r);
+void deadline_handle(struct daemon *d);
 
 /* reap.c */
 int pid_map_add(struct pid_map *m, struct run *r);
