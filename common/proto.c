@@ -137,7 +137,7 @@ void proto_buf_done(struct proto_buf *b) {
 
 void proto_reader_init(struct proto_reader *r, const void *body, size_t len) {
         static const uint8_t empty[1];
-        r->p = body && len ? body : empty;
+        r->p = body ? body : empty;
         r->end = r->p + (body ? len : 0);
         r->bad = false;
 }
