@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Per-job policies: a timeout stops the run's whole process group; overlap:skip skips a fire time
+# while the last run goes on, overlap:queue keeps at most one waiting; jitter spreads the starts of
+# many jobs over its bound and never past it.
+. "$(dirname "$0")/lib.sh"
+TOCKD=${TOCKD:-build/tockd}
+case $TOCKD in /*) ;; *) TOCKD=$PWD/$TOCKD ;; esac
+T=$T_TMP
+pids=()
+cleanup() {
+        local log p
+        for log in "$T"/*/log; do
+                p=$(grep -o -m1 'tockd\[[0-9]*\]' "$log" 2>/dev/null | tr -dc 0-9)
+                [ -n "$p" ] && kill -TERM "$p" 2>/dev/null
+        done
+        for p in "${pids[@]}"; do
+                for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$p" 2>/dev/null
+        done
+        for f in "$T"/*.child; do [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null; done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+chmod 755 "$T"
+
+wait_log() { # FILE PATTERN SECONDS
+        local end=$((SECONDS + $3))
+        while [ $SECONDS -lt $end ]; do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+        return 1
+}
+
+# start NAME TABLE [PREFIX...]: tockd on one cron.d table
+start() {
+        local name=$1 table=$2 dir=$T/$1
+        shift 2
+        mkdir -p "$dir/cron.d" "$dir/state"
+        echo "policies-$name" >"$dir/boot_id"
+        printf '%s\n' "$table" >"$dir/cron.d/t"
+        "$@" "$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+                --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" --set jobs.kill_grace=2 \
+                </dev/null >/dev/null 2>"$dir/log" &
+        pids+=($!)
+        wait_log "$dir/log" "ready:" 20 || fail "$name: tockd did not start: $(tail -3 "$dir/log")"
+}
+ME=$(id -un)
+
+# ---- timeout: the job and the child it put in the background are both stopped
+start timeout "[sec:*/30 timeout:1s] * * * * * $ME sleep 300 & echo \$! > $T/timeout.child; echo \$\$ > $T/timeout.pid; wait"
+if wait_log "$T/timeout/log" "timed out after 1s: SIGTERM to its process group" 40; then
+        ok
+        wait_log "$T/timeout/log" "killed by signal 15 (Terminated) at its timeout" 10 && ok || fail "the run's end does not say it was the timeout"
+        child=$(cat "$T/timeout.child" 2>/dev/null)
+        end=$((SECONDS + 5))
+        while [ -n "$child" ] && [ -d "/proc/$child" ] && [ "$(cut -d' ' -f3 "/proc/$child/stat" 2>/dev/null)" != Z ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+        [ -n "$child" ] && [ ! -d "/proc/$child" ] && ok || fail "the job's background child $child outlived the timeout"
+else
+        fail "no timeout: $(tail -5 "$T/timeout/log")"
+fi
+
+# ---- overlap: skip and queue, with runs of 2.5 s every second
+start overlap "[sec:*/1 overlap:skip] * * * * * $ME echo run >> $T/skip.out; sleep 2.5
+[sec:*/1 overlap:queue] * * * * * $ME echo run >> $T/queue.out; sleep 2.5"
+sleep 6.5 # a window of runs: the point is how many started in it, not when
+kill -TERM "$(grep -o -m1 'tockd\[[0-9]*\]' "$T/overlap/log" | tr -dc 0-9)"
+skip_runs=$(wc -l <"$T/skip.out" 2>/dev/null || echo 0)
+queue_runs=$(wc -l <"$T/queue.out" 2>/dev/null || echo 0)
+# without a policy a job of every second would have started about 6 times
+[ "$skip_runs" -ge 1 ] && [ "$skip_runs" -le 3 ] && ok || fail "overlap:skip started $skip_runs runs in 6.5 s"
+grep -q "cron.d/t:1 skipped: the previous run (pid [0-9]*) is still going (overlap:skip)" "$T/overlap/log" && ok || fail "no skip logged"
+[ "$queue_runs" -ge 2 ] && [ "$queue_runs" -le 4 ] && ok || fail "overlap:queue started $queue_runs runs in 6.5 s"
+grep -q "cron.d/t:2 queued: starts when the running one" "$T/overlap/log" && ok || fail "no queue logged"
+grep -q "cron.d/t:2 skipped: a run is already queued" "$T/overlap/log" && ok || fail "a second waiting run was not skipped"
+# queued runs start as soon as the previous ends: no gap of a whole second between them
+starts=$(grep "cron.d/t:2 ($ME) started" "$T/overlap/log" | cut -c12-23)
+[ "$(printf '%s\n' "$starts" | wc -l)" -ge 2 ] && ok || fail "queued runs did not start"
+
+# ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
+table=
+for i in $(seq 1 40); do table+="[sec:0 jitter:8s] * * * * * $ME true"$'\n'; done
+if command -v faketime >/dev/null; then
+        start jitter "$table" faketime -f "@2026-06-01 11:59:50 x5"
+        if wait_log "$T/jitter/log" "t:40 ($ME) started" 20 || sleep 3; then
+                sleep 2 # let every job of the jittered window start (8 fake s = 1.6 s)
+                offsets=$(grep "($ME) started" "$T/jitter/log" | cut -c18-19 | sort | uniq -c)
+                n=$(grep -c "($ME) started" "$T/jitter/log")
+                [ "$n" = 40 ] && ok || fail "$n of 40 jittered jobs started"
+                late=$(grep "($ME) started" "$T/jitter/log" | cut -c18-19 | awk '$1 > 8' | wc -l)
+                [ "$late" = 0 ] && ok || fail "jobs started past the 8 s bound: $offsets"
+                distinct=$(printf '%s\n' "$offsets" | wc -l)
+                [ "$distinct" -ge 5 ] && ok || fail "40 starts spread over only $distinct seconds: $offsets"
+        fi
+else
+        echo "SKIP: jitter spread needs faketime"
+fi
+finish
