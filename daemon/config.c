@@ -44,7 +44,10 @@ static const struct key {
         { "jobs", "on_stop", KEY_ON_STOP, offsetof(struct config, on_stop),
           "on SIGTERM: leave running jobs alone, term them, or wait for them (up to stop_timeout)" },
         { "jobs", "stop_timeout", KEY_DURATION, offsetof(struct config, stop_timeout_s), "how long term/wait give jobs before SIGKILL" },
-        { "jobs", "max_output", KEY_SIZE, offsetof(struct config, max_output), "bytes of a run's output logged; the rest is counted" },
+        { "jobs", "max_output", KEY_SIZE, offsetof(struct config, max_output),
+          "bytes of a run's output logged or mailed; the rest is counted and dropped" },
+        { "jobs", "sendmail", KEY_STRING, offsetof(struct config, sendmail),
+          "mail a job's output with this sendmail, to MAILTO or the owner (\"\" disables mail: output is logged)" },
         { "jobs", "timeout", KEY_DURATION, offsetof(struct config, timeout_s),
           "stop a run after this long (0: never); a job's [timeout:...] wins" },
         { "jobs", "kill_grace", KEY_DURATION, offsetof(struct config, kill_grace_s),
@@ -96,6 +99,7 @@ void config_init(struct config *c) {
         (void) set_string(&c->metrics_file, "");
         (void) set_string(&c->shell, "/bin/sh");
         (void) set_string(&c->path, "/usr/bin:/bin");
+        (void) set_string(&c->sendmail, "/usr/sbin/sendmail");
 }
 
 void config_done(struct config *c) {

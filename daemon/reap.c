@@ -95,6 +95,9 @@ static void run_unlink(struct daemon *d, struct run *r) {
 
 static void run_destroy(struct run *r) {
         job_stats_unref(r->stats);
+        free(r->mail_to);
+        free(r->mail_head);
+        free(r->mail_buf);
         closep(&r->req_fds[0]);
         closep(&r->req_fds[1]);
         free(r->req);
@@ -134,6 +137,17 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                         return;
                 }
                 r->out_logged++;
+                if (r->mail) {
+                        if (r->mail_len % 4096 == 0) {
+                                char *nb = realloc(r->mail_buf, r->mail_len + 4096);
+                                if (!nb) {
+                                        r->out_dropped += n - i;
+                                        return;
+                                }
+                                r->mail_buf = nb;
+                        }
+                        r->mail_buf[r->mail_len++] = buf[i];
+                }
                 if (r->stats && !r->client) { /* keep the last bytes for tockctl why */
                         struct job_stats *st = r->stats;
                         if (st->tail_len == JOB_TAIL_MAX) {
@@ -142,6 +156,8 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                         }
                         st->tail[st->tail_len++] = buf[i];
                 }
+                if (r->mail)
+                        continue; /* mailed, not logged */
                 if (buf[i] == '\n') {
                         flush_line(r);
                         continue;
@@ -226,6 +242,10 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
         }
         if (r->out_dropped)
                 log_job(LOG_WARNING, &lj, "output past %zu bytes dropped: %zu bytes", d->cfg.max_output, r->out_dropped);
+        if (r->mail && r->mail_len > 0) {
+                if (spawn_mail(d, r) == 0)
+                        log_job(LOG_INFO, &lj, "output (%zu bytes) mailed to %s", r->mail_len, r->mail_to);
+        }
         if (r->client) {
                 control_run_done(d, r->client, wstatus, ms);
                 r->client = NULL;

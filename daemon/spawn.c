@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -464,12 +465,12 @@ static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *use
         return 0;
 }
 
-static int encode_req(const struct spawn_plan *p, struct daemon *d, const struct job *j, char **ret, size_t *ret_len) {
+static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *command, char **ret, size_t *ret_len) {
         struct spawn_req req = {
                 .type = MSG_SPAWN, .uid = p->uid, .gid = p->gid, .n_groups = p->drop ? (uint32_t) p->n_groups : 0,
                 .umask = d->cfg.umask, .drop = p->drop, .n_env = (uint32_t) p->n_env,
         };
-        size_t len_strings = strlen(p->home) + strlen(p->shell) + strlen(j->e->command) + 3, off;
+        size_t len_strings = strlen(p->home) + strlen(p->shell) + strlen(command) + 3, off;
         char *buf;
 
         for (size_t i = 0; i < p->n_env; i++)
@@ -488,7 +489,7 @@ static int encode_req(const struct spawn_plan *p, struct daemon *d, const struct
 #define PUT(s) (memcpy(buf + off, (s), strlen(s) + 1), off += strlen(s) + 1)
         PUT(p->home);
         PUT(p->shell);
-        PUT(j->e->command);
+        PUT(command);
         for (size_t i = 0; i < p->n_env; i++)
                 PUT(p->envp[i]);
 #undef PUT
@@ -589,6 +590,163 @@ int spawner_flush(struct daemon *d) {
         return 0;
 }
 
+/* Puts a prepared run in the list of runs and in the queue to the spawner (its answers come in
+ * request order). */
+static void run_enqueue(struct daemon *d, struct run *run) {
+        run->next = d->runs;
+        if (d->runs)
+                d->runs->prev = run;
+        d->runs = run;
+        d->n_running++;
+        if (d->pending_tail)
+                d->pending_tail->pending_next = run;
+        else
+                d->pending = run;
+        d->pending_tail = run;
+        if (d->unsent_tail)
+                d->unsent_tail->unsent_next = run;
+        else
+                d->unsent = run;
+        d->unsent_tail = run;
+        if (run->output.fd >= 0 && loop_add(d, &run->output, EPOLLIN) < 0)
+                log_error("%s:%u: cannot watch the run's output; it is lost", run->table, run->line);
+        if (!d->spawner_out)
+                (void) spawner_flush(d);
+}
+
+/* ---- mail (cron(8): a job's output is mailed to MAILTO, the owner by default) ---- */
+
+static bool header_safe(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return false;
+        return true;
+}
+
+/* Decides whether the run's output is mailed, and prepares the headers while the job's
+ * environment is at hand. No mail: MAILTO="" or no sendmail; then the output is logged. */
+static void mail_prepare(struct daemon *d, struct run *run, const struct job *j, const struct spawn_plan *p) {
+        const char *to = crontab_env_get(j->table->ct, j->e, "MAILTO");
+        const char *from = crontab_env_get(j->table->ct, j->e, "MAILFROM");
+        char host[256] = "localhost", *h = NULL;
+        size_t hl = 0;
+        FILE *f;
+
+        if (!to)
+                to = p->user;
+        if (!*to || !*d->cfg.sendmail || access(d->cfg.sendmail, X_OK) < 0)
+                return;
+        if (!header_safe(to) || (from && !header_safe(from))) {
+                log_warning("%s:%u: MAILTO or MAILFROM holds control characters; the output is logged instead",
+                            j->table->name, j->e->line);
+                return;
+        }
+        (void) gethostname(host, sizeof host - 1);
+        f = open_memstream(&h, &hl);
+        if (!f)
+                return;
+        if (from && *from)
+                fprintf(f, "From: %s\n", from);
+        else
+                fprintf(f, "From: root (Cron Daemon)\n");
+        fprintf(f, "To: %s\nSubject: Cron <%s@%s> ", to, p->user, host);
+        for (const char *c = j->e->command; *c && c - j->e->command < 200; c++)
+                fputc((unsigned char) *c < 0x20 ? ' ' : *c, f);
+        fprintf(f, "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n"
+                   "Auto-Submitted: auto-generated\nPrecedence: bulk\n");
+        for (size_t i = 0; i < p->n_env; i++)
+                if (header_safe(p->envp[i]))
+                        fprintf(f, "X-Cron-Env: <%s>\n", p->envp[i]);
+        fputc('\n', f);
+        if (fclose(f) != 0) {
+                free(h);
+                return;
+        }
+        run->mail_to = strdup(to);
+        run->mail_head = h;
+        run->mail = run->mail_to != NULL;
+}
+
+/* Mails what the run printed: sendmail runs as the job's owner, with the message on its stdin
+ * (a memfd: nothing to block on), its recipients taken from the headers (-t), never from
+ * arguments a table could inject into. */
+int spawn_mail(struct daemon *d, const struct run *jr) {
+        struct spawn_plan p = {};
+        struct run *run = NULL;
+        _cleanup_free_ char *cmd = NULL;
+        char *req = NULL;
+        size_t req_len;
+        int mfd = -1, fds[2] = { -1, -1 }, r;
+
+        r = plan_identity(&p, d, jr->user);
+        if (r < 0)
+                goto out;
+        r = -ENOMEM;
+        if (env_set(&p, "HOME", p.home) < 0 || env_set(&p, "LOGNAME", p.user) < 0 || env_set(&p, "USER", p.user) < 0 ||
+            env_set(&p, "PATH", d->cfg.path) < 0 || !(p.shell = strdup("/bin/sh")))
+                goto out;
+        if (asprintf(&cmd, "exec %s -FCronDaemon -i -oem -oi -t", d->cfg.sendmail) < 0)
+                goto out;
+        r = encode_req(&p, d, cmd, &req, &req_len);
+        if (r < 0)
+                goto out;
+        mfd = memfd_create("tock-mail", MFD_CLOEXEC);
+        if (mfd < 0 || write(mfd, jr->mail_head, strlen(jr->mail_head)) < 0 || write(mfd, jr->mail_buf, jr->mail_len) < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (jr->out_dropped) {
+                char note[128];
+                int n = snprintf(note, sizeof note, "\n[tock: %zu more bytes of output were dropped]\n", jr->out_dropped);
+                if (write(mfd, note, (size_t) n) < 0) {
+                        r = -errno;
+                        goto out;
+                }
+        }
+        if (lseek(mfd, 0, SEEK_SET) < 0 || pipe2(fds, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto out;
+        }
+        run = calloc(1, sizeof(*run));
+        if (!run || asprintf(&run->table, "%s", jr->table) < 0 || !(run->user = strdup(jr->user)) ||
+            asprintf(&run->command, "mail to %s", jr->mail_to) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        run->line = jr->line;
+        run->is_mail = true;
+        run->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = fds[0], .run = run };
+        fds[0] = -1;
+        (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        run->start_ns = now_mono_ns();
+        run->started_at = now_real();
+        run->req = TAKE_PTR(req);
+        run->req_len = req_len;
+        run->req_fds[0] = mfd;
+        run->req_fds[1] = fds[1];
+        mfd = fds[1] = -1;
+        run_enqueue(d, run);
+        run = NULL;
+        r = 0;
+out:
+        if (r < 0)
+                log_error("%s:%u: cannot mail the output to %s: %s; it is lost", jr->table, jr->line, jr->mail_to,
+                          strerror(-r));
+        if (run) {
+                closep(&run->output.fd);
+                free(run->table);
+                free(run->user);
+                free(run->command);
+                free(run);
+        }
+        closep(&mfd);
+        closep(&fds[0]);
+        closep(&fds[1]);
+        free(req);
+        plan_done(&p);
+        return r;
+}
+
 int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int client_fds[3], struct client *client) {
         struct spawn_plan p = {};
         const char *user = j->e->user ? j->e->user : j->table->owner;
@@ -611,7 +769,7 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
                 job_stats_note(j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
                 goto out;
         }
-        if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j, &req, &req_len)) < 0) {
+        if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j->e->command, &req, &req_len)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 log_job(LOG_ERR, &lj, "not run: %s while preparing it", why);
                 job_stats_note(j->stats, "not run: %s", why);
@@ -665,27 +823,10 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
                 j->stats->tail_len = 0;
                 run->timeout_s = j->e->opts.timeout_s >= 0 ? j->e->opts.timeout_s : d->cfg.timeout_s;
         }
-        /* in the list of runs, waiting for the spawner's answer (answers come in request order) */
-        run->next = d->runs;
-        if (d->runs)
-                d->runs->prev = run;
-        d->runs = run;
-        d->n_running++;
-        if (d->pending_tail)
-                d->pending_tail->pending_next = run;
-        else
-                d->pending = run;
-        d->pending_tail = run;
-        if (d->unsent_tail)
-                d->unsent_tail->unsent_next = run;
-        else
-                d->unsent = run;
-        d->unsent_tail = run;
-        if (run->output.fd >= 0 && loop_add(d, &run->output, EPOLLIN) < 0)
-                log_job(LOG_WARNING, &lj, "cannot watch the run's output; it is lost");
+        if (!client)
+                mail_prepare(d, run, j, &p);
+        run_enqueue(d, run);
         r = 0;
-        if (!d->spawner_out)
-                (void) spawner_flush(d);
 out:
         if (in_fd >= 0)
                 close(in_fd);

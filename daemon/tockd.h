@@ -40,7 +40,8 @@ struct config {
         unsigned umask;
         enum on_stop on_stop;
         int64_t stop_timeout_s;
-        size_t max_output; /* bytes of a run's output kept for the log */
+        size_t max_output; /* bytes of a run's output kept for the log or the mail */
+        char *sendmail;    /* mails output as cron does; "" disables mail */
         int64_t timeout_s;    /* default per-job timeout; 0: none */
         int64_t kill_grace_s; /* from SIGTERM at a timeout to SIGKILL */
         enum overlap overlap; /* default overlap policy */
@@ -187,6 +188,9 @@ struct run {
         bool started, exited;
         int wstatus;
         int exec_stage, exec_errno; /* from the spawner when the job could not exec */
+        bool mail, is_mail;       /* its output is mailed; it is itself a sendmail run */
+        char *mail_to, *mail_head, *mail_buf;
+        size_t mail_len;
         struct heap_node tnode;   /* deadline (CLOCK_MONOTONIC ns) of a run with a timeout */
         int64_t timeout_s;
         bool timed_out;           /* SIGTERM sent at its timeout */
@@ -286,6 +290,7 @@ void spawner_lost(struct daemon *d);
 /* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
  * stderr for tockctl run, with `client` to answer when it ends. */
 int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
+int spawn_mail(struct daemon *d, const struct run *job_run);
 
 /* deadline.c */
 void deadline_add(struct daemon *d, struct run *r);
