@@ -296,6 +296,14 @@ static int daemonize(void) {
 
 static void daemon_done(struct daemon *d) {
         control_stop(d);
+        while (d->capped) { /* never started: nothing to wait for */
+                struct run *r = d->capped;
+                d->capped = r->capped_next;
+                r->next = d->runs;
+                if (d->runs)
+                        d->runs->prev = r;
+                d->runs = r;
+        }
         while (d->runs)
                 run_free(d, d->runs);
         runs_free_dead(d);

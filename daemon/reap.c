@@ -264,6 +264,7 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                         st->running_pid = 0;
                 if (st->n_running > 0)
                         st->n_running--;
+                spawn_release_capped(d);
                 dispatch_run_ended(d, st);
         }
         metrics_changed(d);

@@ -614,6 +614,65 @@ static void run_enqueue(struct daemon *d, struct run *run) {
                 (void) spawner_flush(d);
 }
 
+/* ---- concurrency caps ---- */
+
+static bool counts(const struct run *r) {
+        return r->stats && !r->client && !r->is_mail && !r->exited;
+}
+
+static void count_runs(struct daemon *d, const char *user, size_t *ret_all, size_t *ret_mine) {
+        size_t all = 0, mine = 0;
+
+        for (const struct run *r = d->runs; r; r = r->next)
+                if (counts(r)) {
+                        all++;
+                        mine += streq(r->user, user);
+                }
+        *ret_all = all;
+        *ret_mine = mine;
+}
+
+/* Whether starting `run` now would pass jobs.max_running or jobs.max_running_per_user. The
+ * count walks the running runs: caps are for small numbers, and without caps nothing is counted. */
+static bool over_caps(struct daemon *d, const struct run *run) {
+        size_t all, mine;
+
+        if (!d->cfg.max_running && !d->cfg.max_running_per_user)
+                return false;
+        count_runs(d, run->user, &all, &mine);
+        return (d->cfg.max_running && all >= d->cfg.max_running) ||
+               (d->cfg.max_running_per_user && mine >= d->cfg.max_running_per_user);
+}
+
+/* A run ended: waiting runs start, in order, as far as the caps allow (one held back only by its
+ * user's cap does not hold back the others). */
+void spawn_release_capped(struct daemon *d) {
+        struct run **pp = &d->capped, *prev = NULL;
+
+        while (*pp) {
+                struct run *r = *pp;
+                size_t all, mine;
+
+                count_runs(d, r->user, &all, &mine);
+                if (d->cfg.max_running && all >= d->cfg.max_running)
+                        break;
+                if (d->cfg.max_running_per_user && mine >= d->cfg.max_running_per_user) {
+                        prev = r;
+                        pp = &r->capped_next;
+                        continue;
+                }
+                *pp = r->capped_next;
+                if (d->capped_tail == r)
+                        d->capped_tail = prev;
+                r->capped_next = NULL;
+                r->start_ns = now_mono_ns();
+                r->started_at = now_real();
+                if (r->stats)
+                        r->stats->last_at = r->started_at;
+                run_enqueue(d, r);
+        }
+}
+
 /* ---- mail (cron(8): a job's output is mailed to MAILTO, the owner by default) ---- */
 
 static bool header_safe(const char *s) {
@@ -825,7 +884,17 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
         }
         if (!client)
                 mail_prepare(d, run, j, &p);
-        run_enqueue(d, run);
+        if (!client && over_caps(d, run)) {
+                /* waits, in order, for a run to end (spawn_release_capped) */
+                if (d->capped_tail)
+                        d->capped_tail->capped_next = run;
+                else
+                        d->capped = run;
+                d->capped_tail = run;
+                log_job(LOG_INFO, &lj, "waiting: the concurrency cap is reached (jobs.max_running %zu, per user %zu)",
+                        d->cfg.max_running, d->cfg.max_running_per_user);
+        } else
+                run_enqueue(d, run);
         r = 0;
 out:
         if (in_fd >= 0)

@@ -42,6 +42,7 @@ struct config {
         int64_t stop_timeout_s;
         size_t max_output; /* bytes of a run's output kept for the log or the mail */
         char *sendmail;    /* mails output as cron does; "" disables mail */
+        size_t max_running, max_running_per_user; /* 0: no cap */
         int64_t timeout_s;    /* default per-job timeout; 0: none */
         int64_t kill_grace_s; /* from SIGTERM at a timeout to SIGKILL */
         enum overlap overlap; /* default overlap policy */
@@ -169,6 +170,7 @@ struct run {
         struct run *hnext;        /* pid hash chain */
         struct run *pending_next; /* waiting for the spawner's answer */
         struct run *unsent_next;  /* waiting for room in the spawner's socket */
+        struct run *capped_next;  /* waiting for a place under jobs.max_running */
         pid_t pid;                /* 0 until the spawner answers */
         char *table;
         unsigned line;
@@ -225,6 +227,7 @@ struct daemon {
         bool spawner_out;      /* waiting for EPOLLOUT on the spawner's socket */
         struct run *pending, *pending_tail; /* sent or unsent, not answered yet, in order */
         struct run *unsent, *unsent_tail;   /* not sent yet, in order */
+        struct run *capped, *capped_tail;   /* over the concurrency caps, in order */
 
         struct heap queue;
         struct table **tables;
@@ -291,6 +294,7 @@ void spawner_lost(struct daemon *d);
  * stderr for tockctl run, with `client` to answer when it ends. */
 int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
 int spawn_mail(struct daemon *d, const struct run *job_run);
+void spawn_release_capped(struct daemon *d);
 
 /* deadline.c */
 void deadline_add(struct daemon *d, struct run *r);

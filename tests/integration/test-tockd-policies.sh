@@ -74,6 +74,27 @@ grep -q "cron.d/t:2 skipped: a run is already queued" "$T/overlap/log" && ok || 
 starts=$(grep "cron.d/t:2 ($ME) started" "$T/overlap/log" | cut -c12-23)
 [ "$(printf '%s\n' "$starts" | wc -l)" -ge 2 ] && ok || fail "queued runs did not start"
 
+# ---- concurrency cap: 5 jobs of 1.5 s due at once with jobs.max_running=2 all run, 2 at a time
+table=
+for i in 1 2 3 4 5; do table+="[sec:*/20] * * * * * $ME echo \$(date +\%s.\%N) start >> $T/cap.out; sleep 1.5; echo \$(date +\%s.\%N) end >> $T/cap.out"$'\n'; done
+rm -f "$T/cap.out"
+dir=$T/capped
+mkdir -p "$dir/cron.d" "$dir/state"
+echo capped >"$dir/boot_id"
+printf '%s' "$table" >"$dir/cron.d/t"
+"$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+        --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" --set jobs.max_running=2 \
+        </dev/null >/dev/null 2>"$dir/log" &
+pids+=($!)
+ends() { local n; n=$(grep -c ' end' "$T/cap.out" 2>/dev/null); echo "${n:-0}"; }
+end=$((SECONDS + 40))
+while [ $SECONDS -lt $end ] && [ "$(ends)" -lt 5 ]; do sleep 0.2; done
+[ "$(ends)" -ge 5 ] && ok || fail "not every capped job ran: $(cat "$T/cap.out" 2>/dev/null)"
+grep -q "waiting: the concurrency cap is reached (jobs.max_running 2" "$dir/log" && ok || fail "no run waited for the cap"
+# never more than 2 at once: walk the start/end events in time order
+max=$(sort -n "$T/cap.out" 2>/dev/null | awk '$2 == "start" { n++; if (n > m) m = n } $2 == "end" { n-- } END { print m + 0 }')
+[ "$max" -le 2 ] && ok || fail "$max runs at once under jobs.max_running=2"
+
 # ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
 table=
 for i in $(seq 1 40); do table+="[sec:0 jitter:8s] * * * * * $ME true"$'\n'; done
