@@ -148,6 +148,17 @@ static void run_due(struct daemon *d, int64_t now) {
                 int r;
 
                 j->queued = false;
+                catchup_record(d, j, at);
+                if (now - j->node.at > LATE_SLACK_S && j->e->opts.catchup == 1) {
+                        /* a catchup job runs once for what the machine slept through */
+                        job_stats_note(j->stats, "its run at %lld came %llds late (the machine slept or stalled); caught up",
+                                       (long long) at, (long long) (now - j->node.at));
+                        j->stats->last_due_at = at;
+                        dispatch_start(d, j, at);
+                        if (sched_next(&j->e->sched, now - 1, j->zone, &next) == 0)
+                                queue_push(d, j, next);
+                        continue;
+                }
                 if (now - j->node.at > LATE_SLACK_S) {
                         /* Woken long after the fire time (suspend, a stalled machine): cron(8)
                          * treats that as the clock jumping forward from `at` to `now`. */

@@ -309,6 +309,7 @@ static void daemon_done(struct daemon *d) {
         runs_free_dead(d);
         free(d->pids.buckets);
         users_flush(&d->users);
+        free(d->catchup);
         tables_free(d);
         heap_done(&d->queue);
         tz_free(d->local_zone);
@@ -386,8 +387,10 @@ int main(int argc, char **argv) {
         d.started_at = d.last_real;
         d.last_boot_ns = now_boot_ns();
         watch_setup(&d);
+        catchup_load(&d);
         tables_rescan(&d);
         dispatch_reboot_jobs(&d);
+        catchup_startup(&d, d.last_real);
         (void) control_start(&d); /* without it tockd still runs every job; the error is logged */
         if (dispatch_arm(&d) < 0) {
                 daemon_done(&d);

@@ -212,6 +212,8 @@ struct daemon {
         struct io_source signal_io, timer_io, inotify_io, watchdog_io;
         int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
 
+        struct catchup_entry *catchup; /* last fire times of catchup jobs (catchup.c) */
+        size_t n_catchup;
         struct io_source deadline_io;  /* CLOCK_MONOTONIC timer for run timeouts */
         struct heap deadlines;         /* runs with a timeout, by deadline */
         uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
@@ -295,6 +297,11 @@ void spawner_lost(struct daemon *d);
 int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
 int spawn_mail(struct daemon *d, const struct run *job_run);
 void spawn_release_capped(struct daemon *d);
+
+/* catchup.c */
+void catchup_load(struct daemon *d);
+void catchup_record(struct daemon *d, const struct job *j, int64_t due);
+void catchup_startup(struct daemon *d, int64_t now);
 
 /* deadline.c */
 void deadline_add(struct daemon *d, struct run *r);

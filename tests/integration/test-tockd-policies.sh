@@ -95,6 +95,37 @@ grep -q "waiting: the concurrency cap is reached (jobs.max_running 2" "$dir/log"
 max=$(sort -n "$T/cap.out" 2>/dev/null | awk '$2 == "start" { n++; if (n > m) m = n } $2 == "end" { n-- } END { print m + 0 }')
 [ "$max" -le 2 ] && ok || fail "$max runs at once under jobs.max_running=2"
 
+# ---- catchup: a job whose fire time passed while tockd was stopped runs once at start
+dir=$T/catchup
+mkdir -p "$dir/cron.d" "$dir/state"
+echo catchup >"$dir/boot_id"
+printf '%s\n' "[catchup] 0 0 1 1 * $ME echo caught >> $T/catchup.out" "0 0 1 1 * $ME echo plain >> $T/plain.out" >"$dir/cron.d/t"
+run_catchup() {
+        "$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+                --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" </dev/null >/dev/null 2>>"$dir/log" &
+        local p=$!
+        pids+=($p)
+        wait_log "$dir/log" "ready:" 20
+        kill -TERM "$p"
+        wait "$p"
+}
+run_catchup
+[ -s "$dir/state/catchup" ] && ok || fail "no catchup state after the first start"
+[ ! -e "$T/catchup.out" ] && ok || fail "a first start caught up a run it never missed"
+# as if tockd had been down since the year before: last fire time 2 years ago
+two_years_ago=$(( $(date +%s) - 2 * 366 * 86400 ))
+sed -i "s/ [0-9-]*\$/ $two_years_ago/" "$dir/state/catchup"
+: >"$dir/log"
+run_catchup
+end=$((SECONDS + 10)); while [ ! -s "$T/catchup.out" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+[ "$(cat "$T/catchup.out" 2>/dev/null)" = caught ] && ok || fail "the missed run was not caught up once: $(cat "$T/catchup.out" 2>/dev/null) $(tail -3 "$dir/log")"
+grep -q "catching up: its run at" "$dir/log" && ok || fail "no catch-up logged"
+[ ! -e "$T/plain.out" ] && ok || fail "a job without catchup was caught up"
+: >"$dir/log"
+run_catchup
+sleep 1
+[ "$(wc -l <"$T/catchup.out")" = 1 ] && ok || fail "caught up again on the next start"
+
 # ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
 table=
 for i in $(seq 1 40); do table+="[sec:0 jitter:8s] * * * * * $ME true"$'\n'; done
