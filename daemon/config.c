@@ -15,7 +15,8 @@
 #include "tockd.h"
 #include "util.h"
 
-enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP };
+enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP,
+                KEY_INT, KEY_RLIMIT };
 
 static const struct key {
         const char *section, *name;
@@ -52,6 +53,15 @@ static const struct key {
           "at most this many scheduled runs at once (0: no cap); the others wait in order" },
         { "jobs", "max_running_per_user", KEY_SIZE, offsetof(struct config, max_running_per_user),
           "at most this many scheduled runs of one user at once (0: no cap)" },
+        { "jobs", "nice", KEY_INT, offsetof(struct config, nice), "nice level of jobs (-20..19)" },
+        { "jobs", "limit_nofile", KEY_RLIMIT, offsetof(struct config, rlimits[0]), "RLIMIT_NOFILE of jobs (inherit, infinity or a number)" },
+        { "jobs", "limit_nproc", KEY_RLIMIT, offsetof(struct config, rlimits[1]), "RLIMIT_NPROC of jobs" },
+        { "jobs", "limit_as", KEY_RLIMIT, offsetof(struct config, rlimits[2]), "RLIMIT_AS of jobs, bytes (K, M, G)" },
+        { "jobs", "limit_cpu", KEY_RLIMIT, offsetof(struct config, rlimits[3]), "RLIMIT_CPU of jobs, seconds" },
+        { "jobs", "limit_core", KEY_RLIMIT, offsetof(struct config, rlimits[4]), "RLIMIT_CORE of jobs, bytes" },
+        { "jobs", "limit_fsize", KEY_RLIMIT, offsetof(struct config, rlimits[5]), "RLIMIT_FSIZE of jobs, bytes" },
+        { "jobs", "on_failure", KEY_STRING, offsetof(struct config, on_failure),
+          "a command run by the owner's shell when a run fails or times out, with TOCK_* variables (\"\" none)" },
         { "jobs", "timeout", KEY_DURATION, offsetof(struct config, timeout_s),
           "stop a run after this long (0: never); a job's [timeout:...] wins" },
         { "jobs", "kill_grace", KEY_DURATION, offsetof(struct config, kill_grace_s),
@@ -86,6 +96,7 @@ void config_init(struct config *c) {
                 .stop_timeout_s = 30,
                 .max_output = 64 * 1024,
                 .kill_grace_s = 10,
+                .rlimits = { -1, -1, -1, -1, -1, -1 },
                 .overlap = OVERLAP_RUN,
         };
         (void) set_string(&c->config_file, "/etc/tock/tockd.conf");
@@ -104,6 +115,7 @@ void config_init(struct config *c) {
         (void) set_string(&c->shell, "/bin/sh");
         (void) set_string(&c->path, "/usr/bin:/bin");
         (void) set_string(&c->sendmail, "/usr/sbin/sendmail");
+        (void) set_string(&c->on_failure, "");
 }
 
 void config_done(struct config *c) {
@@ -133,7 +145,9 @@ static int parse_size(const char *v, size_t *ret) {
                 n <<= 10, end++;
         else if (*end == 'M' || *end == 'm')
                 n <<= 20, end++;
-        if (*end || n > (1ULL << 30))
+        else if (*end == 'G' || *end == 'g')
+                n <<= 30, end++;
+        if (*end || n > (1ULL << 40))
                 return -EINVAL;
         *ret = (size_t) n;
         return 0;
@@ -185,6 +199,26 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                                 return -EINVAL;
                         *(enum on_stop *) dst = (enum on_stop) x;
                         return 0;
+                case KEY_INT: {
+                        char *end;
+                        long n = strtol(v, &end, 10);
+                        if (end == v || *end || n < -20 || n > 19)
+                                return -EINVAL;
+                        *(int *) dst = (int) n;
+                        return 0;
+                }
+                case KEY_RLIMIT: {
+                        size_t n;
+                        if (!*v || strcasecmp(v, "inherit") == 0)
+                                *(int64_t *) dst = -1;
+                        else if (strcasecmp(v, "infinity") == 0 || strcasecmp(v, "unlimited") == 0)
+                                *(int64_t *) dst = -2;
+                        else if (parse_size(v, &n) == 0)
+                                *(int64_t *) dst = (int64_t) n;
+                        else
+                                return -EINVAL;
+                        return 0;
+                }
                 case KEY_OVERLAP:
                         if ((x = lookup(overlaps, ELEMENTSOF(overlaps), v)) < 1)
                                 return -EINVAL;
@@ -285,6 +319,19 @@ void config_dump(const struct config *c, FILE *f) {
                 case KEY_OVERLAP:
                         fprintf(f, "%s\n", overlaps[*(const enum overlap *) src]);
                         break;
+                case KEY_INT:
+                        fprintf(f, "%d\n", *(const int *) src);
+                        break;
+                case KEY_RLIMIT: {
+                        int64_t l = *(const int64_t *) src;
+                        if (l == -1)
+                                fprintf(f, "inherit\n");
+                        else if (l == -2)
+                                fprintf(f, "infinity\n");
+                        else
+                                fprintf(f, "%lld\n", (long long) l);
+                        break;
+                }
                 }
         }
 }

@@ -258,8 +258,10 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                         st->last_success_at = r->started_at;
                         free(st->note);
                         st->note = NULL;
-                } else
+                } else {
                         st->failures++;
+                        (void) spawn_on_failure(d, r, wstatus, ms);
+                }
                 if (st->running_pid == r->pid)
                         st->running_pid = 0;
                 if (st->n_running > 0)

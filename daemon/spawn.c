@@ -12,6 +12,7 @@
  * privileges is logged and never becomes a job running as root. The spawner reaps its children
  * (it is their subreaper, double-forks included) and reports every exit to tockd. */
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -22,6 +23,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,6 +48,7 @@ enum child_stage {
         STAGE_CHDIR,
         STAGE_EXEC,
         STAGE_FORK,
+        STAGE_LIMITS,
 };
 
 static const char *stage_name(int s) {
@@ -54,7 +57,7 @@ static const char *stage_name(int s) {
                 [STAGE_GROUPS] = "setting supplementary groups", [STAGE_GID] = "setting the group id",
                 [STAGE_UID] = "setting the user id", [STAGE_VERIFY] = "verifying the dropped privileges",
                 [STAGE_CHDIR] = "changing to the home directory", [STAGE_EXEC] = "executing the shell",
-                [STAGE_FORK] = "forking",
+                [STAGE_FORK] = "forking", [STAGE_LIMITS] = "setting the resource limits and nice level",
         };
         return s > 0 && s < (int) ELEMENTSOF(names) && names[s] ? names[s] : "starting";
 }
@@ -67,7 +70,12 @@ enum { MSG_SPAWN = 1, MSG_STARTED, MSG_EXITED };
  * command, then n_env "NAME=value"; with two fds: the job's stdin and its stdout/stderr */
 struct spawn_req {
         uint32_t type, uid, gid, n_groups, umask, drop, n_env, len_strings;
+        int32_t nice;
+        uint32_t pad;
+        int64_t rlimits[6]; /* as struct config: -1 inherit, -2 infinity */
 };
+
+static const int rlimit_resources[6] = { RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_AS, RLIMIT_CPU, RLIMIT_CORE, RLIMIT_FSIZE };
 
 /* spawner -> tockd */
 struct spawn_reply {
@@ -80,6 +88,8 @@ struct spawn_reply {
 /* ---- the job's child: async-signal-safe calls only ---- */
 
 struct child_plan {
+        int nice;
+        int64_t rlimits[6];
         uid_t uid;
         gid_t gid;
         const gid_t *groups;
@@ -134,6 +144,20 @@ _Noreturn static void child(const struct child_plan *p, int status_fd, int in_fd
                 child_fail(status_fd, STAGE_SETSID, errno);
         if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
                 child_fail(status_fd, STAGE_STDIO, errno);
+        /* limits and niceness while still privileged (raising them needs it) */
+        for (int i = 0; i < 6; i++) {
+                if (p->rlimits[i] == -1)
+                        continue;
+                rlim_t v = p->rlimits[i] == -2 ? RLIM_INFINITY : (rlim_t) p->rlimits[i];
+                struct rlimit rl = { v, v };
+                if (setrlimit(rlimit_resources[i], &rl) < 0)
+                        child_fail(status_fd, STAGE_LIMITS, errno);
+        }
+        if (p->nice) {
+                errno = 0;
+                if (nice(p->nice) == -1 && errno)
+                        child_fail(status_fd, STAGE_LIMITS, errno);
+        }
         if (p->drop) {
                 /* raw system calls: this process has one thread, and nothing else is wanted */
                 if (syscall(SYS_setgroups, (size_t) p->n_groups, p->groups) < 0)
@@ -183,6 +207,8 @@ static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_
                 return false;
         p->uid = req.uid;
         p->gid = req.gid;
+        p->nice = req.nice;
+        memcpy(p->rlimits, req.rlimits, sizeof p->rlimits);
         p->drop = req.drop;
         p->umask = req.umask & 0777;
         p->n_groups = (int) req.n_groups;
@@ -468,9 +494,11 @@ static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *use
 static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *command, char **ret, size_t *ret_len) {
         struct spawn_req req = {
                 .type = MSG_SPAWN, .uid = p->uid, .gid = p->gid, .n_groups = p->drop ? (uint32_t) p->n_groups : 0,
-                .umask = d->cfg.umask, .drop = p->drop, .n_env = (uint32_t) p->n_env,
+                .umask = d->cfg.umask, .drop = p->drop, .n_env = (uint32_t) p->n_env, .nice = d->cfg.nice,
         };
         size_t len_strings = strlen(p->home) + strlen(p->shell) + strlen(command) + 3, off;
+
+        memcpy(req.rlimits, d->cfg.rlimits, sizeof req.rlimits);
         char *buf;
 
         for (size_t i = 0; i < p->n_env; i++)
@@ -726,28 +754,85 @@ static void mail_prepare(struct daemon *d, struct run *run, const struct job *j,
         run->mail = run->mail_to != NULL;
 }
 
+/* Starts a helper run for a job's run `jr` (a mail, an on_failure command): `command` by
+ * /bin/sh as the job's owner, stdin from `in_fd` (taken), its output logged under `what`. */
+static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *p, const char *command, int in_fd,
+                     const char *what) {
+        struct run *run = NULL;
+        char *req = NULL;
+        size_t req_len;
+        int fds[2] = { -1, -1 }, r;
+
+        if (!(p->shell = strdup("/bin/sh"))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = encode_req(p, d, command, &req, &req_len);
+        if (r < 0)
+                goto out;
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto out;
+        }
+        run = calloc(1, sizeof(*run));
+        if (!run || !(run->table = strdup(jr->table)) || !(run->user = strdup(jr->user)) || !(run->command = strdup(what))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        run->line = jr->line;
+        run->is_mail = true; /* a helper run: no stats, no caps */
+        run->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = fds[0], .run = run };
+        fds[0] = -1;
+        (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        run->start_ns = now_mono_ns();
+        run->started_at = now_real();
+        run->req = TAKE_PTR(req);
+        run->req_len = req_len;
+        run->req_fds[0] = in_fd;
+        run->req_fds[1] = fds[1];
+        in_fd = fds[1] = -1;
+        run_enqueue(d, run);
+        run = NULL;
+        r = 0;
+out:
+        if (run) {
+                closep(&run->output.fd);
+                free(run->table);
+                free(run->user);
+                free(run->command);
+                free(run);
+        }
+        closep(&in_fd);
+        closep(&fds[0]);
+        closep(&fds[1]);
+        free(req);
+        return r;
+}
+
+static int aux_identity(struct daemon *d, const struct run *jr, struct spawn_plan *p) {
+        int r = plan_identity(p, d, jr->user);
+        if (r < 0)
+                return r;
+        if (env_set(p, "HOME", p->home) < 0 || env_set(p, "LOGNAME", p->user) < 0 || env_set(p, "USER", p->user) < 0 ||
+            env_set(p, "PATH", d->cfg.path) < 0 || env_set(p, "SHELL", "/bin/sh") < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 /* Mails what the run printed: sendmail runs as the job's owner, with the message on its stdin
  * (a memfd: nothing to block on), its recipients taken from the headers (-t), never from
  * arguments a table could inject into. */
 int spawn_mail(struct daemon *d, const struct run *jr) {
         struct spawn_plan p = {};
-        struct run *run = NULL;
-        _cleanup_free_ char *cmd = NULL;
-        char *req = NULL;
-        size_t req_len;
-        int mfd = -1, fds[2] = { -1, -1 }, r;
+        _cleanup_free_ char *cmd = NULL, *what = NULL;
+        int mfd = -1, r;
 
-        r = plan_identity(&p, d, jr->user);
+        r = aux_identity(d, jr, &p);
         if (r < 0)
                 goto out;
         r = -ENOMEM;
-        if (env_set(&p, "HOME", p.home) < 0 || env_set(&p, "LOGNAME", p.user) < 0 || env_set(&p, "USER", p.user) < 0 ||
-            env_set(&p, "PATH", d->cfg.path) < 0 || !(p.shell = strdup("/bin/sh")))
-                goto out;
-        if (asprintf(&cmd, "exec %s -FCronDaemon -i -oem -oi -t", d->cfg.sendmail) < 0)
-                goto out;
-        r = encode_req(&p, d, cmd, &req, &req_len);
-        if (r < 0)
+        if (asprintf(&cmd, "exec %s -FCronDaemon -i -oem -oi -t", d->cfg.sendmail) < 0 ||
+            asprintf(&what, "mail to %s", jr->mail_to) < 0)
                 goto out;
         mfd = memfd_create("tock-mail", MFD_CLOEXEC);
         if (mfd < 0 || write(mfd, jr->mail_head, strlen(jr->mail_head)) < 0 || write(mfd, jr->mail_buf, jr->mail_len) < 0) {
@@ -762,46 +847,70 @@ int spawn_mail(struct daemon *d, const struct run *jr) {
                         goto out;
                 }
         }
-        if (lseek(mfd, 0, SEEK_SET) < 0 || pipe2(fds, O_CLOEXEC) < 0) {
+        if (lseek(mfd, 0, SEEK_SET) < 0) {
                 r = -errno;
                 goto out;
         }
-        run = calloc(1, sizeof(*run));
-        if (!run || asprintf(&run->table, "%s", jr->table) < 0 || !(run->user = strdup(jr->user)) ||
-            asprintf(&run->command, "mail to %s", jr->mail_to) < 0) {
-                r = -ENOMEM;
-                goto out;
-        }
-        run->line = jr->line;
-        run->is_mail = true;
-        run->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = fds[0], .run = run };
-        fds[0] = -1;
-        (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
-        run->start_ns = now_mono_ns();
-        run->started_at = now_real();
-        run->req = TAKE_PTR(req);
-        run->req_len = req_len;
-        run->req_fds[0] = mfd;
-        run->req_fds[1] = fds[1];
-        mfd = fds[1] = -1;
-        run_enqueue(d, run);
-        run = NULL;
-        r = 0;
+        r = spawn_aux(d, jr, &p, cmd, TAKE_FD(mfd), what);
 out:
         if (r < 0)
                 log_error("%s:%u: cannot mail the output to %s: %s; it is lost", jr->table, jr->line, jr->mail_to,
                           strerror(-r));
-        if (run) {
-                closep(&run->output.fd);
-                free(run->table);
-                free(run->user);
-                free(run->command);
-                free(run);
-        }
         closep(&mfd);
-        closep(&fds[0]);
-        closep(&fds[1]);
-        free(req);
+        plan_done(&p);
+        return r;
+}
+
+/* jobs.on_failure: run as the job's owner when a run failed, with what is known of the run in
+ * its environment, for alerting without mail. */
+int spawn_on_failure(struct daemon *d, const struct run *jr, int wstatus, int64_t duration_ms) {
+        struct spawn_plan p = {};
+        char num[32], job[PATH_MAX + 16];
+        int r, in_fd;
+
+        if (!*d->cfg.on_failure)
+                return 0;
+        r = aux_identity(d, jr, &p);
+        if (r < 0)
+                goto out;
+        snprintf(job, sizeof job, "%s:%u", jr->table, jr->line);
+        r = -ENOMEM;
+        if (env_set(&p, "TOCK_JOB", job) < 0 || env_set(&p, "TOCK_TABLE", jr->table) < 0 ||
+            env_set(&p, "TOCK_COMMAND", jr->command) < 0 || env_set(&p, "TOCK_USER", jr->user) < 0)
+                goto out;
+        snprintf(num, sizeof num, "%u", jr->line);
+        if (env_set(&p, "TOCK_LINE", num) < 0)
+                goto out;
+        snprintf(num, sizeof num, "%d", jr->exec_stage ? -1 : WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+        if (env_set(&p, "TOCK_EXIT_STATUS", num) < 0)
+                goto out;
+        snprintf(num, sizeof num, "%d", !jr->exec_stage && WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+        if (env_set(&p, "TOCK_SIGNAL", num) < 0)
+                goto out;
+        snprintf(num, sizeof num, "%lld", (long long) duration_ms);
+        if (env_set(&p, "TOCK_DURATION_MS", num) < 0 || env_set(&p, "TOCK_TIMED_OUT", jr->timed_out ? "1" : "0") < 0)
+                goto out;
+        if (jr->stats) {
+                /* the tail of the output, printable text only */
+                char tail[JOB_TAIL_MAX + 1];
+                size_t n = 0;
+                for (size_t i = 0; i < jr->stats->tail_len; i++) {
+                        char c = jr->stats->tail[i];
+                        tail[n++] = c == '\n' || c == '\t' || ((unsigned char) c >= 0x20 && c != 0x7f) ? c : '?';
+                }
+                tail[n] = 0;
+                if (env_set(&p, "TOCK_OUTPUT_TAIL", tail) < 0)
+                        goto out;
+        }
+        in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (in_fd < 0) {
+                r = -errno;
+                goto out;
+        }
+        r = spawn_aux(d, jr, &p, d->cfg.on_failure, in_fd, "on_failure");
+out:
+        if (r < 0)
+                log_error("%s:%u: cannot run jobs.on_failure: %s", jr->table, jr->line, strerror(-r));
         plan_done(&p);
         return r;
 }

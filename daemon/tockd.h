@@ -43,6 +43,9 @@ struct config {
         size_t max_output; /* bytes of a run's output kept for the log or the mail */
         char *sendmail;    /* mails output as cron does; "" disables mail */
         size_t max_running, max_running_per_user; /* 0: no cap */
+        int nice;             /* jobs' nice level (added to tockd's) */
+        int64_t rlimits[6];   /* nofile, nproc, as, cpu, core, fsize: -1 inherits, -2 is infinity */
+        char *on_failure;     /* a command run as the owner when a run fails or times out; "" none */
         int64_t timeout_s;    /* default per-job timeout; 0: none */
         int64_t kill_grace_s; /* from SIGTERM at a timeout to SIGKILL */
         enum overlap overlap; /* default overlap policy */
@@ -296,6 +299,7 @@ void spawner_lost(struct daemon *d);
  * stderr for tockctl run, with `client` to answer when it ends. */
 int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
 int spawn_mail(struct daemon *d, const struct run *job_run);
+int spawn_on_failure(struct daemon *d, const struct run *job_run, int wstatus, int64_t duration_ms);
 void spawn_release_capped(struct daemon *d);
 
 /* catchup.c */

@@ -45,7 +45,7 @@ start() {
 ME=$(id -un)
 
 # ---- timeout: the job and the child it put in the background are both stopped
-start timeout "[sec:*/30 timeout:1s] * * * * * $ME sleep 300 & echo \$! > $T/timeout.child; echo \$\$ > $T/timeout.pid; wait"
+start timeout "[sec:*/3 timeout:1s] * * * * * $ME sleep 300 & echo \$! > $T/timeout.child; echo \$\$ > $T/timeout.pid; wait"
 if wait_log "$T/timeout/log" "timed out after 1s: SIGTERM to its process group" 40; then
         ok
         wait_log "$T/timeout/log" "killed by signal 15 (Terminated) at its timeout" 10 && ok || fail "the run's end does not say it was the timeout"
@@ -76,7 +76,7 @@ starts=$(grep "cron.d/t:2 ($ME) started" "$T/overlap/log" | cut -c12-23)
 
 # ---- concurrency cap: 5 jobs of 1.5 s due at once with jobs.max_running=2 all run, 2 at a time
 table=
-for i in 1 2 3 4 5; do table+="[sec:*/20] * * * * * $ME echo \$(date +\%s.\%N) start >> $T/cap.out; sleep 1.5; echo \$(date +\%s.\%N) end >> $T/cap.out"$'\n'; done
+for i in 1 2 3 4 5; do table+="[sec:*/5] * * * * * $ME echo \$(date +\%s.\%N) start >> $T/cap.out; sleep 1.5; echo \$(date +\%s.\%N) end >> $T/cap.out"$'\n'; done
 rm -f "$T/cap.out"
 dir=$T/capped
 mkdir -p "$dir/cron.d" "$dir/state"
@@ -125,6 +125,25 @@ grep -q "catching up: its run at" "$dir/log" && ok || fail "no catch-up logged"
 run_catchup
 sleep 1
 [ "$(wc -l <"$T/catchup.out")" = 1 ] && ok || fail "caught up again on the next start"
+
+# ---- limits, nice and on_failure from the config
+dir=$T/limits
+mkdir -p "$dir/cron.d" "$dir/state"
+echo limits >"$dir/boot_id"
+printf '%s\n' "[sec:*/1] * * * * * $ME (ulimit -n; ulimit -c; nice) > $T/limits.out" \
+        "[sec:*/1] * * * * * $ME echo something broke; exit 3" >"$dir/cron.d/t"
+"$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+        --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" --set jobs.nice=5 \
+        --set jobs.limit_nofile=123 --set jobs.limit_core=0 \
+        --set jobs.on_failure="env | grep ^TOCK_ | sort > $T/failure.env" </dev/null >/dev/null 2>"$dir/log" &
+pids+=($!)
+end=$((SECONDS + 15)); while [ ! -s "$T/limits.out" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+[ "$(tr '\n' ' ' <"$T/limits.out" 2>/dev/null)" = "123 0 5 " ] && ok || fail "limits/nice: $(cat "$T/limits.out" 2>/dev/null) $(tail -3 "$dir/log")"
+end=$((SECONDS + 15)); while ! grep -q TOCK_USER "$T/failure.env" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
+grep -qx "TOCK_EXIT_STATUS=3" "$T/failure.env" 2>/dev/null && ok || fail "on_failure did not get the exit status: $(cat "$T/failure.env" 2>/dev/null)"
+grep -q "^TOCK_JOB=$dir/cron.d/t:2$" "$T/failure.env" && ok || fail "on_failure: no TOCK_JOB"
+grep -q "^TOCK_OUTPUT_TAIL=something broke" "$T/failure.env" && ok || fail "on_failure: no output tail"
+grep -qx "TOCK_USER=$ME" "$T/failure.env" && ok || fail "on_failure: no TOCK_USER"
 
 # ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
 table=
