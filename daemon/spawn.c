@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -263,7 +264,14 @@ static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int ou
                 free(envp);
                 return;
         }
-        pid = fork();
+        /* out of processes or memory for a moment: try again a few times before giving up */
+        for (int attempt = 0;; attempt++) {
+                pid = fork();
+                if (pid >= 0 || (errno != EAGAIN && errno != ENOMEM) || attempt == 3)
+                        break;
+                struct timespec pause = { .tv_nsec = 50000000L << attempt }; /* 50, 100, 200 ms */
+                (void) nanosleep(&pause, NULL);
+        }
         if (pid == 0)
                 child(&p, st[1], in_fd, out_fd);
         close(st[1]);

@@ -145,6 +145,25 @@ grep -q "^TOCK_JOB=$dir/cron.d/t:2$" "$T/failure.env" && ok || fail "on_failure:
 grep -q "^TOCK_OUTPUT_TAIL=something broke" "$T/failure.env" && ok || fail "on_failure: no output tail"
 grep -qx "TOCK_USER=$ME" "$T/failure.env" && ok || fail "on_failure: no TOCK_USER"
 
+# ---- a job printing 1 GiB: tockd keeps what it logs (jobs.max_output) and its memory stays flat
+dir=$T/flood
+mkdir -p "$dir/cron.d" "$dir/state"
+echo flood >"$dir/boot_id"
+printf '%s\n' "[sec:*/3 overlap:skip] * * * * * $ME head -c 1073741824 /dev/zero; echo done > $T/flood.done" >"$dir/cron.d/t"
+"$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+        --log-target stderr --log-level info --set paths.boot_id="$dir/boot_id" --set jobs.sendmail= \
+        </dev/null >/dev/null 2>"$dir/log" &
+pids+=($!)
+wait_log "$dir/log" "ready:" 20
+tp=$(grep -o -m1 'tockd\[[0-9]*\]' "$dir/log" | tr -dc 0-9)
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$tp/status"; }
+before=$(rss)
+end=$((SECONDS + 60)); while ! grep -q "output past .* dropped" "$dir/log" && [ $SECONDS -lt $end ]; do sleep 0.2; done
+grep -q "output past 65536 bytes dropped: 1073676288 bytes" "$dir/log" && ok || fail "1 GiB of output was not cut and counted: $(grep -m3 'flood\|dropped' "$dir/log")"
+after=$(rss)
+[ $((after - before)) -lt 8192 ] && ok || fail "tockd grew from ${before} kB to ${after} kB reading 1 GiB of output"
+kill -0 "$tp" && ok || fail "tockd died"
+
 # ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
 table=
 for i in $(seq 1 40); do table+="[sec:0 jitter:8s] * * * * * $ME true"$'\n'; done
