@@ -129,8 +129,14 @@ void control_stop(struct daemon *d) {
         }
 }
 
+/* A client is read only when it has nothing pending: no reply waiting to be written, no RUN
+ * going on. So one client holds at most one reply in tockd's memory, however many requests it
+ * sends without reading. EPOLLHUP and EPOLLERR come anyway. */
 static void client_want_write(struct daemon *d, struct client *c, bool on) {
-        struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = &c->io };
+        struct epoll_event ev = { .data.ptr = &c->io };
+
+        (void) on;
+        ev.events = c->out_len > c->out_off ? EPOLLOUT : (c->running || c->closing) ? 0 : EPOLLIN;
         (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, c->io.fd, &ev);
 }
 
@@ -237,12 +243,13 @@ void control_accept(struct daemon *d) {
 /* Whether `user` is listed, one name a line, in `path`; -ENOENT when the file does not exist. */
 static int listed_in(const char *path, const char *user) {
         FILE *f = fopen(path, "re");
-        char line[256];
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
         int found = 0;
 
         if (!f)
                 return errno == ENOENT ? -ENOENT : -errno;
-        while (fgets(line, sizeof line, f)) {
+        while (getline(&line, &cap, f) >= 0) {
                 char *s = line + strspn(line, " \t");
                 s[strcspn(s, " \t\r\n")] = 0;
                 if (streq(s, user)) {
@@ -369,7 +376,8 @@ static int write_atomic(const char *path, const char *text, size_t len, uid_t ui
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0)
+        /* tockd as an ordinary user owns what it writes, and that is the user it runs jobs for */
+        if ((geteuid() == 0 && fchown(fd, uid, gid) < 0) || fchmod(fd, mode) < 0)
                 goto fail;
         while (off < len) {
                 ssize_t k = write(fd, text + off, len - off);
@@ -626,13 +634,28 @@ static void req_status(struct daemon *d, struct client *c, struct proto_reader *
         /* root without a user sees every job; everyone else their own */
         if ((*asked || c->uid != 0) && !(user = target_user(d, c, asked, false)))
                 return;
+        bool all = c->uid == 0 && !*user;
+        size_t n_visible = count_visible(d, c, user), tables = d->n_tables, running = d->n_running;
+        if (!all) {
+                /* a user learns about their own tables and runs only */
+                tables = running = 0;
+                for (size_t i = 0; i < d->n_tables; i++) {
+                        bool mine = false;
+                        for (size_t k = 0; k < d->tables[i]->n_jobs; k++)
+                                if (job_visible(c, &d->tables[i]->jobs[k], user)) {
+                                        mine = true;
+                                        running += d->tables[i]->jobs[k].stats ? d->tables[i]->jobs[k].stats->n_running : 0;
+                                }
+                        tables += mine;
+                }
+        }
         proto_begin(&b, PROTO_STATUS_REPLY);
         proto_put_str(&b, TOCK_VERSION);
         proto_put_i64(&b, d->started_at);
-        proto_put_u32(&b, (uint32_t) d->n_tables);
-        proto_put_u32(&b, (uint32_t) d->n_jobs);
-        proto_put_u32(&b, (uint32_t) d->n_running);
-        proto_put_u32(&b, (uint32_t) count_visible(d, c, user));
+        proto_put_u32(&b, (uint32_t) tables);
+        proto_put_u32(&b, (uint32_t) (all ? d->n_jobs : n_visible));
+        proto_put_u32(&b, (uint32_t) running);
+        proto_put_u32(&b, (uint32_t) n_visible);
         for (size_t i = 0; i < d->n_tables; i++)
                 for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
                         const struct job *j = &d->tables[i]->jobs[k];
@@ -715,8 +738,14 @@ static void req_next(struct daemon *d, struct client *c, struct proto_reader *rd
         client_send(d, c, &b);
 }
 
+/* Whether the caller may see job j: root asking without -u sees every job (`any`); otherwise the
+ * jobs that run as `user`. */
+static bool may_see(const struct client *c, const struct job *j, const char *user, bool any) {
+        return (any && c->uid == 0) || job_visible(c, j, user);
+}
+
 /* Finds a job by "LINE" (in the user's spool table), "TABLE:LINE" or its [name:...]. */
-static struct job *find_job(struct daemon *d, const struct client *c, const char *user, const char *spec) {
+static struct job *find_job(struct daemon *d, const struct client *c, const char *user, const char *spec, bool any) {
         _cleanup_free_ char *spool = spool_path(d, user);
         const char *colon = strrchr(spec, ':');
         char *end;
@@ -734,12 +763,12 @@ static struct job *find_job(struct daemon *d, const struct client *c, const char
                                   : !streq(t->name, spool))
                                 continue;
                         for (size_t k = 0; k < t->n_jobs; k++)
-                                if (t->jobs[k].e->line == line && job_visible(c, &t->jobs[k], user))
+                                if (t->jobs[k].e->line == line && may_see(c, &t->jobs[k], user, any))
                                         return &t->jobs[k];
                         continue;
                 }
                 for (size_t k = 0; k < t->n_jobs; k++)
-                        if (streq(t->jobs[k].e->opts.name, spec) && job_visible(c, &t->jobs[k], user))
+                        if (streq(t->jobs[k].e->opts.name, spec) && may_see(c, &t->jobs[k], user, any))
                                 return &t->jobs[k];
         }
         return NULL;
@@ -763,7 +792,7 @@ static void req_why(struct daemon *d, struct client *c, struct proto_reader *rd)
                 return reply_error(d, c, -EBADMSG, "malformed request");
         if (!(user = target_user(d, c, asked, false)))
                 return;
-        j = find_job(d, c, user, spec);
+        j = find_job(d, c, user, spec, !*asked);
         if (!j) {
                 const struct table *t = table_of_spool(d, user);
                 if (t && t->refused && !t->ct)
@@ -809,7 +838,7 @@ static void req_run(struct daemon *d, struct client *c, struct proto_reader *rd)
                 return reply_error(d, c, -EBADMSG, "run needs the caller's stdin, stdout and stderr");
         if (!(user = target_user(d, c, asked, false)))
                 return;
-        j = find_job(d, c, user, spec);
+        j = find_job(d, c, user, spec, !*asked);
         if (!j)
                 return reply_error(d, c, -ENOENT, "no job '%s' of %s", spec, user);
         if (d->stopping)
@@ -839,7 +868,7 @@ void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t d
 
         if (!c->running)
                 return; /* a failure to start was answered already */
-        c->running = false;
+        c->running = false; /* client_send() below reads the client again once the reply is out */
         proto_begin(&b, PROTO_RUN_DONE);
         proto_put_i32(&b, wstatus);
         proto_put_i64(&b, duration_ms);
@@ -984,6 +1013,8 @@ static bool client_read(struct daemon *d, struct client *c) {
                 if (c->hdr_got == PROTO_HDR_SIZE && c->body_got == c->h.len) {
                         handle_request(d, c);
                         request_done(c);
+                        client_want_write(d, c, true);
+                        return true; /* the next request once this reply is written */
                 }
         }
         return true;
@@ -1010,6 +1041,10 @@ static bool client_write(struct daemon *d, struct client *c) {
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events) {
         struct client *c = io->client;
 
+        if ((events & (EPOLLHUP | EPOLLERR)) && (c->running || c->out_len > c->out_off || c->closing)) {
+                client_free(d, c); /* gone while we were not reading: a RUN goes on without it */
+                return;
+        }
         if ((events & EPOLLOUT) && !client_write(d, c))
                 return client_free(d, c);
         if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {

@@ -91,6 +91,8 @@ char *metrics_text(struct daemon *d, const char *only_user) {
                                 }
                         }
         }
+        if (only_user)
+                goto done; /* the daemon-wide figures are root's */
         fprintf(f, "# HELP tock_running_jobs Job processes tockd is waiting for.\n# TYPE tock_running_jobs gauge\n"
                    "tock_running_jobs %zu\n",
                 d->n_running);
@@ -98,6 +100,7 @@ char *metrics_text(struct daemon *d, const char *only_user) {
                    "tock_queue_length %zu\n",
                 d->queue.n);
         fprintf(f, "# HELP tock_tables Tables loaded.\n# TYPE tock_tables gauge\ntock_tables %zu\n", d->n_tables);
+done:
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;

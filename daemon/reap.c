@@ -100,6 +100,7 @@ static void run_destroy(struct run *r) {
         free(r->mail_buf);
         closep(&r->req_fds[0]);
         closep(&r->req_fds[1]);
+        closep(&r->req_fds[2]);
         free(r->req);
         free(r->table);
         free(r->user);

@@ -131,7 +131,7 @@ static bool same_groups(const gid_t *want, int n_want) {
         return true;
 }
 
-_Noreturn static void child(const struct child_plan *p, int status_fd, int in_fd, int out_fd) {
+_Noreturn static void child(const struct child_plan *p, int status_fd, int in_fd, int out_fd, int err_fd) {
         sigset_t none;
         uid_t ru, eu, su;
         gid_t rg, eg, sg;
@@ -143,7 +143,8 @@ _Noreturn static void child(const struct child_plan *p, int status_fd, int in_fd
                 signal(s, SIG_DFL);
         if (setsid() < 0)
                 child_fail(status_fd, STAGE_SETSID, errno);
-        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0)
+        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+            dup2(err_fd >= 0 ? err_fd : out_fd, STDERR_FILENO) < 0)
                 child_fail(status_fd, STAGE_STDIO, errno);
         /* limits and niceness while still privileged (raising them needs it) */
         for (int i = 0; i < 6; i++) {
@@ -244,7 +245,7 @@ static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_
         return true;
 }
 
-static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int out_fd) {
+static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int out_fd, int err_fd) {
         struct spawn_reply rep = { .type = MSG_STARTED, .pid = -1 };
         struct child_plan p = {};
         char **envp = NULL;
@@ -273,7 +274,7 @@ static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int ou
                 (void) nanosleep(&pause, NULL);
         }
         if (pid == 0)
-                child(&p, st[1], in_fd, out_fd);
+                child(&p, st[1], in_fd, out_fd, err_fd);
         close(st[1]);
         if (pid < 0) {
                 rep.stage = STAGE_FORK;
@@ -334,7 +335,7 @@ _Noreturn static void spawner_main(int sock) {
                 }
                 if (!pfd[0].revents)
                         continue;
-                char cbuf[CMSG_SPACE(2 * sizeof(int))];
+                char cbuf[CMSG_SPACE(3 * sizeof(int))];
                 struct iovec iov = { buf, SPAWN_MSG_MAX };
                 struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
                 ssize_t k = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -342,22 +343,21 @@ _Noreturn static void spawner_main(int sock) {
                         continue;
                 if (k <= 0)
                         _exit(0); /* tockd is gone: jobs go on, reparented to init */
-                int fds[2] = { -1, -1 };
+                int fds[3] = { -1, -1, -1 };
                 struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
                 if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-                    c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
-                        memcpy(fds, CMSG_DATA(c), sizeof fds);
+                    (c->cmsg_len == CMSG_LEN(2 * sizeof(int)) || c->cmsg_len == CMSG_LEN(3 * sizeof(int))))
+                        memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
                 else if (c && c->cmsg_type == SCM_RIGHTS) {
                         /* close whatever came, it is not what we expect */
                         int *got = (int *) (void *) CMSG_DATA(c);
                         for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
                                 close(got[i]);
                 }
-                spawner_start_one(sock, buf, (mh.msg_flags & MSG_TRUNC) ? 0 : (size_t) k, fds[0], fds[1]);
-                if (fds[0] >= 0)
-                        close(fds[0]);
-                if (fds[1] >= 0)
-                        close(fds[1]);
+                spawner_start_one(sock, buf, (mh.msg_flags & MSG_TRUNC) ? 0 : (size_t) k, fds[0], fds[1], fds[2]);
+                for (int i = 0; i < 3; i++)
+                        if (fds[i] >= 0)
+                                close(fds[i]);
         }
 }
 
@@ -571,7 +571,7 @@ static struct run *run_new(const struct job *j, const char *user) {
         r->line = j->e->line;
         r->stats = job_stats_ref(j->stats);
         r->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
-        r->req_fds[0] = r->req_fds[1] = -1;
+        r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
         if (!r->table || !r->user || !r->command) {
                 job_stats_unref(r->stats);
                 free(r->table);
@@ -587,15 +587,17 @@ static struct run *run_new(const struct job *j, const char *user) {
 int spawner_flush(struct daemon *d) {
         while (d->unsent) {
                 struct run *r = d->unsent;
-                char cbuf[CMSG_SPACE(2 * sizeof(int))] = {};
+                size_t n_fds = r->req_fds[2] >= 0 ? 3 : 2;
+                char cbuf[CMSG_SPACE(3 * sizeof(int))] = {};
                 struct iovec iov = { r->req, r->req_len };
-                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                                     .msg_controllen = CMSG_SPACE(n_fds * sizeof(int)) };
                 struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
                 c->cmsg_level = SOL_SOCKET;
                 c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(2 * sizeof(int));
-                memcpy(CMSG_DATA(c), r->req_fds, 2 * sizeof(int));
+                c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+                memcpy(CMSG_DATA(c), r->req_fds, n_fds * sizeof(int));
                 if (sendmsg(d->spawner_io.fd, &mh, MSG_NOSIGNAL) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -616,7 +618,8 @@ int spawner_flush(struct daemon *d) {
                 r->req = NULL;
                 closep(&r->req_fds[0]);
                 closep(&r->req_fds[1]);
-                r->req_fds[0] = r->req_fds[1] = -1;
+                closep(&r->req_fds[2]);
+                r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
         }
         if (d->spawner_out) {
                 struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->spawner_io };
@@ -798,6 +801,7 @@ static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *
         run->req_len = req_len;
         run->req_fds[0] = in_fd;
         run->req_fds[1] = fds[1];
+        run->req_fds[2] = -1;
         in_fd = fds[1] = -1;
         run_enqueue(d, run);
         run = NULL;
@@ -928,7 +932,7 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
         const char *user = j->e->user ? j->e->user : j->table->owner;
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
                               .exit_status = -1, .duration_ms = -1 };
-        int fds[2] = { -1, -1 }, in_fd = -1, r;
+        int fds[2] = { -1, -1 }, in_fd = -1, err_fd = -1, r;
         struct run *run = NULL;
         char *req = NULL;
         size_t req_len;
@@ -956,7 +960,8 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
                 in_fd = fcntl(client_fds[0], F_DUPFD_CLOEXEC, 3);
                 fds[0] = -1;
                 fds[1] = fcntl(client_fds[1], F_DUPFD_CLOEXEC, 3);
-                if (in_fd < 0 || fds[1] < 0) {
+                err_fd = fcntl(client_fds[2], F_DUPFD_CLOEXEC, 3);
+                if (in_fd < 0 || fds[1] < 0 || err_fd < 0) {
                         r = -errno;
                         log_job(LOG_ERR, &lj, "not run: %s", strerror(errno));
                         goto out;
@@ -991,7 +996,8 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
         run->req_len = req_len;
         run->req_fds[0] = in_fd;
         run->req_fds[1] = fds[1];
-        in_fd = fds[1] = -1;
+        run->req_fds[2] = err_fd;
+        in_fd = fds[1] = err_fd = -1;
         if (!client) {
                 j->stats->runs++;
                 j->stats->n_running++;
@@ -1016,6 +1022,8 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
 out:
         if (in_fd >= 0)
                 close(in_fd);
+        if (err_fd >= 0)
+                close(err_fd);
         if (fds[0] >= 0)
                 close(fds[0]);
         if (fds[1] >= 0)

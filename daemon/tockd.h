@@ -183,7 +183,7 @@ struct run {
         int64_t start_ns;         /* CLOCK_MONOTONIC */
         char *req;                /* the request to the spawner, until sent */
         size_t req_len;
-        int req_fds[2];           /* the job's stdin and stdout, until sent */
+        int req_fds[3];           /* the job's stdin, stdout and stderr (-1: as stdout), until sent */
         struct io_source output;  /* the job's stdout and stderr; fd -1 when tockctl run gave its own */
         struct job_stats *stats;  /* a reference */
         struct client *client;    /* tockctl run waiting for this run, or NULL */

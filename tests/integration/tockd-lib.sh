@@ -217,7 +217,7 @@ td_start() {
         fi
         : >"$d/log"
         "${TD_PREFIX[@]}" "$TOCKD" --foreground --config "$d/tockd.conf" --crontab "$d/crontab" --cron-d "$d/cron.d" \
-                --spool "$d/spool" --state-dir "$d/state" --log-target stderr --log-level debug \
+                --spool "$d/spool" --state-dir "$d/state" --socket "$d/tockd.sock" --log-target stderr --log-level debug \
                 --set paths.boot_id="$d/boot_id" --set paths.localtime="$d/localtime" "$@" 2>>"$d/log" &
         TD_WRAP[$n]=$!
         TD_PID[$n]=$!
