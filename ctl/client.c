@@ -322,6 +322,9 @@ int simple_request(const struct simple_request *s) {
         if (rep.type == PROTO_ERROR && rep.error == -ENOENT && s->enoent_user) {
                 fprintf(stderr, "no crontab for %s\n", s->enoent_user);
                 r = EXIT_INVALID;
+        } else if (rep.type == PROTO_DIAGS) {
+                /* restore: the kept version no longer passes the check */
+                r = print_diags_reply(s->cmd, &rep, "<kept version>", s->json);
         } else {
                 r = reply_ok_string(s->cmd, &rep, &msg);
         }

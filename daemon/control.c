@@ -76,9 +76,13 @@ int control_start(struct daemon *d) {
                 *slash = 0;
                 (void) mkdir(dir, 0755);
         }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return log_errno(errno, "cannot create the control socket");
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0) {
+                close(fd);
+                return log_error("another tockd answers on %s; not taking its socket", d->cfg.socket), -EADDRINUSE;
+        }
         (void) unlink(sa.sun_path); /* a stale socket of an earlier tockd */
         if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0 || chmod(sa.sun_path, 0666) < 0 || listen(fd, 128) < 0) {
                 int r = log_errno(errno, "cannot listen on %s", d->cfg.socket);
@@ -278,6 +282,10 @@ static bool cron_allowed(struct daemon *d, const char *user) {
 static const char *target_user(struct daemon *d, struct client *c, const char *asked, bool table_op) {
         const char *user = *asked ? asked : c->user;
 
+        if (table_op && !*d->cfg.spool) {
+                reply_error(d, c, -ENOTSUP, "tockd has no spool directory for users' tables (paths.spool is empty)");
+                return NULL;
+        }
         if (!user) {
                 reply_error(d, c, -ESRCH, "your uid %u has no user name", (unsigned) c->uid);
                 return NULL;
@@ -436,7 +444,7 @@ static int zone_check_cb(const char *name, void *userdata) {
 }
 
 /* Installs `text` as the table of `user`; `what` says what to call it in the reply. */
-static void install_table(struct daemon *d, struct client *c, const char *user, const char *text, size_t len,
+static bool install_table(struct daemon *d, struct client *c, const char *user, const char *text, size_t len,
                           const char *what) {
         _cleanup_free_ char *path = spool_path(d, user), *old = NULL, *msg = NULL;
         _cleanup_(crontab_freep) struct crontab *ct = NULL;
@@ -445,37 +453,46 @@ static void install_table(struct daemon *d, struct client *c, const char *user, 
         size_t old_len = 0;
         int r;
 
-        if (!path || !u)
-                return reply_error(d, c, -ENOMEM, "out of memory");
-        if (!*d->cfg.spool)
-                return reply_error(d, c, -ENOTSUP, "tockd has no spool directory for users' tables");
+        if (!path || !u) {
+                reply_error(d, c, -ENOMEM, "out of memory");
+                return false;
+        }
         const struct crontab_opts opts = { .mode = CRONTAB_USER, .seed = 0, .zone_check = zone_check_cb, .userdata = d };
         r = crontab_parse(text, len, &opts, &ct, &diags);
         if (r == -EINVAL) {
                 reply_diags(d, c, text, &diags);
                 diag_list_done(&diags);
-                return;
+                return false;
         }
         if (r < 0) {
                 diag_list_done(&diags);
-                return reply_error(d, c, r, "cannot check the table: %s", strerror(-r));
+                reply_error(d, c, r, "cannot check the table: %s", strerror(-r));
+                return false;
         }
         if (read_file(path, CRONTAB_MAX_BYTES, &old, &old_len) == 0) {
                 if (old_len == len && memcmp(old, text, len) == 0) {
                         diag_list_done(&diags);
                         xasprintf(&msg, "no changes to the table of %s", user);
-                        return reply_ok(d, c, msg);
+                        reply_ok(d, c, msg);
+                        return true;
                 }
                 r = keep_previous(d, user, old, old_len);
                 if (r < 0)
                         log_warning_errno(r, "cannot keep the previous table of %s", user);
         }
-        (void) mkdir(d->cfg.spool, 0730);
+        if (mkdir(d->cfg.spool, 01730) == 0) {
+                /* Debian's spool: 1730 root:crontab, so that crontab(1) and tock can share it */
+                struct group *g = getgrnam("crontab");
+                (void) chmod(d->cfg.spool, 01730);
+                if (g && geteuid() == 0)
+                        (void) !chown(d->cfg.spool, 0, g->gr_gid);
+        }
         r = write_atomic(path, text, len, u->uid, spool_gid(u), 0600);
         if (r < 0) {
                 diag_list_done(&diags);
                 log_errno(r, "cannot install the table of %s", user);
-                return reply_error(d, c, r, "cannot install the table of %s: %s", user, strerror(-r));
+                reply_error(d, c, r, "cannot install the table of %s: %s", user, strerror(-r));
+                return false;
         }
         (void) table_reload_path(d, path);
         (void) dispatch_arm(d);
@@ -495,6 +512,7 @@ static void install_table(struct daemon *d, struct client *c, const char *user, 
                 free(w);
         }
         diag_list_done(&diags);
+        return true;
 }
 
 static void req_list(struct daemon *d, struct client *c, struct proto_reader *rd) {
@@ -536,7 +554,7 @@ static void req_install(struct daemon *d, struct client *c, struct proto_reader 
         _cleanup_free_ char *copy = strndup((const char *) text, n);
         if (!copy)
                 return reply_error(d, c, -ENOMEM, "out of memory");
-        install_table(d, c, user, copy, n, "installed");
+        (void) install_table(d, c, user, copy, n, "installed");
 }
 
 static void req_remove(struct daemon *d, struct client *c, struct proto_reader *rd) {
@@ -587,8 +605,7 @@ static void req_restore(struct daemon *d, struct client *c, struct proto_reader 
                 return reply_error(d, c, r, "cannot read the previous table of %s: %s", user, strerror(-r));
         /* with no current table, the previous one is used up; otherwise they swap */
         bool had_current = read_file(cur_path, CRONTAB_MAX_BYTES, &cur, &cur_len) == 0;
-        install_table(d, c, user, text, len, "restored");
-        if (!had_current)
+        if (install_table(d, c, user, text, len, "restored") && !had_current)
                 (void) unlink(prev);
 }
 
@@ -680,8 +697,8 @@ static void req_next(struct daemon *d, struct client *c, struct proto_reader *rd
         size_t n = 0, cap;
         uint32_t sent = 0;
 
-        if (proto_reader_end(rd) < 0 || count == 0 || count > 10000)
-                return reply_error(d, c, -EBADMSG, "malformed request (count 1..10000)");
+        if (proto_reader_end(rd) < 0 || count == 0 || count > 100000)
+                return reply_error(d, c, -EBADMSG, "malformed request (count 1..100000)");
         if ((*asked || c->uid != 0) && !(user = target_user(d, c, asked, false)))
                 return;
         cap = count_visible(d, c, user);
@@ -693,7 +710,7 @@ static void req_next(struct daemon *d, struct client *c, struct proto_reader *rd
                         const struct job *j = &d->tables[i]->jobs[k];
                         if (!((c->uid == 0 && !*user) || job_visible(c, j, user)) || !j->queued)
                                 continue;
-                        items[n] = (struct next_item) { .node = { .at = j->node.at, .seq = n }, .j = j };
+                        items[n] = (struct next_item) { .node = { .at = j->nominal_at, .seq = n }, .j = j };
                         if (heap_push(&h, &items[n].node) < 0)
                                 break;
                         n++;

@@ -82,7 +82,9 @@ void dispatch_job_added(struct daemon *d, struct job *j) {
 
         if (j->e->sched.flags & SCHED_REBOOT)
                 return;
-        r = sched_next(&j->e->sched, d->last_real, j->zone, &at);
+        /* after what was dispatched, and never before now: an idle tockd's last wake-up may be
+         * hours old, and a new entry must not run for a fire time that passed before it existed */
+        r = sched_next(&j->e->sched, MAX(d->last_real, now_real() - 1), j->zone, &at);
         if (r == -ENOENT) {
                 log_debug("%s:%u: never fires", j->table->name, j->e->line);
                 return;

@@ -391,7 +391,12 @@ int main(int argc, char **argv) {
         tables_rescan(&d);
         dispatch_reboot_jobs(&d);
         catchup_startup(&d, d.last_real);
-        (void) control_start(&d); /* without it tockd still runs every job; the error is logged */
+        /* without a socket tockd still runs every job (the error is logged); but another tockd
+         * answering on it runs these same tables: two would run every job twice */
+        if (control_start(&d) == -EADDRINUSE) {
+                daemon_done(&d);
+                return 1;
+        }
         if (dispatch_arm(&d) < 0) {
                 daemon_done(&d);
                 return 1;
