@@ -164,6 +164,19 @@ after=$(rss)
 [ $((after - before)) -lt 8192 ] && ok || fail "tockd grew from ${before} kB to ${after} kB reading 1 GiB of output"
 kill -0 "$tp" && ok || fail "tockd died"
 
+# ---- an entry added to an idle tockd does not run for a fire time that passed before it existed
+if command -v faketime >/dev/null; then
+        start idle "# nothing yet" faketime -f "@2026-06-01 08:59:50 x10"
+        wait_log "$T/idle/log" "ready:" 10
+        sleep 3 # 30 s of fake time: it is now past 09:00:10, and tockd has not woken since 08:59:50
+        printf '%s\n' "0 9 * * * $ME echo ran >> $T/idle.out" >"$T/idle/cron.d/t2"
+        wait_log "$T/idle/log" "cron.d/t2: loaded" 10 && ok || fail "the new table was not loaded"
+        sleep 1
+        [ ! -e "$T/idle.out" ] && ok || fail "an entry for 09:00 added after 09:00 ran at once"
+else
+        echo "SKIP: the idle-tockd check needs faketime"
+fi
+
 # ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
 table=
 for i in $(seq 1 40); do table+="[sec:0 jitter:8s] * * * * * $ME true"$'\n'; done
