@@ -136,10 +136,9 @@ void control_stop(struct daemon *d) {
 /* A client is read only when it has nothing pending: no reply waiting to be written, no RUN
  * going on. So one client holds at most one reply in tockd's memory, however many requests it
  * sends without reading. EPOLLHUP and EPOLLERR come anyway. */
-static void client_want_write(struct daemon *d, struct client *c, bool on) {
+static void client_update_events(struct daemon *d, struct client *c) {
         struct epoll_event ev = { .data.ptr = &c->io };
 
-        (void) on;
         ev.events = c->out_len > c->out_off ? EPOLLOUT : (c->running || c->closing) ? 0 : EPOLLIN;
         (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, c->io.fd, &ev);
 }
@@ -151,7 +150,7 @@ static void client_send(struct daemon *d, struct client *c, struct proto_buf *b)
         if (proto_finish(b) < 0) {
                 proto_buf_done(b);
                 c->closing = true;
-                client_want_write(d, c, true);
+                client_update_events(d, c);
                 return;
         }
         n = realloc(c->out, c->out_len + b->len);
@@ -163,7 +162,7 @@ static void client_send(struct daemon *d, struct client *c, struct proto_buf *b)
                 c->out_len += b->len;
         }
         proto_buf_done(b);
-        client_want_write(d, c, true);
+        client_update_events(d, c);
 }
 
 static void reply_error(struct daemon *d, struct client *c, int err, const char *fmt, ...)
@@ -862,7 +861,7 @@ static void req_run(struct daemon *d, struct client *c, struct proto_reader *rd)
                 return reply_error(d, c, -ESHUTDOWN, "tockd is stopping");
         log_info("%s:%u: run now by uid %u (pid %d)", j->table->name, j->e->line, (unsigned) c->uid, (int) c->pid);
         c->running = true;
-        if (job_spawn(d, j, now_real(), c->fds, c) < 0) {
+        if (job_spawn(d, j, c->fds, c) < 0) {
                 c->running = false;
                 return reply_error(d, c, -EIO, "the job could not be started (see the log)");
         }
@@ -1030,7 +1029,7 @@ static bool client_read(struct daemon *d, struct client *c) {
                 if (c->hdr_got == PROTO_HDR_SIZE && c->body_got == c->h.len) {
                         handle_request(d, c);
                         request_done(c);
-                        client_want_write(d, c, true);
+                        client_update_events(d, c);
                         return true; /* the next request once this reply is written */
                 }
         }
@@ -1051,7 +1050,7 @@ static bool client_write(struct daemon *d, struct client *c) {
         free(c->out);
         c->out = NULL;
         c->out_len = c->out_off = 0;
-        client_want_write(d, c, false);
+        client_update_events(d, c);
         return !c->closing;
 }
 

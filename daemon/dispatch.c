@@ -128,7 +128,7 @@ void dispatch_start(struct daemon *d, struct job *j, int64_t at) {
                         break;
                 }
         }
-        (void) job_spawn(d, j, at, NULL, NULL);
+        (void) job_spawn(d, j, NULL, NULL);
 }
 
 /* A scheduled run of the job behind `s` ended: a queued run starts now. */
@@ -137,7 +137,7 @@ void dispatch_run_ended(struct daemon *d, struct job_stats *s) {
                 return;
         s->queued_run = false;
         if (s->job && !d->stopping)
-                (void) job_spawn(d, s->job, now_real(), NULL, NULL);
+                (void) job_spawn(d, s->job, NULL, NULL);
 }
 
 /* Starts every job due by `now`. */
@@ -315,7 +315,7 @@ void dispatch_reboot_jobs(struct daemon *d) {
                 for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
                         struct job *j = &d->tables[i]->jobs[k];
                         if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
-                                (void) job_spawn(d, j, now_real(), NULL, NULL);
+                                (void) job_spawn(d, j, NULL, NULL);
                 }
         if (boot[0]) {
                 char text[80];

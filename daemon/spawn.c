@@ -927,7 +927,7 @@ out:
         return r;
 }
 
-int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int client_fds[3], struct client *client) {
+int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], struct client *client) {
         struct spawn_plan p = {};
         const char *user = j->e->user ? j->e->user : j->table->owner;
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
@@ -937,7 +937,6 @@ int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int clien
         char *req = NULL;
         size_t req_len;
 
-        (void) at;
         r = plan_identity(&p, d, user);
         if (r == -ESRCH) {
                 log_job(LOG_ERR, &lj, "not run: no such user '%s'", user);

@@ -297,7 +297,7 @@ int spawner_flush(struct daemon *d);
 void spawner_lost(struct daemon *d);
 /* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
  * stderr for tockctl run, with `client` to answer when it ends. */
-int job_spawn(struct daemon *d, const struct job *j, int64_t at, const int fds[3], struct client *client);
+int job_spawn(struct daemon *d, const struct job *j, const int fds[3], struct client *client);
 int spawn_mail(struct daemon *d, const struct run *job_run);
 int spawn_on_failure(struct daemon *d, const struct run *job_run, int wstatus, int64_t duration_ms);
 void spawn_release_capped(struct daemon *d);
