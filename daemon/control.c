@@ -839,7 +839,7 @@ static void req_why(struct daemon *d, struct client *c, struct proto_reader *rd)
                         snprintf(note, sizeof note, "its last fire time came but it did not start");
                 proto_put_str(&b, note);
         }
-        proto_put_strn(&b, j->stats ? j->stats->tail : "", j->stats ? j->stats->tail_len : 0);
+        proto_put_strn(&b, j->stats && j->stats->tail ? j->stats->tail : "", j->stats && j->stats->tail ? j->stats->tail_len : 0);
         client_send(d, c, &b);
 }
 

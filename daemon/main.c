@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -310,6 +311,9 @@ static void daemon_done(struct daemon *d) {
         free(d->pids.buckets);
         users_flush(&d->users);
         free(d->catchup);
+        for (size_t i = 0; i < d->n_retry; i++)
+                job_stats_unref(d->retry[i]);
+        free(d->retry);
         tables_free(d);
         heap_done(&d->queue);
         tz_free(d->local_zone);
@@ -380,6 +384,15 @@ int main(int argc, char **argv) {
         if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || load_local_zone(&d) < 0) {
                 daemon_done(&d);
                 return 1;
+        }
+        /* a burst of jobs holds a pipe per run: tockd takes every descriptor the system allows;
+         * the spawner, forked already, keeps the usual limit and so do the jobs */
+        {
+                struct rlimit rl;
+                if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                        rl.rlim_cur = rl.rlim_max;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
         }
         if (d.uid != 0)
                 log_info("running as uid %u: jobs run as this user only", (unsigned) d.uid);

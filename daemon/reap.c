@@ -151,12 +151,15 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                 }
                 if (r->stats && !r->client) { /* keep the last bytes for tockctl why */
                         struct job_stats *st = r->stats;
+                        if (!st->tail && !(st->tail = malloc(JOB_TAIL_MAX)))
+                                goto no_tail;
                         if (st->tail_len == JOB_TAIL_MAX) {
                                 memmove(st->tail, st->tail + JOB_TAIL_MAX / 2, JOB_TAIL_MAX / 2);
                                 st->tail_len = JOB_TAIL_MAX / 2;
                         }
                         st->tail[st->tail_len++] = buf[i];
                 }
+        no_tail:
                 if (r->mail)
                         continue; /* mailed, not logged */
                 if (buf[i] == '\n') {
@@ -174,6 +177,7 @@ static void run_maybe_done(struct daemon *d, struct run *r) {
                 run_unlink(d, r);
                 r->next = d->dead;
                 d->dead = r;
+                spawn_retry(d); /* its descriptors are free again */
         }
 }
 

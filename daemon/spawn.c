@@ -653,6 +653,47 @@ static void run_enqueue(struct daemon *d, struct run *run) {
                 (void) spawner_flush(d);
 }
 
+/* ---- out of file descriptors ---- */
+
+static void defer_run(struct daemon *d, const struct job *j, const struct log_job *lj) {
+        struct job_stats **v = reallocarray(d->retry, d->n_retry + 1, sizeof(*v));
+
+        if (!v) {
+                log_job(LOG_ERR, lj, "not run: out of file descriptors and of memory");
+                return;
+        }
+        d->retry = v;
+        v[d->n_retry++] = job_stats_ref(j->stats);
+        if (d->n_retry == 1 || d->n_retry % 1000 == 0)
+                log_job(LOG_WARNING, lj, "out of file descriptors: %zu run%s for running jobs to end", d->n_retry,
+                        d->n_retry == 1 ? " waits" : "s wait");
+}
+
+/* A run ended and freed descriptors: deferred runs start in order, as far as they fit. */
+void spawn_retry(struct daemon *d) {
+        size_t done = 0;
+
+        while (done < d->n_retry) {
+                struct job_stats *s = d->retry[done];
+                size_t before = d->n_retry;
+
+                if (!s->job || d->stopping) { /* the job is gone */
+                        job_stats_unref(s);
+                        done++;
+                        continue;
+                }
+                /* job_spawn() defers again when it still finds no descriptor: stop there */
+                d->retry[done] = NULL;
+                (void) job_spawn(d, s->job, NULL, NULL);
+                job_stats_unref(s);
+                done++;
+                if (d->n_retry > before)
+                        break;
+        }
+        memmove(d->retry, d->retry + done, (d->n_retry - done) * sizeof(*d->retry));
+        d->n_retry -= done;
+}
+
 /* ---- concurrency caps ---- */
 
 static bool counts(const struct run *r) {
@@ -902,7 +943,7 @@ int spawn_on_failure(struct daemon *d, const struct run *jr, int wstatus, int64_
         snprintf(num, sizeof num, "%lld", (long long) duration_ms);
         if (env_set(&p, "TOCK_DURATION_MS", num) < 0 || env_set(&p, "TOCK_TIMED_OUT", jr->timed_out ? "1" : "0") < 0)
                 goto out;
-        if (jr->stats) {
+        if (jr->stats && jr->stats->tail) {
                 /* the tail of the output, printable text only */
                 char tail[JOB_TAIL_MAX + 1];
                 size_t n = 0;
@@ -967,13 +1008,16 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
                 }
         } else {
                 r = open_input(j->e, &in_fd);
-                if (r < 0) {
-                        log_job(LOG_ERR, &lj, "not run: cannot set up its standard input: %s", strerror(-r));
+                if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
+                        r = -errno;
+                if (r == -EMFILE || r == -ENFILE) {
+                        /* a burst used every descriptor: the run waits, in order, for a run to end */
+                        defer_run(d, j, &lj);
+                        r = 0;
                         goto out;
                 }
-                if (pipe2(fds, O_CLOEXEC) < 0) {
-                        r = -errno;
-                        log_job(LOG_ERR, &lj, "not run: %s", strerror(-r));
+                if (r < 0) {
+                        log_job(LOG_ERR, &lj, "not run: cannot set up its standard input and output: %s", strerror(-r));
                         goto out;
                 }
         }

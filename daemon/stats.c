@@ -27,6 +27,7 @@ void job_stats_unref(struct job_stats *s) {
         if (!s || --s->refs > 0)
                 return;
         free(s->note);
+        free(s->tail);
         free(s);
 }
 

@@ -155,18 +155,71 @@ static bool same_entry(const struct entry *a, const struct entry *b) {
                ((!a->user && !b->user) || streq(a->user, b->user));
 }
 
-/* The stats of the old job for the same entry, so that a reload keeps a job's history. Entries
- * usually keep their order, so the same index is tried first. */
-static struct job_stats *stats_for(const struct job *old, size_t n_old, size_t i, const struct entry *e) {
-        if (i < n_old && same_entry(old[i].e, e))
-                return job_stats_ref(old[i].stats);
-        for (size_t k = 0; k < n_old; k++)
-                if (same_entry(old[k].e, e))
-                        return job_stats_ref(old[k].stats);
+static uint64_t entry_hash(const struct entry *e) {
+        uint64_t h = 0xcbf29ce484222325ULL ^ e->sched.flags;
+        const char *parts[] = { e->schedule, e->command, e->user };
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                for (const char *c = parts[i]; c && *c; c++)
+                        h = (h ^ (unsigned char) *c) * 0x100000001b3ULL;
+                h = (h ^ 0xff) * 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* The old jobs of a table, by entry, so that a reload hands each new job the stats of the old
+ * job for the same entry (schedule, user, command) in O(1): an open-addressing table of indices. */
+struct old_jobs {
+        const struct job *v;
+        size_t n, mask;
+        size_t *slots; /* index + 1, 0 empty */
+        bool *taken;
+};
+
+static void old_jobs_init(struct old_jobs *o, const struct job *old, size_t n_old) {
+        size_t cap = 16;
+
+        *o = (struct old_jobs) { .v = old, .n = n_old };
+        while (cap < 2 * n_old)
+                cap *= 2;
+        o->slots = n_old ? calloc(cap, sizeof(*o->slots)) : NULL;
+        o->taken = n_old ? calloc(n_old, sizeof(*o->taken)) : NULL;
+        if (n_old && (!o->slots || !o->taken)) {
+                free(o->slots);
+                free(o->taken);
+                o->slots = NULL;
+                o->taken = NULL;
+                o->n = 0; /* out of memory: history starts afresh */
+                return;
+        }
+        o->mask = cap - 1;
+        for (size_t i = 0; i < o->n; i++) {
+                size_t k = entry_hash(old[i].e) & o->mask;
+                while (o->slots[k])
+                        k = (k + 1) & o->mask;
+                o->slots[k] = i + 1;
+        }
+}
+
+static void old_jobs_done(struct old_jobs *o) {
+        free(o->slots);
+        free(o->taken);
+}
+
+static struct job_stats *stats_for(struct old_jobs *o, const struct entry *e) {
+        if (o->n)
+                for (size_t k = entry_hash(e) & o->mask; o->slots[k]; k = (k + 1) & o->mask) {
+                        size_t i = o->slots[k] - 1;
+                        if (!o->taken[i] && o->v[i].stats && same_entry(o->v[i].e, e)) {
+                                o->taken[i] = true;
+                                return job_stats_ref(o->v[i].stats);
+                        }
+                }
         return job_stats_new();
 }
 
 static void table_plan(struct daemon *d, struct table *t, const struct job *old, size_t n_old) {
+        struct old_jobs o;
+
         t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
         if (!t->jobs) {
                 log_error("%s: out of memory planning its jobs", t->name);
@@ -174,6 +227,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
         }
         t->n_jobs = t->ct->n_entries;
         d->n_jobs += t->n_jobs;
+        old_jobs_init(&o, old, n_old);
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];
                 const char *tzname = crontab_env_get(t->ct, &t->ct->entries[i], "CRON_TZ");
@@ -182,7 +236,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                 j->table = t;
                 j->e = &t->ct->entries[i];
                 j->node.idx = SIZE_MAX;
-                j->stats = stats_for(old, n_old, i, j->e);
+                j->stats = stats_for(&o, j->e);
                 if (!j->stats) {
                         log_error("%s:%u: out of memory, the job will not run", t->name, j->e->line);
                         continue;
@@ -207,6 +261,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                 }
                 dispatch_job_added(d, j);
         }
+        old_jobs_done(&o);
 }
 
 /* ---- reading one file ---- */

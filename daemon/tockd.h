@@ -90,7 +90,8 @@ struct job_stats {
         uint32_t timeouts;
         struct job *job;          /* the job these stats belong to now, or NULL */
         char *note;               /* the last thing that kept it from running, or NULL */
-        char tail[JOB_TAIL_MAX];  /* the end of the last run's output */
+        char *tail;               /* the end of the last run's output (JOB_TAIL_MAX bytes, allocated
+                                   * at the first output: most jobs never print) */
         size_t tail_len;
 };
 
@@ -233,6 +234,8 @@ struct daemon {
         struct run *pending, *pending_tail; /* sent or unsent, not answered yet, in order */
         struct run *unsent, *unsent_tail;   /* not sent yet, in order */
         struct run *capped, *capped_tail;   /* over the concurrency caps, in order */
+        struct job_stats **retry;           /* jobs whose run found no file descriptor, in order */
+        size_t n_retry;
 
         struct heap queue;
         struct table **tables;
@@ -301,6 +304,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int fds[3], struct cl
 int spawn_mail(struct daemon *d, const struct run *job_run);
 int spawn_on_failure(struct daemon *d, const struct run *job_run, int wstatus, int64_t duration_ms);
 void spawn_release_capped(struct daemon *d);
+void spawn_retry(struct daemon *d);
 
 /* catchup.c */
 void catchup_load(struct daemon *d);

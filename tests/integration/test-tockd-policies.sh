@@ -179,6 +179,26 @@ else
         echo "SKIP: the idle-tockd check needs faketime"
 fi
 
+# ---- a burst larger than the descriptors tockd may open: every job still runs (they wait in order)
+dir=$T/burst
+mkdir -p "$dir/cron.d" "$dir/state"
+echo burst >"$dir/boot_id"
+table=
+for i in $(seq 1 300); do table+="[sec:*/5] * * * * * $ME echo $i >> $T/burst.out; sleep 0.5"$'\n'; done
+printf '%s' "$table" >"$dir/cron.d/t"
+(
+        ulimit -n 100 # soft and hard: tockd cannot raise it
+        exec "$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+                --log-target stderr --log-level info --set paths.boot_id="$dir/boot_id" --set jobs.sendmail= \
+                </dev/null >/dev/null 2>"$dir/log"
+) &
+pids+=($!)
+burst_lines() { local n; n=$(sort -u "$T/burst.out" 2>/dev/null | wc -l); echo "${n:-0}"; }
+end=$((SECONDS + 60)); while [ "$(burst_lines)" -lt 300 ] && [ $SECONDS -lt $end ]; do sleep 0.2; done
+[ "$(burst_lines)" = 300 ] && ok || fail "$(burst_lines) of 300 jobs ran with 100 descriptors"
+grep -q "out of file descriptors: 1 run waits for running jobs to end" "$dir/log" && ok || fail "the burst did not run out of descriptors (test too small?)"
+! grep -q "not run" "$dir/log" && ok || fail "jobs were dropped: $(grep -m3 'not run' "$dir/log")"
+
 # ---- jitter: 40 jobs due at the same second, each starting up to 8 s late
 table=
 for i in $(seq 1 40); do table+="[sec:0 jitter:8s] * * * * * $ME true"$'\n'; done
