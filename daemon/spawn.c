@@ -673,6 +673,8 @@ static void defer_run(struct daemon *d, const struct job *j, const struct log_jo
 void spawn_retry(struct daemon *d) {
         size_t done = 0;
 
+        if (d->n_retry == 0)
+                return;
         while (done < d->n_retry) {
                 struct job_stats *s = d->retry[done];
                 size_t before = d->n_retry;
