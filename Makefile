@@ -134,8 +134,8 @@ $(BUILD)/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/run-cor
 #   make install [DESTDIR=/stage] [PREFIX=/usr] [INSTALL_CRONTAB_LINK=1]
 # tockd to $(PREFIX)/sbin, tockctl to $(PREFIX)/bin, the man pages, the systemd unit (its
 # ExecStart= pointed at $(SBINDIR)) and, unless one is there already, /etc/tock/tockd.conf.
-# INSTALL_CRONTAB_LINK=1 also links $(BINDIR)/crontab to tockctl: opt-in, since the crontab(1)
-# command line is a later issue and the link shadows cron's crontab.
+# INSTALL_CRONTAB_LINK=1 also links $(BINDIR)/crontab to tockctl: opt-in, since the link shadows
+# cron's crontab(1) when cron is installed too.
 PREFIX     ?= /usr
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
