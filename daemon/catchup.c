@@ -70,29 +70,26 @@ static struct catchup_entry *find(struct daemon *d, uint64_t key) {
         return NULL;
 }
 
-/* Rewrites the state file with every catchup job of the loaded tables. */
+/* Rewrites the state file with what is known. */
 static void save(struct daemon *d) {
-        _cleanup_free_ char *path = state_file(d), *tmp = NULL;
-        FILE *f;
-        int fd;
+        _cleanup_free_ char *path = state_file(d), *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int r;
 
-        if (!path || asprintf(&tmp, "%s.tmp", path) < 0)
-                return;
-        (void) mkdir(d->cfg.state_dir, 0755);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        f = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (!f) {
-                if (fd >= 0)
-                        close(fd);
-                log_warning_errno(errno, "cannot write %s; missed runs of catchup jobs cannot be known", tmp);
+        if (!path || !f) {
+                if (f)
+                        fclose(f);
                 return;
         }
         for (size_t i = 0; i < d->n_catchup; i++)
                 fprintf(f, "%016" PRIx64 " %lld\n", d->catchup[i].key, (long long) d->catchup[i].at);
-        if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-                log_warning_errno(errno, "cannot write %s", path);
-                (void) unlink(tmp);
-        }
+        if (fclose(f) != 0)
+                return;
+        (void) mkdir(d->cfg.state_dir, 0755);
+        r = write_atomic(path, text, len, (uid_t) -1, (gid_t) -1, 0644);
+        if (r < 0)
+                log_warning_errno(r, "cannot write %s; missed runs of catchup jobs cannot be known", path);
 }
 
 /* A fire time of j came (run, skipped or missed). */

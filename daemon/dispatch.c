@@ -269,29 +269,6 @@ static int read_line(const char *path, char *buf, size_t size) {
         return 0;
 }
 
-static int write_atomic(const char *dir, const char *name, const char *text) {
-        _cleanup_free_ char *tmp = NULL, *dst = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t len = strlen(text);
-
-        if (asprintf(&tmp, "%s/.%s.tmp", dir, name) < 0 || asprintf(&dst, "%s/%s", dir, name) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, text, len) != (ssize_t) len || fsync(fd) < 0) {
-                int r = -errno;
-                unlink(tmp);
-                return r ? r : -EIO;
-        }
-        if (rename(tmp, dst) < 0) {
-                int r = -errno;
-                unlink(tmp);
-                return r;
-        }
-        return 0;
-}
-
 /* @reboot jobs run once per boot: the boot id they last ran for is kept in the state directory,
  * so restarting tockd does not run them again. */
 void dispatch_reboot_jobs(struct daemon *d) {
@@ -318,10 +295,13 @@ void dispatch_reboot_jobs(struct daemon *d) {
                                 (void) job_spawn(d, j, NULL, NULL);
                 }
         if (boot[0]) {
-                char text[80];
+                char text[80], *path = NULL;
                 (void) mkdir(d->cfg.state_dir, 0755);
                 snprintf(text, sizeof text, "%s\n", boot);
-                r = write_atomic(d->cfg.state_dir, "reboot-boot-id", text);
+                r = asprintf(&path, "%s/reboot-boot-id", d->cfg.state_dir) < 0
+                            ? -ENOMEM
+                            : write_atomic(path, text, strlen(text), (uid_t) -1, (gid_t) -1, 0644);
+                free(path);
                 if (r < 0)
                         log_warning_errno(r, "cannot record the boot id in %s; @reboot jobs would run again at the next start",
                                           d->cfg.state_dir);

@@ -110,26 +110,17 @@ done:
 
 /* Rewrites paths.metrics_file atomically, at most once a second. */
 void metrics_changed(struct daemon *d) {
-        _cleanup_free_ char *text = NULL, *tmp = NULL;
+        _cleanup_free_ char *text = NULL;
         int64_t now = now_mono_ns();
-        int fd;
+        int r;
 
         if (!d->cfg.metrics_file || !*d->cfg.metrics_file || now - d->metrics_written_ns < 1000000000LL)
                 return;
         d->metrics_written_ns = now;
         text = metrics_text(d, NULL);
-        if (!text || asprintf(&tmp, "%s.tmp", d->cfg.metrics_file) < 0)
+        if (!text)
                 return;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) {
-                log_warning_errno(errno, "cannot write metrics to %s", tmp);
-                return;
-        }
-        size_t len = strlen(text);
-        bool ok = write(fd, text, len) == (ssize_t) len;
-        close(fd);
-        if (!ok || rename(tmp, d->cfg.metrics_file) < 0) {
-                log_warning_errno(errno, "cannot write metrics to %s", d->cfg.metrics_file);
-                (void) unlink(tmp);
-        }
+        r = write_atomic(d->cfg.metrics_file, text, strlen(text), (uid_t) -1, (gid_t) -1, 0644);
+        if (r < 0)
+                log_warning_errno(r, "cannot write metrics to %s", d->cfg.metrics_file);
 }

@@ -326,6 +326,9 @@ void run_free(struct daemon *d, struct run *r);
 void runs_free_dead(struct daemon *d);
 void runs_signal_all(struct daemon *d, int sig);
 
+/* fileio.c */
+int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);
+
 /* control.c */
 int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
