@@ -9,7 +9,7 @@ VERSION  := 0.1.0
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libsystemd inih criterion
-DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev tzdata valgrind faketime busybox
+DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -42,6 +42,13 @@ else
 SYSTEMD_LIBS    = $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 endif
 INIH_LIBS = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+# PAM sessions for jobs when libpam's header is there; NO_PAM=1 leaves them out (static builds)
+ifeq ($(NO_PAM),1)
+PAM_LIBS =
+else ifneq ($(wildcard /usr/include/security/pam_appl.h),)
+DAEMON_CPPFLAGS += -DTOCK_PAM
+PAM_LIBS = -lpam
+endif
 
 .PHONY: all check unit corpus run bench deps clean fuzz
 all: $(BUILD)/tockctl $(BUILD)/tockd
@@ -59,7 +66,7 @@ $(BUILD)/tockctl: $(CTL_OBJ) $(BUILD)/libtock.a
 
 $(BUILD)/daemon/%.o: CPPFLAGS += -Idaemon $(DAEMON_CPPFLAGS)
 $(BUILD)/tockd: $(DAEMON_OBJ) $(BUILD)/libtock.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(PAM_LIBS)
 
 $(BUILD)/tests/unit/%.o: CFLAGS += $(CRITERION_CFLAGS)
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtock.a

@@ -302,7 +302,7 @@ tockd_start() {
         mkdir -p "$d/state"
         td_log=$d/log
         td_t0=$(now_ns)
-        TZ=UTC "$tockd" --foreground --config "$tmp/tockd.conf" --log-target stderr --log-level info \
+        TZ=UTC "$tockd" --foreground --config "$tmp/tockd.conf" --log-target stderr --log-level info --set jobs.pam_service= \
                 --crontab '' --cron-d '' --spool '' --state-dir "$d/state" --set paths.boot_id="$tmp/boot_id" \
                 --set paths.localtime="$tmp/localtime" --set paths.socket="$d/tockd.sock" "$@" </dev/null >/dev/null 2>"$td_log" &
         td_pid=$!

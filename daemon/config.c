@@ -37,6 +37,8 @@ static const struct key {
         { "paths", "cron_deny", KEY_STRING, offsetof(struct config, cron_deny), "users who may not, if cron_allow does not exist" },
         { "paths", "metrics_file", KEY_STRING, offsetof(struct config, metrics_file),
           "Prometheus metrics written here after runs, for node_exporter's textfile collector (\"\" disables)" },
+        { "paths", "pam_dir", KEY_STRING, offsetof(struct config, pam_dir),
+          "PAM's configuration directory (\"\": PAM's own, /etc/pam.d then /usr/lib/pam.d)" },
         { "log", "target", KEY_LOG_TARGET, offsetof(struct config, log_target), "auto, journal, syslog, stderr or stdout" },
         { "log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), "error, warning, info or debug" },
         { "jobs", "shell", KEY_STRING, offsetof(struct config, shell), "SHELL when the table sets none" },
@@ -49,6 +51,8 @@ static const struct key {
           "bytes of a run's output logged or mailed; the rest is counted and dropped" },
         { "jobs", "sendmail", KEY_STRING, offsetof(struct config, sendmail),
           "mail a job's output with this sendmail, to MAILTO or the owner (\"\" disables mail: output is logged)" },
+        { "jobs", "pam_service", KEY_STRING, offsetof(struct config, pam_service),
+          "jobs go through this PAM service's account and session steps, when it exists (\"\" disables PAM)" },
         { "jobs", "max_running", KEY_SIZE, offsetof(struct config, max_running),
           "at most this many scheduled runs at once (0: no cap); the others wait in order" },
         { "jobs", "max_running_per_user", KEY_SIZE, offsetof(struct config, max_running_per_user),
@@ -116,6 +120,8 @@ void config_init(struct config *c) {
         (void) set_string(&c->path, "/usr/bin:/bin");
         (void) set_string(&c->sendmail, "/usr/sbin/sendmail");
         (void) set_string(&c->on_failure, "");
+        (void) set_string(&c->pam_service, "cron");
+        (void) set_string(&c->pam_dir, "");
 }
 
 void config_done(struct config *c) {

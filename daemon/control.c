@@ -818,12 +818,12 @@ static void req_run(struct daemon *d, struct client *c, struct proto_reader *rd)
         }
 }
 
-void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err) {
+void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err, const char *why) {
         struct proto_buf b = {};
 
         if (err) {
                 c->running = false;
-                return reply_error(d, c, -err, "the job could not be started: %s", strerror(err));
+                return reply_error(d, c, -err, "the job could not be started: %s", why ? why : strerror(err));
         }
         proto_begin(&b, PROTO_RUN_STARTED);
         proto_put_i32(&b, pid);

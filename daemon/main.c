@@ -241,6 +241,7 @@ int daemon_reload(struct daemon *d) {
                 config_done(&d->cfg);
                 d->cfg = c;
                 log_setup(d->cfg.log_target, d->cfg.log_level);
+                spawn_pam_check(d);
         }
         struct tz *old = d->local_zone;
         d->local_zone = NULL;
@@ -396,6 +397,7 @@ int main(int argc, char **argv) {
         }
         if (d.uid != 0)
                 log_info("running as uid %u: jobs run as this user only", (unsigned) d.uid);
+        spawn_pam_check(&d);
         d.last_real = now_real();
         d.started_at = d.last_real;
         d.last_boot_ns = now_boot_ns();

@@ -32,6 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef TOCK_PAM
+#include <security/pam_appl.h>
+#endif
+
 #include "log.h"
 #include "tockd.h"
 #include "util.h"
@@ -50,6 +54,10 @@ enum child_stage {
         STAGE_EXEC,
         STAGE_FORK,
         STAGE_LIMITS,
+        STAGE_PAM_START, /* the PAM stages carry a PAM error code, not an errno */
+        STAGE_PAM_ACCOUNT,
+        STAGE_PAM_CREDENTIALS,
+        STAGE_PAM_SESSION,
 };
 
 static const char *stage_name(int s) {
@@ -59,8 +67,21 @@ static const char *stage_name(int s) {
                 [STAGE_UID] = "setting the user id", [STAGE_VERIFY] = "verifying the dropped privileges",
                 [STAGE_CHDIR] = "changing to the home directory", [STAGE_EXEC] = "executing the shell",
                 [STAGE_FORK] = "forking", [STAGE_LIMITS] = "setting the resource limits and nice level",
+                [STAGE_PAM_START] = "starting PAM", [STAGE_PAM_ACCOUNT] = "PAM's account check",
+                [STAGE_PAM_CREDENTIALS] = "setting PAM credentials", [STAGE_PAM_SESSION] = "opening the PAM session",
         };
         return s > 0 && s < (int) ELEMENTSOF(names) && names[s] ? names[s] : "starting";
+}
+
+/* Why a stage failed: an errno, or for the PAM stages, PAM's own words */
+static const char *stage_error(int stage, int err) {
+#ifdef TOCK_PAM
+        if (stage >= STAGE_PAM_START)
+                return pam_strerror(NULL, err);
+#else
+        (void) stage;
+#endif
+        return strerror(err);
 }
 
 /* ---- the wire between tockd and the spawner (one SOCK_SEQPACKET message each) ---- */
@@ -68,10 +89,13 @@ static const char *stage_name(int s) {
 enum { MSG_SPAWN = 1, MSG_STARTED, MSG_EXITED };
 
 /* tockd -> spawner; followed by n_groups gid_t, then NUL-terminated strings: home, shell,
- * command, then n_env "NAME=value"; with two fds: the job's stdin and its stdout/stderr */
+ * command, user, PAM service, PAM directory, then n_env "NAME=value"; with two or three fds: the
+ * job's stdin, its stdout (and stderr), its stderr */
 struct spawn_req {
         uint32_t type, uid, gid, n_groups, umask, drop, n_env, len_strings;
         int32_t nice;
+        uint32_t id;  /* comes back in MSG_STARTED */
+        uint32_t pam; /* open a PAM session (in a process that holds it while the job runs) */
         uint32_t pad;
         int64_t rlimits[6]; /* as struct config: -1 inherit, -2 infinity */
 };
@@ -84,6 +108,7 @@ struct spawn_reply {
         int32_t pid;
         int32_t stage, err; /* MSG_STARTED: 0, or where and why the job could not start */
         int32_t wstatus;    /* MSG_EXITED */
+        uint32_t id;        /* MSG_STARTED: the request's */
 };
 
 /* ---- the job's child: async-signal-safe calls only ---- */
@@ -95,16 +120,24 @@ struct child_plan {
         gid_t gid;
         const gid_t *groups;
         int n_groups;
-        bool drop;
+        bool drop, pam;
         unsigned umask;
-        const char *home, *shell;
+        const char *home, *shell, *user, *pam_service, *pam_dir;
         char *argv[4];
         char **envp;
 };
 
-_Noreturn static void child_fail(int fd, int stage, int err) {
-        int msg[2] = { stage, err };
+/* What a job's child (and a PAM session holder) tell the spawner through the status pipe, one
+ * message each (atomic: far below PIPE_BUF). End of file: the job is running. */
+enum { STATUS_FAILED = 1, STATUS_JOB_PID };
+
+static void status_send(int fd, int kind, int a, int b) {
+        int msg[3] = { kind, a, b };
         (void) !write(fd, msg, sizeof msg);
+}
+
+_Noreturn static void child_fail(int fd, int stage, int err) {
+        status_send(fd, STATUS_FAILED, stage, err);
         _exit(127);
 }
 
@@ -187,6 +220,140 @@ _Noreturn static void child(const struct child_plan *p, int status_fd, int in_fd
         child_fail(status_fd, STAGE_EXEC, errno);
 }
 
+#ifdef TOCK_PAM
+/* Closes every descriptor from 3 up but the (up to four) given ones. */
+static void close_all_but(int a, int b, int c, int e) {
+        int keep[4] = { a, b, c, e }, from = 3;
+
+        for (int i = 0; i < 4; i++) /* sort, few elements */
+                for (int k = i + 1; k < 4; k++)
+                        if (keep[k] < keep[i]) {
+                                int t = keep[i];
+                                keep[i] = keep[k];
+                                keep[k] = t;
+                        }
+        for (int i = 0; i < 4; i++) {
+                if (keep[i] < from)
+                        continue;
+                if (keep[i] > from)
+                        (void) syscall(SYS_close_range, (unsigned) from, (unsigned) keep[i] - 1, 0U);
+                from = keep[i] + 1;
+        }
+        (void) syscall(SYS_close_range, (unsigned) from, ~0U, 0U);
+}
+
+/* PAM's conversation: a cron job has no one to answer questions; messages are dropped */
+static int conv_none(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
+        (void) data;
+        *resp = NULL;
+        for (int i = 0; i < n; i++)
+                if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+                        return PAM_CONV_ERR;
+        return PAM_SUCCESS;
+}
+
+/* Ends this process the way the job ended: its exit status, or its signal (without a core). */
+_Noreturn static void exit_like(int wstatus) {
+        if (WIFSIGNALED(wstatus)) {
+                int sig = WTERMSIG(wstatus);
+                struct rlimit none = { 0, 0 };
+                sigset_t m;
+
+                (void) prctl(PR_SET_DUMPABLE, 0);
+                (void) setrlimit(RLIMIT_CORE, &none);
+                signal(sig, SIG_DFL);
+                sigemptyset(&m);
+                sigaddset(&m, sig);
+                sigprocmask(SIG_UNBLOCK, &m, NULL);
+                raise(sig);
+                _exit(128 + sig);
+        }
+        _exit(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 127);
+}
+
+/* PAM's environment (pam_env) first, the job's on top: cronie's order */
+static char **env_merge(char **pam_env, char **job_env) {
+        size_t n = 0, k = 0;
+        char **v;
+
+        for (char **e = pam_env; e && *e; e++)
+                n++;
+        for (char **e = job_env; *e; e++)
+                n++;
+        v = calloc(n + 1, sizeof(*v));
+        if (!v)
+                return job_env;
+        for (char **e = pam_env; e && *e; e++) {
+                size_t nl = strcspn(*e, "=");
+                bool overridden = false;
+                for (char **j = job_env; *j && !overridden; j++)
+                        overridden = strncmp(*j, *e, nl) == 0 && (*j)[nl] == '=';
+                if (!overridden)
+                        v[k++] = *e;
+        }
+        for (char **e = job_env; *e; e++)
+                v[k++] = *e;
+        return v;
+}
+
+/* A job in a PAM session, as cron(8) runs one: this process, still root, goes through the
+ * service's account and session steps, forks the job, which inherits what the session set up
+ * (pam_limits' limits, pam_loginuid's login uid, pam_env's variables), waits for it, closes the
+ * session and ends as the job ended. The job's pid goes to the spawner through the status pipe. */
+_Noreturn static void pam_holder(struct child_plan *p, int status_fd, int in_fd, int out_fd, int err_fd) {
+        struct pam_conv conv = { conv_none, NULL };
+        pam_handle_t *h = NULL;
+        sigset_t none;
+        int r, wstatus = 127 << 8;
+        pid_t pid;
+
+        close_all_but(status_fd, in_fd, out_fd, err_fd);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) setsid(); /* out of tockd's process group: a Ctrl-C to tockd does not end sessions */
+        (void) prctl(PR_SET_NAME, "tockd-pam");
+        r = pam_start_confdir(p->pam_service, p->user, &conv, *p->pam_dir ? p->pam_dir : NULL, &h);
+        if (r != PAM_SUCCESS)
+                child_fail(status_fd, STAGE_PAM_START, r);
+        (void) pam_set_item(h, PAM_TTY, "cron");
+        r = pam_acct_mgmt(h, PAM_SILENT);
+        if (r != PAM_SUCCESS) {
+                pam_end(h, r);
+                child_fail(status_fd, STAGE_PAM_ACCOUNT, r);
+        }
+        r = pam_setcred(h, PAM_ESTABLISH_CRED | PAM_SILENT);
+        if (r != PAM_SUCCESS) {
+                pam_end(h, r);
+                child_fail(status_fd, STAGE_PAM_CREDENTIALS, r);
+        }
+        r = pam_open_session(h, PAM_SILENT);
+        if (r != PAM_SUCCESS) {
+                (void) pam_setcred(h, PAM_DELETE_CRED | PAM_SILENT);
+                pam_end(h, r);
+                child_fail(status_fd, STAGE_PAM_SESSION, r);
+        }
+        p->envp = env_merge(pam_getenvlist(h), p->envp);
+        pid = fork();
+        if (pid == 0)
+                child(p, status_fd, in_fd, out_fd, err_fd);
+        if (pid < 0)
+                status_send(status_fd, STATUS_FAILED, STAGE_FORK, errno);
+        else
+                status_send(status_fd, STATUS_JOB_PID, pid, 0);
+        close(status_fd);
+        close(in_fd);
+        close(out_fd);
+        if (err_fd >= 0)
+                close(err_fd);
+        while (pid > 0 && waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+                ;
+        (void) pam_setcred(h, PAM_DELETE_CRED | PAM_SILENT);
+        (void) pam_close_session(h, PAM_SILENT);
+        pam_end(h, PAM_SUCCESS);
+        exit_like(wstatus);
+}
+#endif
+
 /* ---- the spawner process ---- */
 
 static void spawner_send(int sock, const struct spawn_reply *rep) {
@@ -195,7 +362,7 @@ static void spawner_send(int sock, const struct spawn_reply *rep) {
 }
 
 /* Decodes one request; returns false when it is malformed (then nothing is started). */
-static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_envp) {
+static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_envp, uint32_t *ret_id) {
         struct spawn_req req;
         char *s, *end = buf + len;
         char **envp;
@@ -207,17 +374,19 @@ static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_
             sizeof req + req.n_groups * sizeof(gid_t) + req.len_strings != len || req.len_strings == 0 ||
             end[-1] != '\0')
                 return false;
+        *ret_id = req.id;
         p->uid = req.uid;
         p->gid = req.gid;
         p->nice = req.nice;
         memcpy(p->rlimits, req.rlimits, sizeof p->rlimits);
         p->drop = req.drop;
+        p->pam = req.pam;
         p->umask = req.umask & 0777;
         p->n_groups = (int) req.n_groups;
         p->groups = (const gid_t *) (void *) (buf + sizeof req); /* buf is malloc-aligned, the header 32 bytes */
         s = buf + sizeof req + req.n_groups * sizeof(gid_t);
-        const char *fields[3];
-        for (int i = 0; i < 3; i++) {
+        const char *fields[6];
+        for (int i = 0; i < 6; i++) {
                 if (s >= end)
                         return false;
                 fields[i] = s;
@@ -236,6 +405,9 @@ static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_
         }
         p->home = fields[0];
         p->shell = fields[1];
+        p->user = fields[3];
+        p->pam_service = fields[4];
+        p->pam_dir = fields[5];
         p->argv[0] = (char *) fields[1];
         p->argv[1] = (char *) "-c";
         p->argv[2] = (char *) fields[2];
@@ -245,19 +417,169 @@ static bool decode_req(char *buf, size_t len, struct child_plan *p, char ***ret_
         return true;
 }
 
+/* PAM runs: the session holder takes as long as PAM's modules take, so the spawner does not wait
+ * for it. Its status pipe is watched (holders) until end of file, then the run's answer goes to
+ * tockd; while the job runs, its holder's exit stands for the job's (sessions). */
+struct holder {
+        int fd;
+        uint32_t id;
+        pid_t pid, job;
+        int stage, err;
+};
+static struct holder *holders;
+static size_t n_holders, cap_holders;
+
+struct session {
+        pid_t holder, job; /* holder 0: a free slot */
+};
+static struct session *sessions; /* open addressing, a power of two long */
+static size_t n_sessions, cap_sessions;
+
+static size_t session_slot(pid_t pid) {
+        return ((size_t) pid * 2654435761u) & (cap_sessions - 1);
+}
+
+static void session_put(pid_t holder, pid_t job) {
+        if ((n_sessions + 1) * 2 > cap_sessions) {
+                size_t old_cap = cap_sessions, new_cap = old_cap ? old_cap * 2 : 64;
+                struct session *old = sessions, *v = calloc(new_cap, sizeof(*v));
+                if (!v)
+                        return; /* the exit is then reported under the holder's pid: tockd ignores it */
+                sessions = v;
+                cap_sessions = new_cap;
+                n_sessions = 0;
+                for (size_t i = 0; i < old_cap; i++)
+                        if (old[i].holder)
+                                session_put(old[i].holder, old[i].job);
+                free(old);
+        }
+        size_t i = session_slot(holder);
+        while (sessions[i].holder)
+                i = (i + 1) & (cap_sessions - 1);
+        sessions[i] = (struct session) { holder, job };
+        n_sessions++;
+}
+
+/* Returns the job of a holder and forgets it (backward-shift deletion), or 0. */
+static pid_t session_take(pid_t holder) {
+        if (!cap_sessions)
+                return 0;
+        size_t i = session_slot(holder);
+        while (sessions[i].holder && sessions[i].holder != holder)
+                i = (i + 1) & (cap_sessions - 1);
+        if (!sessions[i].holder)
+                return 0;
+        pid_t job = sessions[i].job;
+        size_t hole = i;
+        for (size_t k = (i + 1) & (cap_sessions - 1); sessions[k].holder; k = (k + 1) & (cap_sessions - 1)) {
+                size_t home = session_slot(sessions[k].holder);
+                /* k's entry may move into the hole when its home is not cyclically in (hole, k] */
+                if (((k - home) & (cap_sessions - 1)) >= ((k - hole) & (cap_sessions - 1))) {
+                        sessions[hole] = sessions[k];
+                        hole = k;
+                }
+        }
+        sessions[hole] = (struct session) {};
+        n_sessions--;
+        return job;
+}
+
+/* Reads what the status pipe holds; returns true at end of file. */
+static bool status_read(int fd, int *stage, int *err, pid_t *job) {
+        int msg[3];
+        ssize_t k;
+
+        for (;;) {
+                k = read(fd, msg, sizeof msg);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return errno != EAGAIN;
+                if (k == 0)
+                        return true;
+                if (k != (ssize_t) sizeof msg)
+                        continue;
+                if (msg[0] == STATUS_FAILED && !*stage) {
+                        *stage = msg[1];
+                        *err = msg[2];
+                } else if (msg[0] == STATUS_JOB_PID)
+                        *job = msg[1];
+        }
+}
+
+/* The holder's pipe is done: the answer goes to tockd, under the job's pid when there is a job. */
+static void holder_finish(int sock, size_t i) {
+        struct holder *h = &holders[i];
+        struct spawn_reply rep = { .type = MSG_STARTED, .id = h->id, .pid = h->job > 0 ? h->job : h->pid,
+                                   .stage = h->stage, .err = h->err };
+
+        if (h->job > 0)
+                session_put(h->pid, h->job);
+        close(h->fd);
+        spawner_send(sock, &rep);
+        holders[i] = holders[--n_holders];
+}
+
+static void holder_add(int sock, uint32_t id, pid_t pid, int fd) {
+        if (n_holders == cap_holders) {
+                size_t cap = cap_holders ? cap_holders * 2 : 16;
+                struct holder *v = reallocarray(holders, cap, sizeof(*v));
+                if (!v) {
+                        /* wait for it instead */
+                        struct holder h = { .fd = fd, .id = id, .pid = pid };
+                        (void) fcntl(fd, F_SETFL, 0);
+                        while (!status_read(fd, &h.stage, &h.err, &h.job))
+                                ;
+                        struct spawn_reply rep = { .type = MSG_STARTED, .id = id, .pid = h.job > 0 ? h.job : pid,
+                                                   .stage = h.stage, .err = h.err };
+                        if (h.job > 0)
+                                session_put(pid, h.job);
+                        close(fd);
+                        spawner_send(sock, &rep);
+                        return;
+                }
+                holders = v;
+                cap_holders = cap;
+        }
+        (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+        holders[n_holders++] = (struct holder) { .fd = fd, .id = id, .pid = pid };
+}
+
+static pid_t fork_retry(void) {
+        pid_t pid;
+
+        /* out of processes or memory for a moment: try again a few times before giving up */
+        for (int attempt = 0;; attempt++) {
+                pid = fork();
+                if (pid >= 0 || (errno != EAGAIN && errno != ENOMEM) || attempt == 3)
+                        return pid;
+                struct timespec pause = { .tv_nsec = 50000000L << attempt }; /* 50, 100, 200 ms */
+                (void) nanosleep(&pause, NULL);
+        }
+}
+
 static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int out_fd, int err_fd) {
         struct spawn_reply rep = { .type = MSG_STARTED, .pid = -1 };
         struct child_plan p = {};
         char **envp = NULL;
-        int st[2], msg[2];
+        int st[2];
         pid_t pid;
 
-        if (!decode_req(buf, len, &p, &envp) || in_fd < 0 || out_fd < 0) {
+        if (!decode_req(buf, len, &p, &envp, &rep.id) || in_fd < 0 || out_fd < 0) {
                 rep.stage = STAGE_FORK;
                 rep.err = EBADMSG;
                 spawner_send(sock, &rep);
                 return;
         }
+#ifndef TOCK_PAM
+        if (p.pam) {
+                rep.stage = STAGE_PAM_START;
+                rep.err = 0;
+                spawner_send(sock, &rep);
+                free(envp);
+                return;
+        }
+#endif
         if (pipe2(st, O_CLOEXEC) < 0) {
                 rep.stage = STAGE_FORK;
                 rep.err = errno;
@@ -265,51 +587,61 @@ static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int ou
                 free(envp);
                 return;
         }
-        /* out of processes or memory for a moment: try again a few times before giving up */
-        for (int attempt = 0;; attempt++) {
-                pid = fork();
-                if (pid >= 0 || (errno != EAGAIN && errno != ENOMEM) || attempt == 3)
-                        break;
-                struct timespec pause = { .tv_nsec = 50000000L << attempt }; /* 50, 100, 200 ms */
-                (void) nanosleep(&pause, NULL);
-        }
-        if (pid == 0)
+        pid = fork_retry();
+        if (pid == 0) {
+#ifdef TOCK_PAM
+                if (p.pam)
+                        pam_holder(&p, st[1], in_fd, out_fd, err_fd);
+#endif
                 child(&p, st[1], in_fd, out_fd, err_fd);
+        }
         close(st[1]);
+        free(envp);
+        if (pid > 0 && p.pam) {
+                holder_add(sock, rep.id, pid, st[0]);
+                return;
+        }
         if (pid < 0) {
                 rep.stage = STAGE_FORK;
                 rep.err = errno;
         } else {
+                /* end of file: the exec happened; a message: where the child failed */
+                pid_t job = 0;
                 rep.pid = pid;
-                /* EOF: the exec happened; a message: where the child failed */
-                ssize_t k;
-                while ((k = read(st[0], msg, sizeof msg)) < 0 && errno == EINTR)
+                while (!status_read(st[0], &rep.stage, &rep.err, &job))
                         ;
-                if (k == (ssize_t) sizeof msg) {
-                        rep.stage = msg[0];
-                        rep.err = msg[1];
-                }
         }
         close(st[0]);
-        free(envp);
         spawner_send(sock, &rep);
 }
 
 static void spawner_reap(int sock) {
         for (;;) {
                 int wstatus;
-                pid_t pid = waitpid(-1, &wstatus, WNOHANG);
+                pid_t pid = waitpid(-1, &wstatus, WNOHANG), job;
                 if (pid < 0 && errno == EINTR)
                         continue;
                 if (pid <= 0)
                         return;
-                struct spawn_reply rep = { .type = MSG_EXITED, .pid = pid, .wstatus = wstatus };
+                /* a holder that ended before its pipe was read: its answer first */
+                for (size_t i = 0; i < n_holders; i++)
+                        if (holders[i].pid == pid) {
+                                (void) fcntl(holders[i].fd, F_SETFL, 0);
+                                while (!status_read(holders[i].fd, &holders[i].stage, &holders[i].err, &holders[i].job))
+                                        ;
+                                holder_finish(sock, i);
+                                break;
+                        }
+                job = session_take(pid);
+                struct spawn_reply rep = { .type = MSG_EXITED, .pid = job > 0 ? job : pid, .wstatus = wstatus };
                 spawner_send(sock, &rep);
         }
 }
 
 _Noreturn static void spawner_main(int sock) {
         char *buf = malloc(SPAWN_MSG_MAX);
+        struct pollfd *pfd = NULL;
+        size_t cap_pfd = 0;
         sigset_t mask;
         int sfd;
 
@@ -321,12 +653,28 @@ _Noreturn static void spawner_main(int sock) {
         if (!buf || sfd < 0)
                 _exit(1);
         for (;;) {
-                struct pollfd pfd[2] = { { .fd = sock, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
-                if (poll(pfd, 2, -1) < 0) {
+                if (cap_pfd < n_holders + 2) {
+                        struct pollfd *v = reallocarray(pfd, n_holders + 2, sizeof(*v));
+                        if (!v)
+                                _exit(1);
+                        pfd = v;
+                        cap_pfd = n_holders + 2;
+                }
+                pfd[0] = (struct pollfd) { .fd = sock, .events = POLLIN };
+                pfd[1] = (struct pollfd) { .fd = sfd, .events = POLLIN };
+                for (size_t i = 0; i < n_holders; i++)
+                        pfd[2 + i] = (struct pollfd) { .fd = holders[i].fd, .events = POLLIN };
+                size_t n_polled = n_holders;
+                if (poll(pfd, 2 + n_polled, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         _exit(1);
                 }
+                /* holders first (backwards: finishing one moves the last into its place) */
+                for (size_t i = n_polled; i-- > 0;)
+                        if (pfd[2 + i].revents && i < n_holders && holders[i].fd == pfd[2 + i].fd &&
+                            status_read(holders[i].fd, &holders[i].stage, &holders[i].err, &holders[i].job))
+                                holder_finish(sock, i);
                 if (pfd[1].revents) {
                         struct signalfd_siginfo si;
                         while (read(sfd, &si, sizeof si) > 0)
@@ -397,12 +745,50 @@ int spawner_start(struct daemon *d) {
         return 0;
 }
 
+/* Jobs go through jobs.pam_service when tockd was built with PAM, runs as root (it changes to
+ * the jobs' users) and the service exists, as Debian's cron package installs /etc/pam.d/cron:
+ * without it PAM would use its "other" service, which on Debian refuses everyone. */
+void spawn_pam_check(struct daemon *d) {
+        const char *service = d->cfg.pam_service, *why = NULL;
+        char path[PATH_MAX] = "";
+
+        d->pam = false;
+#ifndef TOCK_PAM
+        why = "tockd was built without PAM";
+        (void) service;
+#else
+        if (!*service)
+                why = "jobs.pam_service is empty";
+        else if (d->uid != 0)
+                why = "tockd does not run as root";
+        else if (strchr(service, '/'))
+                why = "jobs.pam_service is a name, not a path";
+        else {
+                const char *dirs[2] = { d->cfg.pam_dir, NULL };
+                if (!*d->cfg.pam_dir) {
+                        dirs[0] = "/etc/pam.d";
+                        dirs[1] = "/usr/lib/pam.d";
+                }
+                for (size_t i = 0; i < 2 && dirs[i] && !d->pam; i++) {
+                        snprintf(path, sizeof path, "%s/%s", dirs[i], service);
+                        d->pam = access(path, R_OK) == 0;
+                }
+                if (!d->pam)
+                        why = "the system has no such PAM service";
+        }
+#endif
+        if (d->pam)
+                log_info("jobs go through the PAM service '%s' (%s)", service, path);
+        else
+                log_info("jobs run without PAM: %s", why);
+}
+
 struct spawn_plan {
         uid_t uid;
         gid_t gid;
         gid_t groups[MAX_GROUPS];
         int n_groups;
-        bool drop;
+        bool drop, pam;
         char *home, *user, *shell;
         char **envp;
         size_t n_env;
@@ -499,12 +885,18 @@ static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *use
         return 0;
 }
 
-static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *command, char **ret, size_t *ret_len) {
+/* The request for a run; *ret_id is what the spawner's answer will carry. */
+static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *command, char **ret, size_t *ret_len,
+                      uint32_t *ret_id) {
         struct spawn_req req = {
                 .type = MSG_SPAWN, .uid = p->uid, .gid = p->gid, .n_groups = p->drop ? (uint32_t) p->n_groups : 0,
                 .umask = d->cfg.umask, .drop = p->drop, .n_env = (uint32_t) p->n_env, .nice = d->cfg.nice,
+                .id = ++d->spawn_seq, .pam = p->pam,
         };
-        size_t len_strings = strlen(p->home) + strlen(p->shell) + strlen(command) + 3, off;
+        const char *service = p->pam ? d->cfg.pam_service : "", *pam_dir = p->pam ? d->cfg.pam_dir : "";
+        size_t len_strings = strlen(p->home) + strlen(p->shell) + strlen(command) + strlen(p->user) + strlen(service) +
+                             strlen(pam_dir) + 6,
+               off;
 
         memcpy(req.rlimits, d->cfg.rlimits, sizeof req.rlimits);
         char *buf;
@@ -526,10 +918,14 @@ static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *
         PUT(p->home);
         PUT(p->shell);
         PUT(command);
+        PUT(p->user);
+        PUT(service);
+        PUT(pam_dir);
         for (size_t i = 0; i < p->n_env; i++)
                 PUT(p->envp[i]);
 #undef PUT
         *ret = buf;
+        *ret_id = req.id;
         return 0;
 }
 
@@ -764,6 +1160,18 @@ static bool header_safe(const char *s) {
         return true;
 }
 
+/* jobs.sendmail is a program and optionally leading arguments: the program must be executable */
+static bool sendmail_usable(const char *sendmail) {
+        char prog[PATH_MAX];
+        size_t n = strcspn(sendmail, " \t");
+
+        if (n == 0 || n >= sizeof prog)
+                return false;
+        memcpy(prog, sendmail, n);
+        prog[n] = 0;
+        return access(prog, X_OK) == 0;
+}
+
 /* Decides whether the run's output is mailed, and prepares the headers while the job's
  * environment is at hand. No mail: MAILTO="" or no sendmail; then the output is logged. */
 static void mail_prepare(struct daemon *d, struct run *run, const struct job *j, const struct spawn_plan *p) {
@@ -775,7 +1183,7 @@ static void mail_prepare(struct daemon *d, struct run *run, const struct job *j,
 
         if (!to)
                 to = p->user;
-        if (!*to || !*d->cfg.sendmail || access(d->cfg.sendmail, X_OK) < 0)
+        if (!*to || !sendmail_usable(d->cfg.sendmail))
                 return;
         if (!header_safe(to) || (from && !header_safe(from))) {
                 log_warning("%s:%u: MAILTO or MAILFROM holds control characters; the output is logged instead",
@@ -815,13 +1223,14 @@ static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *
         struct run *run = NULL;
         char *req = NULL;
         size_t req_len;
+        uint32_t id;
         int fds[2] = { -1, -1 }, r;
 
         if (!(p->shell = strdup("/bin/sh"))) {
                 r = -ENOMEM;
                 goto out;
         }
-        r = encode_req(p, d, command, &req, &req_len);
+        r = encode_req(p, d, command, &req, &req_len, &id);
         if (r < 0)
                 goto out;
         if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -834,6 +1243,8 @@ static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *
                 goto out;
         }
         run->line = jr->line;
+        run->spawn_id = id;
+        run->pam = p->pam;
         run->is_mail = true; /* a helper run: no stats, no caps */
         run->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = fds[0], .run = run };
         fds[0] = -1;
@@ -868,6 +1279,7 @@ static int aux_identity(struct daemon *d, const struct run *jr, struct spawn_pla
         int r = plan_identity(p, d, jr->user);
         if (r < 0)
                 return r;
+        p->pam = jr->pam && p->drop && d->pam;
         if (env_set(p, "HOME", p->home) < 0 || env_set(p, "LOGNAME", p->user) < 0 || env_set(p, "USER", p->user) < 0 ||
             env_set(p, "PATH", d->cfg.path) < 0 || env_set(p, "SHELL", "/bin/sh") < 0)
                 return -ENOMEM;
@@ -979,6 +1391,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         struct run *run = NULL;
         char *req = NULL;
         size_t req_len;
+        uint32_t id = 0;
 
         r = plan_identity(&p, d, user);
         if (r == -ESRCH) {
@@ -991,7 +1404,9 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
                 job_stats_note(j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
                 goto out;
         }
-        if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j->e->command, &req, &req_len)) < 0) {
+        /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
+        p.pam = r == 0 && p.drop && d->pam && j->table->kind != TABLE_SINGLE;
+        if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j->e->command, &req, &req_len, &id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 log_job(LOG_ERR, &lj, "not run: %s while preparing it", why);
                 job_stats_note(j->stats, "not run: %s", why);
@@ -1030,6 +1445,8 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
                 goto out;
         }
         run->client = client;
+        run->spawn_id = id;
+        run->pam = p.pam;
         run->start_ns = now_mono_ns();
         run->started_at = now_real();
         if (fds[0] >= 0) {
@@ -1086,13 +1503,18 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         r->started = true;
         if (r->pid > 0)
                 (void) pid_map_add(&d->pids, r);
-        if (r->client)
-                control_run_started(d, r->client, r->pid, rep->stage ? rep->err : 0);
+        if (r->client) {
+                char why[256];
+                snprintf(why, sizeof why, "%s: %s", stage_name(rep->stage), stage_error(rep->stage, rep->err));
+                control_run_started(d, r->client, r->pid,
+                                    !rep->stage ? 0 : rep->stage >= STAGE_PAM_START ? EPERM : rep->err, why);
+        }
         if (rep->stage) {
                 r->exec_stage = rep->stage;
                 r->exec_errno = rep->err;
-                log_job(LOG_ERR, &lj, "failed before running: %s: %s", stage_name(rep->stage), strerror(rep->err));
-                job_stats_note(r->stats, "failed before running: %s: %s", stage_name(rep->stage), strerror(rep->err));
+                log_job(LOG_ERR, &lj, "failed before running: %s: %s", stage_name(rep->stage), stage_error(rep->stage, rep->err));
+                job_stats_note(r->stats, "failed before running: %s: %s", stage_name(rep->stage),
+                               stage_error(rep->stage, rep->err));
                 if (r->pid <= 0)
                         run_exited(d, r, 127 << 8);
                 return;
@@ -1125,12 +1547,21 @@ int spawner_handle(struct daemon *d, uint32_t events) {
                         return 0;
                 }
                 if (rep.type == MSG_STARTED) {
-                        struct run *r = d->pending;
+                        /* in request order but for PAM runs, which answer when their session is open */
+                        struct run *r = d->pending, *prev = NULL;
+                        while (r && r->spawn_id != rep.id) {
+                                prev = r;
+                                r = r->pending_next;
+                        }
                         if (!r)
                                 continue;
-                        d->pending = r->pending_next;
-                        if (!d->pending)
-                                d->pending_tail = NULL;
+                        if (prev)
+                                prev->pending_next = r->pending_next;
+                        else
+                                d->pending = r->pending_next;
+                        if (d->pending_tail == r)
+                                d->pending_tail = prev;
+                        r->pending_next = NULL;
                         run_started(d, r, &rep);
                 } else if (rep.type == MSG_EXITED) {
                         struct run *r = pid_map_get(&d->pids, rep.pid);

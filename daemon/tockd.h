@@ -31,6 +31,7 @@ struct config {
         char *socket;      /* the control socket; "" disables it */
         char *cron_allow, *cron_deny;
         char *metrics_file; /* Prometheus text written here for node_exporter; "" disables */
+        char *pam_dir;      /* PAM's configuration directory; "" for PAM's own (/etc/pam.d, /usr/lib/pam.d) */
         /* [log] */
         enum log_target log_target;
         int log_level;     /* syslog levels: LOG_ERR .. LOG_DEBUG */
@@ -42,6 +43,7 @@ struct config {
         int64_t stop_timeout_s;
         size_t max_output; /* bytes of a run's output kept for the log or the mail */
         char *sendmail;    /* mails output as cron does; "" disables mail */
+        char *pam_service; /* jobs go through this PAM service when it exists; "" disables PAM */
         size_t max_running, max_running_per_user; /* 0: no cap */
         int nice;             /* jobs' nice level (added to tockd's) */
         int64_t rlimits[6];   /* nofile, nproc, as, cpu, core, fsize: -1 inherits, -2 is infinity */
@@ -194,6 +196,8 @@ struct run {
         bool started, exited;
         int wstatus;
         int exec_stage, exec_errno; /* from the spawner when the job could not exec */
+        uint32_t spawn_id;        /* matches the spawner's answer to the request */
+        bool pam;                 /* it runs in a PAM session (so do its mail and on_failure runs) */
         bool mail, is_mail;       /* its output is mailed; it is itself a sendmail run */
         char *mail_to, *mail_head, *mail_buf;
         size_t mail_len;
@@ -230,6 +234,8 @@ struct daemon {
 
         struct io_source spawner_io;
         pid_t spawner_pid;
+        uint32_t spawn_seq;    /* the last request's id */
+        bool pam;              /* jobs.pam_service exists and tockd can use it (spawn_pam_check) */
         bool spawner_out;      /* waiting for EPOLLOUT on the spawner's socket */
         struct run *pending, *pending_tail; /* sent or unsent, not answered yet, in order */
         struct run *unsent, *unsent_tail;   /* not sent yet, in order */
@@ -295,6 +301,8 @@ void dispatch_status(struct daemon *d);
 
 /* spawn.c */
 int spawner_start(struct daemon *d);
+/* Decides whether jobs go through PAM (jobs.pam_service, see spawn.c) and logs it. */
+void spawn_pam_check(struct daemon *d);
 int spawner_handle(struct daemon *d, uint32_t events);
 int spawner_flush(struct daemon *d);
 void spawner_lost(struct daemon *d);
@@ -334,7 +342,7 @@ int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
 void control_accept(struct daemon *d);
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events);
-void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err);
+void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err, const char *why);
 void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t duration_ms);
 
 /* metrics.c */

@@ -13,7 +13,7 @@ printf 'CRON_TZ=Europe/Berlin\n[sec:*/1] * * * * * root echo tick >> %s/out\n@re
 printf 'bad line\n' >"$T/cron.d/b"
 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --child-silent-after-fork=no \
         --log-file="$T/vg.%p" \
-        "$TOCKD" --foreground --crontab '' --cron-d "$T/cron.d" --spool "$T/spool" --state-dir "$T/state" --socket "$T/sock" \
+        "$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$T/cron.d" --spool "$T/spool" --state-dir "$T/state" --socket "$T/sock" \
         --log-target stderr --log-level debug --set paths.boot_id="$T/boot_id" 2>"$T/log" &
 pid=$!
 wait_for() { # PATTERN FILE SECONDS

@@ -18,7 +18,7 @@ fi
 mkdir -p "$T_TMP/cron.d" "$T_TMP/state"
 echo clock-test >"$T_TMP/boot_id"
 printf '[sec:*/1] * * * * * root echo x >> %s/out\n' "$T_TMP" >"$T_TMP/cron.d/a"
-"$TOCKD" --foreground --crontab '' --cron-d "$T_TMP/cron.d" --spool '' --socket '' --state-dir "$T_TMP/state" \
+"$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$T_TMP/cron.d" --spool '' --socket '' --state-dir "$T_TMP/state" \
         --log-target stderr --log-level debug --set paths.boot_id="$T_TMP/boot_id" 2>"$T_TMP/log" &
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null; rm -rf "$T_TMP"' EXIT

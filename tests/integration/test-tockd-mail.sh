@@ -39,7 +39,7 @@ printf '%s\n' \
         'MAILTO=""' \
         "[sec:*/2] * * * * * $ME echo not mailed" >"$T/cron.d/t"
 echo mail-test >"$T/boot_id"
-"$TOCKD" --foreground --crontab '' --cron-d "$T/cron.d" --spool '' --socket '' --state-dir "$T/state" \
+"$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$T/cron.d" --spool '' --socket '' --state-dir "$T/state" \
         --log-target stderr --log-level debug --set paths.boot_id="$T/boot_id" --set jobs.sendmail="$T/sendmail" \
         </dev/null >/dev/null 2>"$T/log" &
 pid=$!

@@ -135,7 +135,7 @@ else
 0 3 * * * $ME true
 EOF
         # td_start passes --config; this one must not, so it is started here by hand
-        "$TOCKD" --foreground --crontab "$H/crontab" --cron-d "$H/cron.d" --spool "$H/spool" --state-dir "$H/state" --socket "$H/sock" \
+        "$TOCKD" --foreground --set jobs.pam_service= --crontab "$H/crontab" --cron-d "$H/cron.d" --spool "$H/spool" --state-dir "$H/state" --socket "$H/sock" \
                 --log-target stderr --log-level debug --set paths.boot_id="$H/boot_id" \
                 --set paths.localtime="$H/localtime" 2>"$H/log" &
         TD_PID[hup]=$!

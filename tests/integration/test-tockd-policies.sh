@@ -38,7 +38,7 @@ start() {
         mkdir -p "$dir/cron.d" "$dir/state"
         echo "policies-$name" >"$dir/boot_id"
         printf '%s\n' "$table" >"$dir/cron.d/t"
-        "$@" "$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+        "$@" "$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
                 --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" --set jobs.kill_grace=2 \
                 </dev/null >/dev/null 2>"$dir/log" &
         pids+=($!)
@@ -84,7 +84,7 @@ dir=$T/capped
 mkdir -p "$dir/cron.d" "$dir/state"
 echo capped >"$dir/boot_id"
 printf '%s' "$table" >"$dir/cron.d/t"
-"$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+"$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
         --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" --set jobs.max_running=2 \
         </dev/null >/dev/null 2>"$dir/log" &
 pids+=($!)
@@ -103,7 +103,7 @@ mkdir -p "$dir/cron.d" "$dir/state"
 echo catchup >"$dir/boot_id"
 printf '%s\n' "[catchup] 0 0 1 1 * $ME echo caught >> $T/catchup.out" "0 0 1 1 * $ME echo plain >> $T/plain.out" >"$dir/cron.d/t"
 run_catchup() {
-        "$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+        "$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
                 --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" </dev/null >/dev/null 2>>"$dir/log" &
         local p=$!
         pids+=($p)
@@ -134,7 +134,7 @@ mkdir -p "$dir/cron.d" "$dir/state"
 echo limits >"$dir/boot_id"
 printf '%s\n' "[sec:*/1] * * * * * $ME (ulimit -n; ulimit -c; nice) > $T/limits.out" \
         "[sec:*/1] * * * * * $ME echo something broke; exit 3" >"$dir/cron.d/t"
-"$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+"$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
         --log-target stderr --log-level debug --set paths.boot_id="$dir/boot_id" --set jobs.nice=5 \
         --set jobs.limit_nofile=123 --set jobs.limit_core=0 \
         --set jobs.on_failure="env | grep ^TOCK_ | sort > $T/failure.env" </dev/null >/dev/null 2>"$dir/log" &
@@ -152,7 +152,7 @@ dir=$T/flood
 mkdir -p "$dir/cron.d" "$dir/state"
 echo flood >"$dir/boot_id"
 printf '%s\n' "[sec:*/3 overlap:skip] * * * * * $ME head -c 1073741824 /dev/zero; echo done > $T/flood.done" >"$dir/cron.d/t"
-"$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+"$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
         --log-target stderr --log-level info --set paths.boot_id="$dir/boot_id" --set jobs.sendmail= \
         </dev/null >/dev/null 2>"$dir/log" &
 pids+=($!)
@@ -188,7 +188,7 @@ for i in $(seq 1 300); do table+="[sec:*/5] * * * * * $ME echo $i >> $T/burst.ou
 printf '%s' "$table" >"$dir/cron.d/t"
 (
         ulimit -n 100 # soft and hard: tockd cannot raise it
-        exec "$TOCKD" --foreground --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
+        exec "$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" --spool '' --socket '' --state-dir "$dir/state" \
                 --log-target stderr --log-level info --set paths.boot_id="$dir/boot_id" --set jobs.sendmail= \
                 </dev/null >/dev/null 2>"$dir/log"
 ) &

@@ -218,7 +218,7 @@ td_start() {
         : >"$d/log"
         "${TD_PREFIX[@]}" "$TOCKD" --foreground --config "$d/tockd.conf" --crontab "$d/crontab" --cron-d "$d/cron.d" \
                 --spool "$d/spool" --state-dir "$d/state" --socket "$d/tockd.sock" --log-target stderr --log-level debug \
-                --set paths.boot_id="$d/boot_id" --set paths.localtime="$d/localtime" "$@" 2>>"$d/log" &
+                --set paths.boot_id="$d/boot_id" --set paths.localtime="$d/localtime" --set paths.pam_dir="$d/pam.d" "$@" 2>>"$d/log" &
         TD_WRAP[$n]=$!
         TD_PID[$n]=$!
         wait_until 15 eval 'grep -q " info: ready: " "$d/log" || ! alive "${TD_WRAP[$n]}"'
