@@ -36,8 +36,10 @@ static uint64_t job_key(const struct job *j) {
         return fnv(h, j->e->command);
 }
 
-static bool wants_catchup(const struct job *j) {
-        return j->e->opts.catchup == 1;
+bool catchup_wanted(const struct daemon *d, const struct job *j) {
+        if (j->e->sched.flags & SCHED_REBOOT)
+                return false;
+        return j->e->opts.catchup >= 0 ? j->e->opts.catchup == 1 : d->cfg.catchup;
 }
 
 static char *state_file(struct daemon *d) {
@@ -45,6 +47,12 @@ static char *state_file(struct daemon *d) {
         return asprintf(&p, "%s/catchup", d->cfg.state_dir) < 0 ? NULL : p;
 }
 
+static int entry_cmp(const void *a, const void *b) {
+        uint64_t x = ((const struct catchup_entry *) a)->key, y = ((const struct catchup_entry *) b)->key;
+        return x < y ? -1 : x > y;
+}
+
+/* d->catchup is kept sorted by key */
 void catchup_load(struct daemon *d) {
         _cleanup_free_ char *path = state_file(d);
         FILE *f = path ? fopen(path, "re") : NULL;
@@ -61,22 +69,27 @@ void catchup_load(struct daemon *d) {
                 v[d->n_catchup++] = (struct catchup_entry) { .key = key, .at = at };
         }
         fclose(f);
+        if (d->n_catchup > 1)
+                qsort(d->catchup, d->n_catchup, sizeof(*d->catchup), entry_cmp);
 }
 
 static struct catchup_entry *find(struct daemon *d, uint64_t key) {
-        for (size_t i = 0; i < d->n_catchup; i++)
-                if (d->catchup[i].key == key)
-                        return &d->catchup[i];
-        return NULL;
+        struct catchup_entry k = { .key = key };
+        return d->n_catchup ? bsearch(&k, d->catchup, d->n_catchup, sizeof(k), entry_cmp) : NULL;
 }
 
-/* Rewrites the state file with what is known. */
-static void save(struct daemon *d) {
-        _cleanup_free_ char *path = state_file(d), *text = NULL;
+/* Writes the state file when something changed (once per round of fire times, not per job). */
+void catchup_flush(struct daemon *d) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
         size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
+        FILE *f;
         int r;
 
+        if (!d->catchup_dirty)
+                return;
+        d->catchup_dirty = false;
+        path = state_file(d);
+        f = open_memstream(&text, &len);
         if (!path || !f) {
                 if (f)
                         fclose(f);
@@ -92,25 +105,67 @@ static void save(struct daemon *d) {
                 log_warning_errno(r, "cannot write %s; missed runs of catchup jobs cannot be known", path);
 }
 
-/* A fire time of j came (run, skipped or missed). */
-void catchup_record(struct daemon *d, const struct job *j, int64_t due) {
-        struct catchup_entry *e;
-        uint64_t key;
+static void set_at(struct daemon *d, uint64_t key, int64_t at) {
+        struct catchup_entry *e = find(d, key);
 
-        if (!wants_catchup(j))
-                return;
-        key = job_key(j);
-        e = find(d, key);
         if (!e) {
                 struct catchup_entry *v = reallocarray(d->catchup, d->n_catchup + 1, sizeof(*v));
+                size_t i = d->n_catchup;
                 if (!v)
                         return;
                 d->catchup = v;
-                e = &v[d->n_catchup++];
+                while (i > 0 && v[i - 1].key > key)
+                        i--;
+                memmove(v + i + 1, v + i, (d->n_catchup - i) * sizeof(*v));
+                d->n_catchup++;
+                e = &v[i];
                 e->key = key;
         }
-        e->at = due;
-        save(d);
+        e->at = at;
+        d->catchup_dirty = true;
+}
+
+/* A fire time of j came (run, skipped or missed). */
+void catchup_record(struct daemon *d, const struct job *j, int64_t due) {
+        if (catchup_wanted(d, j))
+                set_at(d, job_key(j), due);
+}
+
+/* The state holds exactly the catchup jobs there are: a new one is "first seen" now (nothing
+ * missed yet), one that is gone (its table or line removed, edited, no longer catchup) is
+ * forgotten, so the file does not grow with every edit. After tables change at run time. */
+void catchup_sync(struct daemon *d, int64_t now) {
+        struct catchup_entry *v = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < d->n_tables; i++)
+                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                        const struct job *j = &d->tables[i]->jobs[k];
+                        if (!catchup_wanted(d, j))
+                                continue;
+                        struct catchup_entry *w = reallocarray(v, n + 1, sizeof(*v));
+                        if (!w) {
+                                free(v);
+                                return; /* keep what there is */
+                        }
+                        v = w;
+                        uint64_t key = job_key(j);
+                        const struct catchup_entry *e = find(d, key);
+                        v[n++] = (struct catchup_entry) { .key = key, .at = e ? e->at : now };
+                }
+        if (n > 1)
+                qsort(v, n, sizeof(*v), entry_cmp);
+        /* the same job twice in a table (same line text) gives the same key: keep one */
+        size_t u = 0;
+        for (size_t i = 0; i < n; i++)
+                if (u == 0 || v[u - 1].key != v[i].key)
+                        v[u++] = v[i];
+        if (u != d->n_catchup || (u && memcmp(v, d->catchup, u * sizeof(*v)) != 0))
+                d->catchup_dirty = true;
+        free(d->catchup);
+        d->catchup = v;
+        d->n_catchup = u;
+        catchup_flush(d);
 }
 
 /* At start: catchup jobs that missed a fire time while tockd was not running run once now. */
@@ -121,7 +176,7 @@ void catchup_startup(struct daemon *d, int64_t now) {
                         struct catchup_entry *e;
                         int64_t missed;
 
-                        if (!wants_catchup(j) || !j->zone || (j->e->sched.flags & SCHED_REBOOT))
+                        if (!catchup_wanted(d, j) || !j->zone)
                                 continue;
                         e = find(d, job_key(j));
                         if (!e) {
@@ -137,4 +192,5 @@ void catchup_startup(struct daemon *d, int64_t now) {
                         catchup_record(d, j, now);
                         dispatch_start(d, j, now);
                 }
+        catchup_flush(d);
 }

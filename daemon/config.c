@@ -16,7 +16,7 @@
 #include "util.h"
 
 enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP,
-                KEY_INT, KEY_RLIMIT };
+                KEY_INT, KEY_RLIMIT, KEY_BOOL };
 
 static const struct key {
         const char *section, *name;
@@ -74,6 +74,8 @@ static const struct key {
           "when a run is still going at the next fire time: run (cron's way), skip or queue; [overlap:...] wins" },
         { "jobs", "jitter", KEY_DURATION, offsetof(struct config, jitter_s),
           "start each run up to this much late, at random (0: never); [jitter:...] wins" },
+        { "jobs", "catchup", KEY_BOOL, offsetof(struct config, catchup),
+          "run a job once at start when a fire time was missed while tockd or the machine was down; [catchup:...] wins" },
 };
 
 static const char *const log_targets[] = { "auto", "journal", "syslog", "stderr", "stdout", NULL };
@@ -225,6 +227,14 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                                 return -EINVAL;
                         return 0;
                 }
+                case KEY_BOOL:
+                        if (streq(v, "yes") || streq(v, "true") || streq(v, "1") || streq(v, "on"))
+                                *(bool *) dst = true;
+                        else if (streq(v, "no") || streq(v, "false") || streq(v, "0") || streq(v, "off"))
+                                *(bool *) dst = false;
+                        else
+                                return -EINVAL;
+                        return 0;
                 case KEY_OVERLAP:
                         if ((x = lookup(overlaps, ELEMENTSOF(overlaps), v)) < 1)
                                 return -EINVAL;
@@ -324,6 +334,9 @@ void config_dump(const struct config *c, FILE *f) {
                         break;
                 case KEY_OVERLAP:
                         fprintf(f, "%s\n", overlaps[*(const enum overlap *) src]);
+                        break;
+                case KEY_BOOL:
+                        fprintf(f, "%s\n", *(const bool *) src ? "yes" : "no");
                         break;
                 case KEY_INT:
                         fprintf(f, "%d\n", *(const int *) src);

@@ -445,6 +445,7 @@ static bool install_table(struct daemon *d, struct client *c, const char *user, 
                 return false;
         }
         (void) table_reload_path(d, path);
+        catchup_sync(d, now_real());
         (void) dispatch_arm(d);
         log_info("%s: %s by uid %u (pid %d)", path, what, (unsigned) c->uid, (int) c->pid);
         {
@@ -528,6 +529,7 @@ static void req_remove(struct daemon *d, struct client *c, struct proto_reader *
         if (unlink(path) < 0)
                 return reply_error(d, c, -errno, "cannot remove the table of %s: %s", user, strerror(errno));
         (void) table_reload_path(d, path);
+        catchup_sync(d, now_real());
         (void) dispatch_arm(d);
         log_info("%s: removed by uid %u (pid %d)", path, (unsigned) c->uid, (int) c->pid);
         xasprintf(&msg, "removed the table of %s (tockctl restore brings it back)", user);

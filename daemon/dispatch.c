@@ -151,7 +151,7 @@ static void run_due(struct daemon *d, int64_t now) {
 
                 j->queued = false;
                 catchup_record(d, j, at);
-                if (now - j->node.at > LATE_SLACK_S && j->e->opts.catchup == 1) {
+                if (now - j->node.at > LATE_SLACK_S && catchup_wanted(d, j)) {
                         /* a catchup job runs once for what the machine slept through */
                         job_stats_note(j->stats, "its run at %lld came %llds late (the machine slept or stalled); caught up",
                                        (long long) at, (long long) (now - j->node.at));
@@ -208,6 +208,7 @@ int dispatch_due(struct daemon *d) {
         int64_t now = now_real();
 
         run_due(d, now);
+        catchup_flush(d);
         if (now > d->last_real)
                 mark_time(d, now);
         dispatch_status(d);

@@ -262,6 +262,7 @@ int daemon_reload(struct daemon *d) {
         for (size_t i = 0; i < d->n_tables; i++)
                 d->tables[i]->sig = (struct file_sig) {}; /* re-read every file */
         tables_rescan(d);
+        catchup_sync(d, now_real());
         (void) dispatch_arm(d);
         sd_notify_text("READY=1");
         dispatch_status(d);

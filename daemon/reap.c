@@ -247,9 +247,18 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
         }
         if (r->out_dropped)
                 log_job(LOG_WARNING, &lj, "output past %zu bytes dropped: %zu bytes", d->cfg.max_output, r->out_dropped);
+        if (r->is_mail && r->mail_to && !r->exec_stage && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)) {
+                /* a sendmail run: it failed, and with it the mail (its own output is logged above) */
+                if (WIFEXITED(wstatus))
+                        log_job(LOG_ERR, &lj, "mail to %s failed: sendmail exited with status %d; the output is lost",
+                                r->mail_to, WEXITSTATUS(wstatus));
+                else
+                        log_job(LOG_ERR, &lj, "mail to %s failed: sendmail was killed by signal %d; the output is lost",
+                                r->mail_to, WTERMSIG(wstatus));
+        }
         if (r->mail && r->mail_len > 0) {
                 if (spawn_mail(d, r) == 0)
-                        log_job(LOG_INFO, &lj, "output (%zu bytes) mailed to %s", r->mail_len, r->mail_to);
+                        log_job(LOG_INFO, &lj, "output (%zu bytes) handed to sendmail for %s", r->mail_len, r->mail_to);
         }
         if (r->client) {
                 control_run_done(d, r->client, wstatus, ms);

@@ -1219,7 +1219,7 @@ static void mail_prepare(struct daemon *d, struct run *run, const struct job *j,
 /* Starts a helper run for a job's run `jr` (a mail, an on_failure command): `command` by
  * /bin/sh as the job's owner, stdin from `in_fd` (taken), its output logged under `what`. */
 static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *p, const char *command, int in_fd,
-                     const char *what) {
+                     const char *what, const char *mail_to) {
         struct run *run = NULL;
         char *req = NULL;
         size_t req_len;
@@ -1238,7 +1238,8 @@ static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *
                 goto out;
         }
         run = calloc(1, sizeof(*run));
-        if (!run || !(run->table = strdup(jr->table)) || !(run->user = strdup(jr->user)) || !(run->command = strdup(what))) {
+        if (!run || !(run->table = strdup(jr->table)) || !(run->user = strdup(jr->user)) || !(run->command = strdup(what)) ||
+            (mail_to && !(run->mail_to = strdup(mail_to)))) {
                 r = -ENOMEM;
                 goto out;
         }
@@ -1263,6 +1264,7 @@ static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *
 out:
         if (run) {
                 closep(&run->output.fd);
+                free(run->mail_to);
                 free(run->table);
                 free(run->user);
                 free(run->command);
@@ -1318,7 +1320,7 @@ int spawn_mail(struct daemon *d, const struct run *jr) {
                 r = -errno;
                 goto out;
         }
-        r = spawn_aux(d, jr, &p, cmd, TAKE_FD(mfd), what);
+        r = spawn_aux(d, jr, &p, cmd, TAKE_FD(mfd), what, jr->mail_to);
 out:
         if (r < 0)
                 log_error("%s:%u: cannot mail the output to %s: %s; it is lost", jr->table, jr->line, jr->mail_to,
@@ -1374,7 +1376,7 @@ int spawn_on_failure(struct daemon *d, const struct run *jr, int wstatus, int64_
                 r = -errno;
                 goto out;
         }
-        r = spawn_aux(d, jr, &p, d->cfg.on_failure, in_fd, "on_failure");
+        r = spawn_aux(d, jr, &p, d->cfg.on_failure, in_fd, "on_failure", NULL);
 out:
         if (r < 0)
                 log_error("%s:%u: cannot run jobs.on_failure: %s", jr->table, jr->line, strerror(-r));

@@ -157,6 +157,7 @@ int watch_handle(struct daemon *d) {
                 watch_setup(d);
                 tables_rescan(d);
         }
+        catchup_sync(d, now_real());
         dispatch_status(d);
         return dispatch_arm(d);
 }

@@ -52,6 +52,7 @@ struct config {
         int64_t kill_grace_s; /* from SIGTERM at a timeout to SIGKILL */
         enum overlap overlap; /* default overlap policy */
         int64_t jitter_s;     /* default per-job random delay bound */
+        bool catchup;         /* default of [catchup:...] */
         bool foreground;
 };
 
@@ -222,6 +223,7 @@ struct daemon {
 
         struct catchup_entry *catchup; /* last fire times of catchup jobs (catchup.c) */
         size_t n_catchup;
+        bool catchup_dirty;            /* changed since last written */
         struct io_source deadline_io;  /* CLOCK_MONOTONIC timer for run timeouts */
         struct heap deadlines;         /* runs with a timeout, by deadline */
         uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
@@ -318,6 +320,12 @@ void spawn_retry(struct daemon *d);
 void catchup_load(struct daemon *d);
 void catchup_record(struct daemon *d, const struct job *j, int64_t due);
 void catchup_startup(struct daemon *d, int64_t now);
+/* Whether a fire time of j missed while down (or asleep) is caught up: [catchup:] or jobs.catchup */
+bool catchup_wanted(const struct daemon *d, const struct job *j);
+/* Makes the state hold exactly the catchup jobs there are (after tables changed at run time). */
+void catchup_sync(struct daemon *d, int64_t now);
+/* Writes the state file if it changed. */
+void catchup_flush(struct daemon *d);
 
 /* deadline.c */
 void deadline_add(struct daemon *d, struct run *r);

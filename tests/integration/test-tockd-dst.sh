@@ -44,7 +44,7 @@ run() {
         mkdir -p "$dir/cron.d" "$dir/state"
         echo "dst-$1" >"$dir/boot_id"
         printf '%s\n' "$3" >"$dir/cron.d/t"
-        TZ=${TZ:-America/New_York} faketime -f "@$2 x10" "$TOCKD" --foreground --set jobs.pam_service= --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" \
+        TZ=${TZ:-America/New_York} faketime -f "@$2 x10" "$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$dir/cron.d" \
                 --spool '' --socket '' --state-dir "$dir/state" --log-target stderr --log-level debug \
                 --set paths.boot_id="$dir/boot_id" </dev/null >/dev/null 2>"$dir/log" &
         pids+=($!)
