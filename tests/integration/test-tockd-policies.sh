@@ -217,4 +217,34 @@ if command -v faketime >/dev/null; then
 else
         echo "SKIP: jitter spread needs faketime"
 fi
+
+# ---- RANDOM_DELAY as cronie has it: minutes, scaled by one random factor drawn at daemon start,
+# so every run of a job starts the same time after its fire time, and RANDOM_DELAY=2 twice as late
+if command -v faketime >/dev/null; then
+        start rdelay "RANDOM_DELAY=1
+* * * * * $ME true
+RANDOM_DELAY=2
+* * * * * $ME true" env TZ=UTC faketime -f "@2026-06-01 11:59:55 x20"
+        # the (fake, UTC) times line L started, as seconds after 12:00:00
+        starts() { grep "t:$1 ($ME) started" "$T/rdelay/log" | cut -c1-19 | while read -r ts; do
+                echo $(($(TZ=UTC date -d "$ts" +%s) - $(TZ=UTC date -d '2026-06-01 12:00:00' +%s))); done; }
+        end=$((SECONDS + 30))
+        while [ "$(starts 4 | wc -l)" -lt 2 ] && [ $SECONDS -lt $end ]; do sleep 0.2; done
+        mapfile -t one < <(starts 2)
+        mapfile -t two < <(starts 4)
+        if [ "${#one[@]}" -ge 2 ] && [ "${#two[@]}" -ge 2 ]; then
+                d1=${one[0]} d2=${two[0]}
+                [ "$d1" -ge 0 ] && [ "$d1" -lt 61 ] && ok || fail "RANDOM_DELAY=1 delayed the run by ${d1}s"
+                [ "$d2" -ge 0 ] && [ "$d2" -lt 121 ] && ok || fail "RANDOM_DELAY=2 delayed the run by ${d2}s"
+                # the same factor for both, and for every run (1 s of rounding, 1 s of faketime slack)
+                diff=$((d2 - 2 * d1)); diff=${diff#-}
+                [ "$diff" -le 2 ] && ok || fail "RANDOM_DELAY=2 gave ${d2}s, RANDOM_DELAY=1 ${d1}s: not one factor"
+                diff=$((one[1] - 60 - d1)); diff=${diff#-}
+                [ "$diff" -le 2 ] && ok || fail "the next run was delayed by $((one[1] - 60))s, the first by ${d1}s"
+        else
+                fail "RANDOM_DELAY jobs did not run twice: $(grep started "$T/rdelay/log" | tail -5)"
+        fi
+else
+        echo "SKIP: RANDOM_DELAY needs faketime"
+fi
 finish
