@@ -545,16 +545,32 @@ static void holder_add(int sock, uint32_t id, pid_t pid, int fd) {
         holders[n_holders++] = (struct holder) { .fd = fd, .id = id, .pid = pid };
 }
 
-static pid_t fork_retry(void) {
-        pid_t pid;
+static int spawner_sfd = -1; /* the spawner's SIGCHLD signalfd */
+static void spawner_reap(int sock);
 
-        /* out of processes or memory for a moment: try again a few times before giving up */
+static void sigchld_drain(void) {
+        struct signalfd_siginfo si;
+        while (read(spawner_sfd, &si, sizeof si) > 0)
+                ;
+}
+
+/* Out of processes or memory for a moment (EAGAIN, ENOMEM): the runs that ended are reaped first
+ * (a zombie still counts against RLIMIT_NPROC and a pids cgroup), then the fork is tried again,
+ * up to 3 more times over at most 350 ms, each wait cut short when a child exits. */
+static pid_t fork_retry(int sock) {
         for (int attempt = 0;; attempt++) {
-                pid = fork();
+                pid_t pid = fork();
                 if (pid >= 0 || (errno != EAGAIN && errno != ENOMEM) || attempt == 3)
                         return pid;
-                struct timespec pause = { .tv_nsec = 50000000L << attempt }; /* 50, 100, 200 ms */
-                (void) nanosleep(&pause, NULL);
+                int err = errno;
+                spawner_reap(sock);
+                if (spawner_sfd >= 0) {
+                        struct pollfd p = { .fd = spawner_sfd, .events = POLLIN };
+                        (void) poll(&p, 1, 50 << attempt); /* 50, 100, 200 ms */
+                        sigchld_drain();
+                }
+                spawner_reap(sock);
+                errno = err;
         }
 }
 
@@ -587,7 +603,7 @@ static void spawner_start_one(int sock, char *buf, size_t len, int in_fd, int ou
                 free(envp);
                 return;
         }
-        pid = fork_retry();
+        pid = fork_retry(sock);
         if (pid == 0) {
 #ifdef TOCK_PAM
                 if (p.pam)
@@ -652,6 +668,7 @@ _Noreturn static void spawner_main(int sock) {
         sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         if (!buf || sfd < 0)
                 _exit(1);
+        spawner_sfd = sfd;
         for (;;) {
                 if (cap_pfd < n_holders + 2) {
                         struct pollfd *v = reallocarray(pfd, n_holders + 2, sizeof(*v));
@@ -676,9 +693,7 @@ _Noreturn static void spawner_main(int sock) {
                             status_read(holders[i].fd, &holders[i].stage, &holders[i].err, &holders[i].job))
                                 holder_finish(sock, i);
                 if (pfd[1].revents) {
-                        struct signalfd_siginfo si;
-                        while (read(sfd, &si, sizeof si) > 0)
-                                ;
+                        sigchld_drain();
                         spawner_reap(sock);
                 }
                 if (!pfd[0].revents)
