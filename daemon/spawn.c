@@ -656,8 +656,8 @@ static void spawner_reap(int sock) {
 
 _Noreturn static void spawner_main(int sock) {
         char *buf = malloc(SPAWN_MSG_MAX);
-        struct pollfd *pfd = NULL;
-        size_t cap_pfd = 0;
+        static struct pollfd *pfd; /* static: still reachable when the spawner _exit()s */
+        static size_t cap_pfd;
         sigset_t mask;
         int sfd;
 
