@@ -8,11 +8,7 @@
 . "$(dirname "$0")/tockd-lib.sh"
 export TZ=UTC
 
-if [ ! -x "$TOCKD" ]; then
-        skip "tockd fork failures" "no tockd binary at $TOCKD (run make)"
-        finish
-        exit
-fi
+td_require_tockd "tockd fork failures"
 td_require_home "tockd fork failures"
 
 section "a job whose shell does not exist"
@@ -37,11 +33,7 @@ td_stop shell
 check "tockd exits 0" test "${TD_RC[shell]}" = 0
 
 section "fork() failing with EAGAIN"
-if ! $IS_ROOT; then
-        skip "fork failures" "needs root to make a pids cgroup"
-        finish
-        exit
-fi
+$IS_ROOT || td_skip_all "fork failures" "needs root to make a pids cgroup"
 # a pids cgroup: v1's pids hierarchy, or v2 where the root enables the pids controller
 CG=
 if [ -w /sys/fs/cgroup/pids/cgroup.procs ] || [ -e /sys/fs/cgroup/pids/tasks ]; then

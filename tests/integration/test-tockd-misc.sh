@@ -10,11 +10,7 @@
 . "$(dirname "$0")/tockd-lib.sh"
 export TZ=UTC
 
-if [ ! -x "$TOCKD" ]; then
-        skip "tockd misc" "no tockd binary at $TOCKD (run make)"
-        finish
-        exit
-fi
+td_require_tockd "tockd misc"
 td_require_home "tockd misc"
 
 # ---- 8. @reboot runs once per boot

@@ -21,16 +21,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=$ROOT/build/tools/exim4
 EXIM=$CACHE/usr/sbin/exim4
 
-if [ ! -x "$TOCKD" ]; then
-        skip "tockd mail by exim" "no tockd binary at $TOCKD (run make)"
-        finish
-        exit
-fi
-if ! $IS_ROOT; then
-        skip "tockd mail by exim" "needs root (to fetch exim4 with apt-get, and exim keeps its privileges with -C only for root)"
-        finish
-        exit
-fi
+td_require_tockd "tockd mail by exim"
+$IS_ROOT || td_skip_all "tockd mail by exim" "needs root (to fetch exim4 with apt-get, and exim keeps its privileges with -C only for root)"
 td_require_home "tockd mail by exim"
 
 # ---- exim4 from Debian's package, unpacked into build/tools/exim4 (never installed)

@@ -8,16 +8,8 @@
 . "$(dirname "$0")/tockd-lib.sh"
 export TZ=UTC
 
-if [ ! -x "$TOCKD" ]; then
-        skip "tockd PAM" "no tockd binary at $TOCKD (run make)"
-        finish
-        exit
-fi
-if ! $IS_ROOT; then
-        skip "PAM sessions for jobs" "needs root: PAM's account and session steps and the jobs' users"
-        finish
-        exit
-fi
+td_require_tockd "tockd PAM"
+$IS_ROOT || td_skip_all "PAM sessions for jobs" "needs root: PAM's account and session steps and the jobs' users"
 PAMLIB=$(dirname "$(find /lib /usr/lib -name pam_unix.so -path '*security*' 2>/dev/null | head -n 1)")
 for mod in pam_unix pam_env pam_limits pam_exec pam_loginuid; do
         if [ ! -e "$PAMLIB/$mod.so" ]; then

@@ -8,11 +8,7 @@
 . "$(dirname "$0")/tockd-lib.sh"
 export TZ=UTC
 
-if [ ! -x "$TOCKD" ]; then
-        skip "tockd tables" "no tockd binary at $TOCKD (run make)"
-        finish
-        exit
-fi
+td_require_tockd "tockd tables"
 td_require_home "tockd tables"
 
 D=$T/main

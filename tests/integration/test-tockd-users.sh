@@ -8,11 +8,7 @@
 . "$(dirname "$0")/tockd-lib.sh"
 export TZ=UTC
 
-if [ ! -x "$TOCKD" ]; then
-        skip "tockd users" "no tockd binary at $TOCKD (run make)"
-        finish
-        exit
-fi
+td_require_tockd "tockd users"
 if ! $IS_ROOT; then
         skip "5. jobs run as their owner" "needs root to create users and to run jobs as them"
         skip "12. tockd as an ordinary user" "needs root to start tockd as another user"

@@ -14,15 +14,21 @@ ME=$(id -un)
 IS_ROOT=false
 [ "$(id -u)" = 0 ] && IS_ROOT=true
 
+# td_skip_all NAME WHY: skips the rest of the script, saying why
+td_skip_all() {
+        skip "$1" "$2"
+        finish
+        exit
+}
+td_require_tockd() { [ -x "$TOCKD" ] || td_skip_all "$1" "no tockd binary at $TOCKD (run make)"; }
+
 # tockd runs jobs in their owner's home, as cron does: as an ordinary user whose home is missing
 # (nobody's /nonexistent) no job can start, so the tests that run jobs say so and stop
 td_require_home() {
         local home
         home=$(getent passwd "$(id -u)" | cut -d: -f6)
         if [ -z "$home" ] || [ ! -d "$home" ] || [ ! -x "$home" ]; then
-                skip "$1" "tockd runs $ME's jobs in $ME's home '$home', which is not a usable directory"
-                finish
-                exit
+                td_skip_all "$1" "tockd runs $ME's jobs in $ME's home '$home', which is not a usable directory"
         fi
 }
 
