@@ -4,7 +4,6 @@
  * what was saved. A table tockd refuses is shown with every problem and the user is asked
  * whether to edit it again; the edit is never lost without the user saying so. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,31 +325,16 @@ out:
 }
 
 int cmd_edit(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "edit",
+                .usage = "edit [-u USER]   (runs $VISUAL, else $EDITOR, else sensible-editor or vi)",
+                .takes = TAKES_USER,
         };
-        const char *user = NULL;
+        struct cmd_opts o;
         char me[256];
-        int c;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        user = optarg;
-                        break;
-                case 'h':
-                        printf("usage: tockctl edit [-u USER]   "
-                               "(runs $VISUAL, else $EDITOR, else sensible-editor or vi)\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                usage_error("edit", "unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        return edit_table(user, user ? user : caller_name(me, sizeof me), EDIT_TOCKCTL);
+        if (r >= 0)
+                return r;
+        return edit_table(o.user, o.user ? o.user : caller_name(me, sizeof me), EDIT_TOCKCTL);
 }

@@ -2,7 +2,6 @@
  *
  * Sends a table to tockd, which checks it with the same parser as `tockctl check` and either
  * installs it whole or refuses it whole with every problem (DIAGS). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,40 +98,26 @@ bool table_has_nul(const char *shown, const char *text, size_t len) {
 }
 
 int cmd_install(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "install",
+                .usage = "install [-u USER] [--json] FILE   ('-' reads standard input)",
+                .takes = TAKES_USER | TAKES_JSON,
+                .operand = "file",
         };
         _cleanup_free_ char *text = NULL, *msg = NULL;
         struct proto_buf req = {};
         struct reply rep = {};
-        const char *user = NULL, *path, *shown;
-        bool json = false;
+        const char *user, *path, *shown;
+        struct cmd_opts o;
+        bool json;
         size_t len;
-        int c, r;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        user = optarg;
-                        break;
-                case 'J':
-                        json = true;
-                        break;
-                case 'h':
-                        printf("usage: tockctl install [-u USER] [--json] FILE   ('-' reads standard input)\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 != argc) {
-                usage_error("install", optind >= argc ? "no file given" : "one file at a time");
-                return EXIT_USAGE;
-        }
-        path = argv[optind];
+        if (r >= 0)
+                return r;
+        user = o.user;
+        json = o.json;
+        path = o.arg;
         shown = streq(path, "-") ? "<stdin>" : path;
         r = read_input(path, CRONTAB_MAX_BYTES, &text, &len);
         if (r == -EFBIG) {

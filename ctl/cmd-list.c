@@ -2,7 +2,6 @@
  *
  * Prints a user's table exactly as tockd keeps it, so that `tockctl list | grep` and
  * `tockctl list > saved.cron` work as with `crontab -l`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,39 +9,24 @@
 #include "util.h"
 
 int cmd_list(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "list",
+                .usage = "list [-u USER] [--json]",
+                .takes = TAKES_USER | TAKES_JSON,
         };
         _cleanup_free_ char *text = NULL;
         struct proto_buf req = {};
         struct reply rep = {};
-        const char *user = NULL;
+        const char *user;
+        struct cmd_opts o;
         char me[256];
-        bool json = false;
-        int c, r;
+        bool json;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        user = optarg;
-                        break;
-                case 'J':
-                        json = true;
-                        break;
-                case 'h':
-                        printf("usage: tockctl list [-u USER] [--json]\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                usage_error("list", "unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
+        if (r >= 0)
+                return r;
+        user = o.user;
+        json = o.json;
         proto_begin(&req, PROTO_LIST);
         proto_put_str(&req, user);
         r = client_request(&req, &rep);

@@ -1,35 +1,22 @@
 /* ctl/cmd-metrics.c: tockctl metrics [--json]: tockd's counters in the Prometheus text format,
  * printed as is (for node_exporter's textfile collector or a scrape wrapper). */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "ctl.h"
 #include "util.h"
 
 int cmd_metrics(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "metrics",
+                .usage = "metrics [--json]   (Prometheus text format; --json: {\"metrics\": TEXT})",
+                .takes = TAKES_JSON,
         };
         struct simple_request s = { .cmd = "metrics", .type = PROTO_METRICS, .raw = true, .json_key = "metrics" };
-        int c;
+        struct cmd_opts o;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'J':
-                        s.json = true;
-                        break;
-                case 'h':
-                        printf("usage: tockctl metrics [--json]   (Prometheus text format; --json: {\"metrics\": TEXT})\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                usage_error("metrics", "unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
+        if (r >= 0)
+                return r;
+        s.json = o.json;
         return simple_request(&s);
 }

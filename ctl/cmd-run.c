@@ -8,7 +8,6 @@
  * With --json the job writes its output to tockctl's standard error, so that standard output
  * carries only the JSON document. */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -122,34 +121,15 @@ static int run(const char *user, const char *job, bool json) {
 }
 
 int cmd_run(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "run",
+                .usage = "run [-u USER] [--json] JOB   (JOB: LINE, TABLE:LINE or a [name:...])",
+                .takes = TAKES_USER | TAKES_JSON | TAKES_IN_ORDER,
+                .operand = "job",
+                .operand_hint = " (LINE, TABLE:LINE or a name)",
         };
-        const char *user = NULL;
-        bool json = false;
-        int c;
+        struct cmd_opts o;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "+u:h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        user = optarg;
-                        break;
-                case 'J':
-                        json = true;
-                        break;
-                case 'h':
-                        printf("usage: tockctl run [-u USER] [--json] JOB   (JOB: LINE, TABLE:LINE or a [name:...])\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 != argc) {
-                usage_error("run", optind >= argc ? "no job given (LINE, TABLE:LINE or a name)" : "one job at a time");
-                return EXIT_USAGE;
-        }
-        return run(user, argv[optind], json);
+        return r >= 0 ? r : run(o.user, o.arg, o.json);
 }

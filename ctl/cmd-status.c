@@ -3,7 +3,6 @@
  * The daemon (version, uptime, counts) and one line per job: when it runs next, how its last
  * run ended, what is running now. Times are shown in each job's own zone, as ISO 8601 with the
  * offset, so that a job under CRON_TZ reads the way its table is written. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,39 +175,24 @@ static void print_json(const struct status *s, struct zone_cache *zc) {
 }
 
 int cmd_status(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "status",
+                .usage = "status [-u USER] [--json]",
+                .takes = TAKES_USER | TAKES_JSON,
         };
         struct zone_cache zc = {};
         struct status s = {};
         struct proto_buf req = {};
         struct reply rep = {};
-        const char *user = NULL;
-        bool json = false;
-        int c, r;
+        const char *user;
+        struct cmd_opts o;
+        bool json;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        user = optarg;
-                        break;
-                case 'J':
-                        json = true;
-                        break;
-                case 'h':
-                        printf("usage: tockctl status [-u USER] [--json]\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                usage_error("status", "unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
+        if (r >= 0)
+                return r;
+        user = o.user;
+        json = o.json;
         proto_begin(&req, PROTO_STATUS);
         proto_put_str(&req, user);
         r = client_request(&req, &rep);

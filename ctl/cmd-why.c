@@ -4,7 +4,6 @@
  * it ended, the end of its output, the state of its table (a refused edit keeps the old table
  * running) and tockd's note (user denied by cron.allow, run missed while the machine slept,
  * skipped by a clock change, skipped because the previous run was still going, ...). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,42 +119,25 @@ static void print_json(const struct why *w, struct zone_cache *zc) {
 }
 
 int cmd_why(int argc, char **argv) {
-        static const struct option longopts[] = {
-                { "user", required_argument, NULL, 'u' },
-                { "json", no_argument, NULL, 'J' },
-                { "help", no_argument, NULL, 'h' },
-                {},
+        static const struct cmd_spec spec = {
+                .name = "why",
+                .usage = "why [-u USER] [--json] JOB   (JOB: LINE, TABLE:LINE or a [name:...])",
+                .takes = TAKES_USER | TAKES_JSON,
+                .operand = "job",
+                .operand_hint = " (LINE, TABLE:LINE or a name)",
         };
         struct zone_cache zc = {};
         struct proto_buf req = {};
         struct reply rep = {};
         struct why w = {};
-        const char *user = NULL;
-        bool json = false;
-        int c, r;
+        struct cmd_opts o;
+        int r = cmd_options(argc, argv, &spec, &o);
 
-        while ((c = getopt_long(argc, argv, "u:h", longopts, NULL)) >= 0) {
-                switch (c) {
-                case 'u':
-                        user = optarg;
-                        break;
-                case 'J':
-                        json = true;
-                        break;
-                case 'h':
-                        printf("usage: tockctl why [-u USER] [--json] JOB   (JOB: LINE, TABLE:LINE or a [name:...])\n");
-                        return EXIT_OK;
-                default:
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind + 1 != argc) {
-                usage_error("why", optind >= argc ? "no job given (LINE, TABLE:LINE or a name)" : "one job at a time");
-                return EXIT_USAGE;
-        }
+        if (r >= 0)
+                return r;
         proto_begin(&req, PROTO_WHY);
-        proto_put_str(&req, user);
-        proto_put_str(&req, argv[optind]);
+        proto_put_str(&req, o.user);
+        proto_put_str(&req, o.arg);
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
@@ -164,7 +146,7 @@ int cmd_why(int argc, char **argv) {
                 r = reply_fail("why", &rep);
         else if (read_why(&rep.r, &w) < 0)
                 r = reply_malformed("why", &rep);
-        else if (json)
+        else if (o.json)
                 print_json(&w, &zc);
         else
                 print_text(&w, &zc);

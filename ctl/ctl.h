@@ -125,6 +125,29 @@ struct simple_request {
 };
 int simple_request(const struct simple_request *s);
 
+/* ---- opts.c ---- */
+enum {
+        TAKES_USER = 1 << 0,     /* -u USER, --user USER */
+        TAKES_JSON = 1 << 1,     /* --json */
+        TAKES_ASK = 1 << 2,      /* -i, --interactive */
+        TAKES_IN_ORDER = 1 << 3, /* options end at the operand */
+};
+struct cmd_spec {
+        const char *name;         /* "install" */
+        const char *usage;        /* what follows "usage: tockctl " */
+        unsigned takes;           /* TAKES_* */
+        const char *operand;      /* the one operand ("file", "job"), or NULL for none */
+        const char *operand_hint; /* appended to "no OPERAND given" */
+};
+struct cmd_opts {
+        const char *user;
+        bool json, ask;
+        const char *arg; /* the operand */
+};
+/* Parses a command's options and operand. Returns -1 to go on, else the exit code: EXIT_OK after
+ * -h (usage printed), EXIT_USAGE after a message. */
+int cmd_options(int argc, char **argv, const struct cmd_spec *spec, struct cmd_opts *o);
+
 /* ---- out.c ---- */
 int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len); /* "-" is stdin */
 int read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len); /* -EFBIG past max bytes */
