@@ -20,10 +20,11 @@ for mod in pam_unix pam_env pam_limits pam_exec pam_loginuid; do
 done
 "$TOCKD" --dump-config 2>/dev/null | grep -q '^pam_service' || { skip "PAM" "tockd has no jobs.pam_service"; finish; exit; }
 
-UA=tockpam$$a UX=tockpam$$x
-CLEAN_USERS+=("$UA" "$UX")
+UA=tockpam$$a UB=tockpam$$b UX=tockpam$$x
+CLEAN_USERS+=("$UA" "$UB" "$UX")
 made=true
 useradd -M -U -d "$T/home_a" -s /bin/sh "$UA" || made=false
+useradd -M -U -d "$T/home_b" -s /bin/sh "$UB" || made=false
 useradd -M -U -d "$T/home_x" -s /bin/sh "$UX" || made=false
 # an account that expired yesterday: pam_unix's account step refuses it
 chage -E "$(date -u -d yesterday +%F)" "$UX" || made=false
@@ -32,7 +33,7 @@ if ! $made; then
         finish
         exit
 fi
-for u in "$UA" "$UX"; do
+for u in "$UA" "$UB" "$UX"; do
         mkdir -p "$T/home_${u: -1}"
         chown "$u:$(id -gn "$u")" "$T/home_${u: -1}"
 done
@@ -55,6 +56,13 @@ cat >"$T/hook" <<EOF
 echo "\$PAM_TYPE \$PAM_USER \$PAM_TTY \$PAM_SERVICE" >> $T/out/sessions
 EOF
 chmod 755 "$T/hook"
+# a slow PAM module, for one user only: opening $UB's session takes 4 s (pam_exec gives no PATH)
+cat >"$T/slow" <<EOF
+#!/bin/sh
+[ "\$PAM_USER" = "$UB" ] && [ "\$PAM_TYPE" = open_session ] && $(command -v sleep) 4
+exit 0
+EOF
+chmod 755 "$T/slow"
 # pam_setcred needs an auth stack, as Debian's cron service has one (common-auth)
 cat >"$D/pam.d/cron" <<EOF
 auth     required  pam_permit.so
@@ -63,6 +71,7 @@ session  $LOGINUID  pam_loginuid.so
 session  required  pam_env.so readenv=1 envfile=$T/pam-environment conffile=$T/pam-env.conf user_readenv=0
 session  required  pam_limits.so conf=$T/limits.conf
 session  optional  pam_exec.so quiet $T/hook
+session  optional  pam_exec.so quiet $T/slow
 EOF
 
 section "jobs go through the PAM service"
@@ -164,6 +173,26 @@ else
         flunk "20 PAM jobs due at once all run" "$(wc -l <"$T/out/burst") lines; $(log_tail pam)"
 fi
 check "no PAM run failed to start" test "$(log_count pam "burst:")" -gt 0 -a "$(grep -c "burst:.*failed before running" "$D/log")" = 0
+# a PAM module that takes its time delays its own job only: 5 jobs of $UA due at the same second
+# as a job of $UB, whose session takes 4 s to open, start at once
+put "$D/cron.d/slow" <<EOF
+[sec:*/15] * * * * * $UB echo b >> $T/out/slow.b
+EOF
+for i in 1 2 3 4 5; do echo "[sec:*/15] * * * * * $UA echo a >> $T/out/slow.a"; done >>"$D/cron.d/slow"
+ms_of() { local ts; ts=$(cut -c1-23 <<<"$1"); echo $(($(date -d "$ts" +%s%N) / 1000000)); }
+if wait_until 25 nonempty "$T/out/slow.b"; then
+        rm -f "$D/cron.d/slow"
+        tb=$(ms_of "$(grep -m1 "slow:1 ($UB) started" "$D/log")")
+        late=0
+        while read -r line; do
+                [ $(( $(ms_of "$line") )) -le $((tb - 2500)) ] || late=$((late + 1))
+        done < <(grep "slow:[2-6] ($UA) started" "$D/log" | head -n 5)
+        check "5 jobs due with one whose PAM session takes 4 s: all 5 started at once" test "$late" = 0 -a \
+                "$(grep -c "slow:[2-6] ($UA) started" "$D/log")" -ge 5
+else
+        rm -f "$D/cron.d/slow"
+        flunk "the job with the slow PAM session runs" "$(log_tail pam)"
+fi
 td_stop pam
 check "tockd exits 0" test "${TD_RC[pam]}" = 0
 
