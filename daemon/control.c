@@ -53,6 +53,16 @@ struct client {
 
 /* ---- the socket ---- */
 
+/* A descriptor held in reserve: when tockd has no descriptor left, a waiting connection could not
+ * be accepted, and the listening socket would wake tockd again and again. The reserve is let go
+ * to accept that connection and close it at once (the client sees tockd close), then taken back. */
+static int spare_fd = -1;
+
+static void spare_take(void) {
+        if (spare_fd < 0)
+                spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 int control_start(struct daemon *d) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_free_ char *dir = NULL;
@@ -91,6 +101,7 @@ int control_start(struct daemon *d) {
         }
 have_fd:
         (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+        spare_take();
         d->listen_io = (struct io_source) { .kind = IO_LISTEN, .fd = fd };
         if (loop_add(d, &d->listen_io, EPOLLIN) < 0) {
                 close(fd);
@@ -131,6 +142,7 @@ void control_stop(struct daemon *d) {
                 if (*d->cfg.socket && sd_listen_fd() < 0)
                         (void) unlink(d->cfg.socket);
         }
+        closep(&spare_fd);
 }
 
 /* A client is read only when it has nothing pending: no reply waiting to be written, no RUN
@@ -196,6 +208,22 @@ void control_accept(struct daemon *d) {
                 int fd = accept4(d->listen_io.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 struct client *c;
 
+                if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+                        static int64_t warned_ns;
+                        int64_t now = now_mono_ns();
+                        closep(&spare_fd);
+                        fd = accept4(d->listen_io.fd, NULL, NULL, SOCK_CLOEXEC);
+                        if (fd >= 0)
+                                close(fd);
+                        spare_take();
+                        if (now - warned_ns > 60 * 1000000000LL || !warned_ns) {
+                                warned_ns = now;
+                                log_warning("out of file descriptors: a tockctl connection was closed unanswered");
+                        }
+                        if (fd < 0 || spare_fd < 0)
+                                return;
+                        continue;
+                }
                 if (fd < 0)
                         return;
                 if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {

@@ -194,6 +194,10 @@ int dispatch_arm(struct daemon *d) {
         d->armed_at = top ? top->at : INT64_MAX;
         /* with nothing queued the timer still watches for clock changes, armed far away */
         its.it_value.tv_sec = top ? (time_t) top->at : (time_t) (now_real() + 365 * 86400);
+        /* runs waiting for a descriptor are tried again every second, also when no run is going
+         * whose end would bring them back (descriptors held by clients, or by something else) */
+        if (d->n_retry > 0 && !d->stopping && its.it_value.tv_sec > now_real() + 1)
+                its.it_value.tv_sec = (time_t) (now_real() + 1);
         if (timerfd_settime(d->timer_io.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
                 return log_errno(errno, "cannot arm the timer");
         return 0;
@@ -207,6 +211,7 @@ static void mark_time(struct daemon *d, int64_t now) {
 int dispatch_due(struct daemon *d) {
         int64_t now = now_real();
 
+        spawn_retry(d);
         run_due(d, now);
         catchup_flush(d);
         if (now > d->last_real)
