@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -269,6 +270,45 @@ int daemon_reload(struct daemon *d) {
         return 0;
 }
 
+/* One tockd per state directory: a second one on the same tables would run every job twice (a
+ * live control socket stops it too, but the socket can be disabled). The lock file holds the pid
+ * of the tockd that has it; the lock goes with that process. */
+static int state_lock(struct daemon *d) {
+        _cleanup_free_ char *path = NULL;
+        char pid[32];
+        int fd;
+
+        if (!*d->cfg.state_dir)
+                return 0;
+        (void) mkdir(d->cfg.state_dir, 0755);
+        if (asprintf(&path, "%s/tockd.lock", d->cfg.state_dir) < 0) {
+                path = NULL;
+                return -ENOMEM;
+        }
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                log_warning_errno(-errno, "cannot open %s; a second tockd on this state directory would not be noticed", path);
+                return 0;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int err = errno;
+                ssize_t k = pread(fd, pid, sizeof pid - 1, 0);
+                close(fd);
+                pid[k > 0 ? k : 0] = 0;
+                pid[strcspn(pid, "\n")] = 0;
+                if (err == EWOULDBLOCK)
+                        return log_error("another tockd (pid %s) uses the state directory %s; not starting a second one",
+                                         *pid ? pid : "unknown", d->cfg.state_dir),
+                               -EBUSY;
+                log_warning_errno(-err, "cannot lock %s; a second tockd on this state directory would not be noticed", path);
+                return 0;
+        }
+        if (ftruncate(fd, 0) == 0)
+                dprintf(fd, "%d\n", (int) getpid());
+        d->lock_fd = fd;
+        return 0;
+}
+
 static int daemonize(void) {
         pid_t pid = fork();
         int fd;
@@ -333,13 +373,14 @@ static void daemon_done(struct daemon *d) {
         closep(&d->spawner_io.fd); /* the spawner sees end of file and exits */
         if (d->spawner_pid > 0)
                 (void) waitpid(d->spawner_pid, NULL, 0); /* so that it is gone when tockd is */
+        closep(&d->lock_fd); /* last: another tockd may start now */
         config_done(&d->cfg);
 }
 
 int main(int argc, char **argv) {
         struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
                             .watchdog_io.fd = -1, .spawner_io.fd = -1, .listen_io.fd = -1, .deadline_io.fd = -1,
-                            .armed_at = INT64_MAX };
+                            .armed_at = INT64_MAX, .lock_fd = -1 };
         const char *config_path = "/etc/tock/tockd.conf";
         bool explicit = false, dump = false, fg;
         int r;
@@ -382,6 +423,10 @@ int main(int argc, char **argv) {
                 d.random_delay_factor = f;
         }
         d.started_ns = now_mono_ns();
+        if (state_lock(&d) < 0) {
+                daemon_done(&d);
+                return 1;
+        }
         /* the spawner is forked first, while tockd is still small and holds few descriptors */
         if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || load_local_zone(&d) < 0) {
                 daemon_done(&d);

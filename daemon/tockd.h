@@ -236,6 +236,7 @@ struct daemon {
 
         struct io_source spawner_io;
         pid_t spawner_pid;
+        int lock_fd;           /* state/tockd.lock, held while tockd runs */
         uint32_t spawn_seq;    /* the last request's id */
         bool pam;              /* jobs.pam_service exists and tockd can use it (spawn_pam_check) */
         bool spawner_out;      /* waiting for EPOLLOUT on the spawner's socket */

@@ -163,6 +163,23 @@ if td_start late --spool "$L/spool.later"; then
         td_stop late
 fi
 
+# one tockd per state directory: a second one (even with no control socket) would run every job twice
+section "a second tockd on the same state directory refuses to start"
+K=$T/lock
+td_prepare lock
+if td_start lock; then
+        "$TOCKD" --foreground --set jobs.pam_service= --crontab "$K/crontab" --cron-d "$K/cron.d" --spool "$K/spool" \
+                --state-dir "$K/state" --socket '' --log-target stderr </dev/null >/dev/null 2>"$T/lock2.err"
+        rc=$?
+        check "the second tockd exits 1" test "$rc" = 1
+        if grep -q "another tockd (pid ${TD_PID[lock]}) uses the state directory $K/state; not starting a second one" "$T/lock2.err"; then
+                pass "and says which tockd has the state directory"
+        else flunk "and says which tockd has the state directory" "$(cat "$T/lock2.err")"; fi
+        check "the first goes on" alive "${TD_PID[lock]}"
+        td_stop lock
+        td_start lock && pass "once the first has stopped, another starts" && td_stop lock
+fi
+
 # ---- 10. SIGTERM and jobs.on_stop
 section "10. SIGTERM with jobs.on_stop = term, and the default leave"
 for mode in term leave; do
