@@ -68,12 +68,63 @@ struct parser {
         const struct crontab_opts *opts;
         struct diag_list *diags;
         struct crontab *t;
+        const char *end; /* of the text */
         size_t cap_entries, cap_env;
         unsigned line;
         const char *ls; /* start of the current line */
         int oom;
         bool line_failed;
 };
+
+/* ---- strings ---------------------------------------------------------------------------
+ * Every string of a table (schedules, users, commands, inputs, names, environment) is carved
+ * from a few blocks the table owns, not malloc()ed one by one: a table of 100,000 entries has
+ * 300,000 of them, and a malloc() each costs its header and rounding. A new block is sized for
+ * the rest of the text (strings are pieces of it, a NUL each added), at most 1 MiB. */
+#define STRINGS_BLOCK_MAX (1u << 20)
+
+struct crontab_strings {
+        struct crontab_strings *next;
+        size_t used, cap;
+        char data[];
+};
+
+static char *str_alloc(struct parser *ps, size_t n) {
+        struct crontab_strings *b = ps->t->strings;
+
+        if (!b || b->cap - b->used < n) {
+                size_t rest = (size_t) (ps->end - ps->ls) + 64, cap = rest < STRINGS_BLOCK_MAX ? rest : STRINGS_BLOCK_MAX;
+                if (cap < n)
+                        cap = n;
+                b = malloc(sizeof(*b) + cap);
+                if (!b) {
+                        ps->oom = -ENOMEM;
+                        return NULL;
+                }
+                b->cap = cap;
+                b->used = 0;
+                b->next = ps->t->strings;
+                ps->t->strings = b;
+        }
+        char *s = b->data + b->used;
+        b->used += n;
+        return s;
+}
+
+/* The last string allocated, `s`, turned out shorter: gives back what follows its NUL. */
+static void str_trim(struct parser *ps, char *s) {
+        struct crontab_strings *b = ps->t->strings;
+        b->used = (size_t) (s - b->data) + strlen(s) + 1;
+}
+
+static char *str_ndup(struct parser *ps, const char *s, size_t n) {
+        char *d = str_alloc(ps, n + 1);
+        if (d) {
+                memcpy(d, s, n);
+                d[n] = 0;
+        }
+        return d;
+}
 
 static bool is_blank(char c) {
         return c == ' ' || c == '\t';
@@ -420,10 +471,7 @@ static int parse_option(struct parser *ps, struct entry *e, const char *p, const
                                 perror_at(ps, c, "a job name has only letters, digits, '_', '.' and '-'");
                                 return -EINVAL;
                         }
-                free(e->opts.name);
-                e->opts.name = strndup(v, (size_t) (end - v));
-                if (!e->opts.name)
-                        ps->oom = -ENOMEM;
+                e->opts.name = str_ndup(ps, v, (size_t) (end - v)); /* NULL sets ps->oom */
         } else if (word_eq(p, k_end, "timeout") || word_eq(p, k_end, "jitter")) {
                 int64_t *dst = *p == 't' ? &e->opts.timeout_s : &e->opts.jitter_s;
                 if (parse_duration(v, end, dst) < 0) {
@@ -576,26 +624,15 @@ static int add_env(struct parser *ps, const char *n, size_t nl, const char *v, s
                 ps->cap_env = cap;
         }
         struct env_var *ev = &t->env[t->n_env];
-        *ev = (struct env_var) { .name = strndup(n, nl), .value = strndup(v, vl), .line = ps->line };
-        if (!ev->name || !ev->value) {
-                free(ev->name);
-                free(ev->value);
+        *ev = (struct env_var) { .name = str_ndup(ps, n, nl), .value = str_ndup(ps, v, vl), .line = ps->line };
+        if (!ev->name || !ev->value)
                 return ps->oom = -ENOMEM;
-        }
         t->n_env++;
         check_env(ps, ev, n, v);
         return 0;
 }
 
 /* ---- entries ----------------------------------------------------------------------------- */
-
-static void entry_done(struct entry *e) {
-        free(e->schedule);
-        free(e->user);
-        free(e->command);
-        free(e->input);
-        free(e->opts.name);
-}
 
 /* Shell quoting state at the end of s[0..n): whether a quote is still open. */
 static bool quote_open(const char *s, size_t n) {
@@ -621,7 +658,7 @@ static bool quote_open(const char *s, size_t n) {
  * '%', which ends the command, the text is the job's standard input with every unescaped '%' made
  * a newline and "\%" made '%' (other backslashes stay). */
 static int split_percent(struct parser *ps, struct entry *e, const char *p, const char *end) {
-        char *cmd = malloc((size_t) (end - p) + 1), *c = cmd, *in = NULL, *i = NULL;
+        char *cmd = str_alloc(ps, (size_t) (end - p) + 1), *c = cmd, *in = NULL, *i = NULL;
         const char *q;
         bool escaped = false;
 
@@ -642,6 +679,7 @@ static int split_percent(struct parser *ps, struct entry *e, const char *p, cons
                 *c++ = *q;
         }
         *c = 0;
+        str_trim(ps, cmd);
         if (q < end) {
                 size_t before = (size_t) (c - cmd);
                 const char *pct = q;
@@ -649,11 +687,9 @@ static int split_percent(struct parser *ps, struct entry *e, const char *p, cons
                                  (before > 0 && (cmd[before - 1] == '+' || strstr(cmd, "date")));
                 if (quote_open(cmd, before) || date_like)
                         pwarn_at(ps, pct, "'%%' ends the command here and the rest becomes its standard input; write '\\%%' for a literal percent sign");
-                in = i = malloc((size_t) (end - q) + 1);
-                if (!in) {
-                        free(cmd);
+                in = i = str_alloc(ps, (size_t) (end - q) + 1);
+                if (!in)
                         return ps->oom = -ENOMEM;
-                }
                 escaped = false;
                 for (q++; q < end; q++) {
                         char ch = *q;
@@ -670,6 +706,7 @@ static int split_percent(struct parser *ps, struct entry *e, const char *p, cons
                 if (escaped)
                         *i++ = '\\';
                 *i = 0;
+                str_trim(ps, in);
         }
         e->command = cmd;
         e->input = in;
@@ -814,8 +851,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 if (bad || ps->line_failed)
                         goto fail;
                 check_entry(ps, &e, dom_at);
-                e.command = strdup("");
-                e.schedule = strndup(sched_start, (size_t) (sched_end - sched_start));
+                e.command = str_ndup(ps, "", 0);
+                e.schedule = str_ndup(ps, sched_start, (size_t) (sched_end - sched_start));
                 if (!e.command || !e.schedule || add_entry(ps, &e) < 0) {
                         ps->oom = -ENOMEM;
                         goto fail;
@@ -828,7 +865,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         perror_at(ps, p, "missing user field (system tables name the user before the command)");
                         goto fail;
                 }
-                e.user = strndup(p, (size_t) (w - p));
+                e.user = str_ndup(ps, p, (size_t) (w - p));
                 if (!e.user) {
                         ps->oom = -ENOMEM;
                         goto fail;
@@ -847,7 +884,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 pwarn_at(ps, ps->ls, "@reboot has no time fields; the sec option is ignored");
         if (split_percent(ps, &e, p, end) < 0)
                 goto fail;
-        e.schedule = strndup(sched_start, (size_t) (sched_end - sched_start));
+        e.schedule = str_ndup(ps, sched_start, (size_t) (sched_end - sched_start));
         if (!e.schedule) {
                 ps->oom = -ENOMEM;
                 goto fail;
@@ -857,7 +894,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 goto fail;
         return;
 fail:
-        entry_done(&e);
+        return; /* what the line's strings took stays in the table's blocks until the table is freed */
 }
 
 /* ---- lines and tables -------------------------------------------------------------------- */
@@ -879,11 +916,10 @@ static void parse_line(struct parser *ps, const char *p, const char *end) {
 struct crontab *crontab_free(struct crontab *t) {
         if (!t)
                 return NULL;
-        for (size_t i = 0; i < t->n_entries; i++)
-                entry_done(&t->entries[i]);
-        for (size_t i = 0; i < t->n_env; i++) {
-                free(t->env[i].name);
-                free(t->env[i].value);
+        while (t->strings) {
+                struct crontab_strings *b = t->strings;
+                t->strings = b->next;
+                free(b);
         }
         free(t->entries);
         free(t->env);
@@ -897,7 +933,7 @@ int crontab_parse(const char *text, size_t len, const struct crontab_opts *opts,
         size_t max_line = opts->max_line ? opts->max_line : CRONTAB_MAX_LINE;
         size_t max_bytes = opts->max_bytes ? opts->max_bytes : CRONTAB_MAX_BYTES;
         size_t errors_before = diags->n_errors;
-        struct parser ps = { .opts = opts, .diags = diags };
+        struct parser ps = { .opts = opts, .diags = diags, .end = text + len };
         const char *p = text, *end = text + len;
 
         if (!t)
@@ -929,6 +965,17 @@ int crontab_parse(const char *text, size_t len, const struct crontab_opts *opts,
                 return ps.oom;
         if (diags->n_errors > errors_before)
                 return -EINVAL;
+        /* the arrays grew by doubling: give back what they do not use (nothing points into them yet) */
+        if (t->n_entries && t->n_entries < ps.cap_entries) {
+                struct entry *v = reallocarray(t->entries, t->n_entries, sizeof(*v));
+                if (v)
+                        t->entries = v;
+        }
+        if (t->n_env && t->n_env < ps.cap_env) {
+                struct env_var *v = reallocarray(t->env, t->n_env, sizeof(*v));
+                if (v)
+                        t->env = v;
+        }
         *ret_table = TAKE_PTR(t);
         return 0;
 }

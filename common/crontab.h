@@ -49,21 +49,24 @@ struct env_var {
 };
 
 struct entry {
-        unsigned line;        /* 1-based line in the table */
         struct sched sched;
         char *schedule;       /* the options and time fields (or nickname) as written */
         char *user;           /* system tables: the user field; NULL in user tables */
         char *command;        /* the command, up to the first unescaped '%', "\%" made '%' */
         char *input;          /* what follows that '%', each further '%' made a newline; or NULL */
-        size_t n_env;         /* the entry sees table->env[0 .. n_env), later names winning */
         struct job_opts opts;
+        unsigned line;        /* 1-based line in the table */
+        uint32_t n_env;       /* the entry sees table->env[0 .. n_env), later names winning */
 };
+
+struct crontab_strings; /* the blocks every string of the table lives in (crontab.c) */
 
 struct crontab {
         struct entry *entries;
         size_t n_entries;
         struct env_var *env;
         size_t n_env;
+        struct crontab_strings *strings;
 };
 
 struct crontab_opts {

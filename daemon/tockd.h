@@ -78,24 +78,25 @@ enum table_kind {
  * to the same entry (schedule, user, command) when its table is reloaded. */
 #define JOB_TAIL_MAX 2048
 struct job_stats {
-        unsigned refs;
+        /* ordered so that it takes 104 bytes: one of these per job */
         int64_t last_due_at;      /* the last fire time that came, run or not */
         int64_t last_at;          /* the last start */
-        int last_wstatus;         /* -1 before the first end */
         int64_t last_duration_ms;
         int64_t last_success_at;
-        uint32_t runs, failures;
-        pid_t running_pid;
         int64_t running_since;
-        unsigned n_running;       /* scheduled runs going on */
-        bool queued_run;          /* overlap:queue: one run waits for the running one */
-        uint32_t skipped;         /* runs skipped by overlap:skip (or a full queue) */
-        uint32_t timeouts;
         struct job *job;          /* the job these stats belong to now, or NULL */
         char *note;               /* the last thing that kept it from running, or NULL */
         char *tail;               /* the end of the last run's output (JOB_TAIL_MAX bytes, allocated
                                    * at the first output: most jobs never print) */
-        size_t tail_len;
+        uint32_t tail_len;
+        unsigned refs;
+        int last_wstatus;         /* -1 before the first end */
+        uint32_t runs, failures;
+        pid_t running_pid;
+        unsigned n_running;       /* scheduled runs going on */
+        uint32_t skipped;         /* runs skipped by overlap:skip (or a full queue) */
+        uint32_t timeouts;
+        bool queued_run;          /* overlap:queue: one run waits for the running one */
 };
 
 struct job_stats *job_stats_new(void);
