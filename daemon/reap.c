@@ -303,8 +303,12 @@ int reap_children(struct daemon *d) {
                                 spawner_lost(d);
                         continue;
                 }
-                /* jobs come here only when the spawner died and they were reparented to us */
+                /* jobs come here only when the spawner died and they were reparented to us; a PAM
+                 * job's parent is its session holder, which ends as the job did */
                 r = pid_map_get(&d->pids, pid);
+                if (!r)
+                        for (r = d->runs; r && (r->holder_pid != pid || r->exited); r = r->next)
+                                ;
                 if (r)
                         run_exited(d, r, wstatus);
                 else

@@ -109,6 +109,7 @@ struct spawn_reply {
         int32_t stage, err; /* MSG_STARTED: 0, or where and why the job could not start */
         int32_t wstatus;    /* MSG_EXITED */
         uint32_t id;        /* MSG_STARTED: the request's */
+        int32_t holder;     /* MSG_STARTED: the PAM session holder whose child the job is, or 0 */
 };
 
 /* ---- the job's child: async-signal-safe calls only ---- */
@@ -511,7 +512,7 @@ static bool status_read(int fd, int *stage, int *err, pid_t *job) {
 static void holder_finish(int sock, size_t i) {
         struct holder *h = &holders[i];
         struct spawn_reply rep = { .type = MSG_STARTED, .id = h->id, .pid = h->job > 0 ? h->job : h->pid,
-                                   .stage = h->stage, .err = h->err };
+                                   .stage = h->stage, .err = h->err, .holder = h->job > 0 ? h->pid : 0 };
 
         if (h->job > 0)
                 session_put(h->pid, h->job);
@@ -531,7 +532,7 @@ static void holder_add(int sock, uint32_t id, pid_t pid, int fd) {
                         while (!status_read(fd, &h.stage, &h.err, &h.job))
                                 ;
                         struct spawn_reply rep = { .type = MSG_STARTED, .id = id, .pid = h.job > 0 ? h.job : pid,
-                                                   .stage = h.stage, .err = h.err };
+                                                   .stage = h.stage, .err = h.err, .holder = h.job > 0 ? pid : 0 };
                         if (h.job > 0)
                                 session_put(pid, h.job);
                         close(fd);
@@ -1517,6 +1518,7 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
                               .pid = rep->pid, .exit_status = -1, .duration_ms = -1 };
 
         r->pid = rep->pid;
+        r->holder_pid = rep->holder;
         r->started = true;
         if (r->pid > 0)
                 (void) pid_map_add(&d->pids, r);

@@ -180,6 +180,7 @@ struct run {
         struct run *unsent_next;  /* waiting for room in the spawner's socket */
         struct run *capped_next;  /* waiting for a place under jobs.max_running */
         pid_t pid;                /* 0 until the spawner answers */
+        pid_t holder_pid;         /* its PAM session holder (the job's parent), or 0 */
         char *table;
         unsigned line;
         char *user;

@@ -193,6 +193,26 @@ else
         rm -f "$D/cron.d/slow"
         flunk "the job with the slow PAM session runs" "$(log_tail pam)"
 fi
+# the spawner dies while a PAM job runs: the job's session holder comes to tockd, which sees the
+# run end when the holder does (as the job did)
+: >"$T/out/sessions"
+put "$D/cron.d/lost" <<EOF
+[sec:*/20] * * * * * $UA sleep 3
+EOF
+if wait_log 25 pam "cron.d/lost:1 ($UA) started pid"; then
+        rm -f "$D/cron.d/lost"
+        jpid=$(grep -m1 "cron.d/lost:1 ($UA) started pid" "$D/log" | sed 's/.*started pid \([0-9]*\).*/\1/')
+        spid=$(sed -n 's/.*debug: spawner started, pid \([0-9]*\).*/\1/p' "$D/log" | tail -n 1)
+        kill -KILL "$spid"
+        wait_log 10 pam "the spawner process died; starting a new one" || flunk "tockd notices the spawner died" "$(log_tail pam)"
+        if wait_log 15 pam "cron.d/lost:1 ($UA) ended: pid $jpid, exit status 0"; then
+                pass "a PAM job whose spawner died: its end is still seen (through its session holder)"
+        else flunk "a PAM job whose spawner died: its end is still seen" "$(log_tail pam)"; fi
+        check "and its session was closed" grep -q "close_session $UA" "$T/out/sessions"
+else
+        rm -f "$D/cron.d/lost"
+        flunk "the job of the lost spawner starts" "$(log_tail pam)"
+fi
 td_stop pam
 check "tockd exits 0" test "${TD_RC[pam]}" = 0
 
