@@ -85,6 +85,8 @@ fi
 mkdir -p "$root/etc/systemd/system/tockd.service.d" "$root/tock-smoke"
 printf '[Service]\nWatchdogSec=4s\n' >"$root/etc/systemd/system/tockd.service.d/smoke.conf"
 chroot "$root" useradd -m alice
+# Debian's /etc/pam.d/cron (from the cron package) has pam_env read /etc/environment
+echo 'TOCK_SMOKE_PAM_ENV=set-by-pam-env' >>"$root/etc/environment"
 cat >"$root/etc/cron.d/tock-smoke" <<'EOF'
 @reboot root echo ran >> /tmp/reboot-runs
 @reboot root exec sleep 1000
@@ -93,7 +95,7 @@ EOF
 chmod 644 "$root/etc/cron.d/tock-smoke"
 # plain cron syntax: Debian's crontab(1) refuses a line starting with '[' (tock's options)
 cat >"$root/tock-smoke/alice.cron" <<'EOF'
-* * * * * { id -un; grep NoNewPrivs /proc/self/status; } > /tmp/alice-job
+* * * * * { id -un; grep NoNewPrivs /proc/self/status; echo "pam_env: $TOCK_SMOKE_PAM_ENV"; echo "loginuid: $(cat /proc/self/loginuid)"; } > /tmp/alice-job
 EOF
 
 cat >"$root/usr/local/sbin/tock-smoke" <<'EOF'
@@ -170,6 +172,10 @@ crontab -u alice /tock-smoke/alice.cron
 check "alice's job ran (within a minute)" wait_for 70 test -s /tmp/alice-job
 check "as alice" eq "$(head -n 1 /tmp/alice-job)" alice
 check "without no_new_privs" grep -q "NoNewPrivs:.*0" /tmp/alice-job
+# PAM: Debian's cron service is there, so the job went through it (pam_env, pam_loginuid)
+check "the log says jobs go through the PAM service cron" journal_has "jobs go through the PAM service 'cron' (/etc/pam.d/cron)"
+check "pam_env's /etc/environment reached alice's job" grep -qx "pam_env: set-by-pam-env" /tmp/alice-job
+check "pam_loginuid set the job's login uid to alice's" grep -qx "loginuid: $(id -u alice)" /tmp/alice-job
 wait_for 10 sh -c 'journalctl -q -u tockd TOCK_USER=alice TOCK_EXIT_STATUS=0 -o verbose | grep -q TOCK_DURATION_MS='
 journalctl -q -u tockd TOCK_USER=alice TOCK_EXIT_STATUS=0 -o verbose --no-pager > /tock-smoke/alice-entry
 # line 4: crontab(1) puts three lines of comments on top
