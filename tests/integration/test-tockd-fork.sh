@@ -62,7 +62,12 @@ td_prepare fork
 for i in 1 2 3 4 5 6; do echo "[sec:*/4] * * * * * $ME echo $i >> $T/fork.out; exec sleep 0.3"; done | put "$F/cron.d/t.off"
 td_start fork || { finish; exit; }
 spawner=$(sed -n 's/.*debug: spawner started, pid \([0-9]*\).*/\1/p' "$F/log" | head -n 1)
-echo 3 >"$CG/pids.max"
+if ! { echo 3 >"$CG/pids.max" && [ "$(cat "$CG/pids.max")" = 3 ]; } 2>/dev/null; then
+        skip "fork failures" "cannot set pids.max in $CG"
+        td_stop fork
+        finish
+        exit
+fi
 if ! echo "$spawner" >"$CG/cgroup.procs"; then
         skip "fork failures" "cannot move the spawner ($spawner) into $CG"
         td_stop fork
@@ -75,7 +80,9 @@ if wait_until 20 has_lines "$T/fork.out" 6; then
         pass "6 jobs due at once with room for 2: every one runs (fork retried)"
 else flunk "6 jobs due at once with room for 2: every one runs (fork retried)" "$(nlines "$T/fork.out") ran; $(log_tail fork)"; fi
 if [ "$(sort -u "$T/fork.out" | head -n 6 | wc -l)" = 6 ]; then pass "the 6 that ran are the 6 jobs"; else flunk "the 6 that ran are the 6 jobs" "$(cat "$T/fork.out"; grep -E "started|failed|ended" "$F/log" | tail -n 30)"; fi
-check "pids.max did stop forks (the cgroup's fork failures)" test "$(sed -n 's/^max //p' "$CG/pids.events" 2>/dev/null || echo 1)" -gt 0
+if [ -r "$CG/pids.events" ]; then
+        check "pids.max did stop forks (the cgroup counted fork failures)" test "$(sed -n 's/^max //p' "$CG/pids.events")" -gt 0
+fi
 rm -f "$F/cron.d/t"
 wait_until 5 eval '! grep -q " started pid " <(tail -n 1 "$F/log")'
 
