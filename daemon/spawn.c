@@ -775,6 +775,8 @@ void spawn_pam_check(struct daemon *d) {
 #else
         if (!*service)
                 why = "jobs.pam_service is empty";
+        else if (*d->cfg.table && !*d->cfg.crontab && !*d->cfg.cron_d && !*d->cfg.spool)
+                why = "only a --table, whose jobs run as tockd's own user (containers)";
         else if (d->uid != 0)
                 why = "tockd does not run as root";
         else if (strchr(service, '/'))
