@@ -82,27 +82,16 @@ fi
 
 section "5. many connections"
 # more idle connections than tockd keeps (256): the oldest idle ones make room, tockctl gets in
-mkfifo "$T/hold.fifo"
-"$PEER" "$SOCK" hold 300 <"$T/hold.fifo" >"$T/hold.out" 2>&1 &
-holder=$!
-CLEAN_PIDS+=("$holder")
-exec 7>"$T/hold.fifo"
-if wait_until 20 grep -q '^held ' "$T/hold.out"; then
+peer_hold hold hold 300
+if grep -q '^held ' "$T/hold.out"; then
         check "300 half-open connections are all accepted" grep -qx 'held 300' "$T/hold.out"
 else flunk "300 half-open connections are all accepted" "$(cat "$T/hold.out")"; fi
 ctl "" status
 want "tockctl status gets in past 300 idle connections" 0 out "tockd "
-exec 7>&-
-wait "$holder"
-forget "$holder"
+peer_release
 
 # 200 tockctl status at once, and 60 half-open connections held meanwhile
-mkfifo "$T/hold2.fifo"
-"$PEER" "$SOCK" hold 60 <"$T/hold2.fifo" >"$T/hold2.out" 2>&1 &
-holder=$!
-CLEAN_PIDS+=("$holder")
-exec 7>"$T/hold2.fifo"
-wait_until 20 grep -q '^held ' "$T/hold2.out"
+peer_hold hold2 hold 60
 mkdir -p "$T/storm"
 t0=$(date +%s)
 # rounds of 200 at once, for 3 seconds at least
@@ -119,9 +108,7 @@ while [ "$round" = 0 ] || [ "$(date +%s)" -lt $((t0 + 3)) ]; do
 done
 ctl "" status
 want "tockctl status answers right after the storm" 0 out "tockd "
-exec 7>&-
-wait "$holder"
-forget "$holder"
+peer_release
 t1=$(date +%s)
 bad=$(grep -Lx 0 "$T/storm/"*.rc | wc -l)
 if [ "$bad" = 0 ] && [ "$(grep -l '^tockd ' "$T/storm/"*.out | wc -l)" = $((round * 200)) ]; then
@@ -144,18 +131,11 @@ section "5. replies never read"
 # a client that sends request after request and never reads: tockd must not buffer without bound
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID/status"; }
 rss0=$(rss)
-mkfifo "$T/pipe.fifo"
-"$PEER" "$SOCK" pipeline 300 <"$T/pipe.fifo" >"$T/pipe.out" 2>&1 &
-piper=$!
-CLEAN_PIDS+=("$piper")
-exec 7>"$T/pipe.fifo"
-wait_until 30 grep -q '^sent ' "$T/pipe.out"
+peer_hold pipe pipeline 300
 wait_until 5 eval '[ "$(rss)" -gt $((rss0 + 65536)) ]' # up to 5 s for tockd to work through them
 rss1=$(rss)
 check "tockd still answers while a client does not read its replies" answers
-exec 7>&-
-wait "$piper"
-forget "$piper"
+peer_release
 grown=$(((rss1 - rss0) / 1024))
 if [ "$grown" -le 64 ]; then
         pass "300 requests sent without reading the replies cost tockd ${grown} MiB (bounded)"

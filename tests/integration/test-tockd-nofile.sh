@@ -12,7 +12,6 @@ tc_need_binaries "tockd out of descriptors"
 td_require_home "tockd out of descriptors"
 command -v prlimit >/dev/null || td_skip_all "tockd out of descriptors" "prlimit (util-linux) is not installed"
 tc_cc proto-peer || { finish; exit; }
-PEER=$T/proto-peer
 
 # cpu_ticks PID: user + system clock ticks the process has used
 cpu_ticks() {
@@ -37,12 +36,7 @@ put "$N/cron.d/t" <<EOF
 EOF
 wait_log 10 nofile "cron.d/t: loaded, 1 job" || flunk "the table is loaded" "$(log_tail nofile)"
 
-mkfifo "$T/hold.fifo"
-"$PEER" "$SOCK" hold 60 <"$T/hold.fifo" >"$T/hold.out" 2>&1 &
-holder=$!
-CLEAN_PIDS+=("$holder")
-exec 7>"$T/hold.fifo"
-wait_until 20 grep -q '^held ' "$T/hold.out"
+peer_hold hold hold 60
 if wait_log 10 nofile "out of file descriptors: a tockctl connection was closed unanswered"; then
         pass "connections tockd has no descriptor for are closed, and the log says so"
 else flunk "connections tockd has no descriptor for are closed, and the log says so" "$(log_tail nofile)"; fi
@@ -60,9 +54,7 @@ if log_has nofile "out of file descriptors: 1 run waits for running jobs to end"
         pass "the run due while out of descriptors waits"
 else flunk "the run due while out of descriptors waits" "$(log_tail nofile)"; fi
 check "it has not run yet" test ! -e "$T/once.out"
-exec 7>&-
-wait "$holder"
-forget "$holder"
+peer_release
 if wait_until 5 nonempty "$T/once.out"; then
         pass "once descriptors are free, it runs within seconds (no run ended to bring it back)"
 else flunk "once descriptors are free, it runs within seconds" "$(log_tail nofile)"; fi

@@ -155,6 +155,25 @@ tc_cc() {
         fi
 }
 
+# peer_hold NAME MODE [ARGS...]: proto-peer (built by tc_cc) in MODE against $SOCK, kept going
+# until peer_release (it waits for its stdin to end); its output in $T/NAME.out; returns once it
+# has printed its first line ("held K", "sent K"), or after 30 s
+peer_hold() {
+        local n=$1
+        shift
+        mkfifo "$T/$n.fifo"
+        "$T/proto-peer" "$SOCK" "$@" <"$T/$n.fifo" >"$T/$n.out" 2>&1 &
+        PEER_PID=$!
+        CLEAN_PIDS+=("$PEER_PID")
+        exec 7>"$T/$n.fifo"
+        wait_until 30 test -s "$T/$n.out"
+}
+peer_release() {
+        exec 7>&-
+        wait "$PEER_PID"
+        forget "$PEER_PID"
+}
+
 # json_ok FILE: FILE is one JSON document (python3 -m json.tool); status 2 when python3 is missing
 json_ok() {
         command -v python3 >/dev/null && python3 -c 'import json' 2>/dev/null || return 2
