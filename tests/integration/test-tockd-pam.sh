@@ -131,6 +131,9 @@ if wait_log 10 pam "$S:2 ($UX) failed before running: PAM's account check: User 
         pass "the log says the account check refused it"
 else flunk "the log says the account check refused it" "$(log_tail pam)"; fi
 check "nothing of it ran" test ! -e "$T/out/x"
+"${TOCKCTL:-build/tockctl}" --socket "$D/tockd.sock" why "$S:2" >"$T/why.out" 2>&1
+if grep -q "PAM's account check: User account has expired" "$T/why.out"; then pass "tockctl why says so too"
+else flunk "tockctl why says so too" "$(cat "$T/why.out")"; fi
 
 # the job's exit status and signal come through the session holder
 run_line 4
