@@ -78,16 +78,27 @@ static struct catchup_entry *find(struct daemon *d, uint64_t key) {
         return d->n_catchup ? bsearch(&k, d->catchup, d->n_catchup, sizeof(k), entry_cmp) : NULL;
 }
 
-/* Writes the state file when something changed (once per round of fire times, not per job). */
+/* Writes the state file when something changed, once per round of fire times, not per job. A
+ * change that matters (the fire time of a job whose next one is a minute or more away, a new or
+ * forgotten job) is written at once: after a crash, a daily job must not run again. Jobs that fire
+ * more often than once a minute are written at most once a minute (two fsync()s a second for a
+ * per-second job would be a disk's worth of wear for nothing): after a crash one of them may run
+ * once more. tockd's stop writes whatever is left. */
+#define CATCHUP_LAZY_S 60
+
 void catchup_flush(struct daemon *d) {
         _cleanup_free_ char *path = NULL, *text = NULL;
+        int64_t now = now_mono_ns();
         size_t len = 0;
         FILE *f;
         int r;
 
         if (!d->catchup_dirty)
                 return;
-        d->catchup_dirty = false;
+        if (!d->catchup_urgent && now - d->catchup_written_ns < CATCHUP_LAZY_S * 1000000000LL)
+                return;
+        d->catchup_dirty = d->catchup_urgent = false;
+        d->catchup_written_ns = now;
         path = state_file(d);
         f = open_memstream(&text, &len);
         if (!path || !f) {
@@ -105,7 +116,7 @@ void catchup_flush(struct daemon *d) {
                 log_warning_errno(r, "cannot write %s; missed runs of catchup jobs cannot be known", path);
 }
 
-static void set_at(struct daemon *d, uint64_t key, int64_t at) {
+static void set_at(struct daemon *d, uint64_t key, int64_t at, bool urgent) {
         struct catchup_entry *e = find(d, key);
 
         if (!e) {
@@ -120,15 +131,23 @@ static void set_at(struct daemon *d, uint64_t key, int64_t at) {
                 d->n_catchup++;
                 e = &v[i];
                 e->key = key;
+                urgent = true;
         }
+        if (urgent)
+                d->catchup_urgent = true;
         e->at = at;
         d->catchup_dirty = true;
 }
 
 /* A fire time of j came (run, skipped or missed). */
 void catchup_record(struct daemon *d, const struct job *j, int64_t due) {
-        if (catchup_wanted(d, j))
-                set_at(d, job_key(j), due);
+        int64_t next;
+
+        if (!catchup_wanted(d, j))
+                return;
+        /* only a job that fires again within a minute may wait for the lazy write */
+        bool frequent = j->zone && sched_next(&j->e->sched, due, j->zone, &next) == 0 && next - due < CATCHUP_LAZY_S;
+        set_at(d, job_key(j), due, !frequent);
 }
 
 /* The state holds exactly the catchup jobs there are: a new one is "first seen" now (nothing
@@ -161,7 +180,7 @@ void catchup_sync(struct daemon *d, int64_t now) {
                 if (u == 0 || v[u - 1].key != v[i].key)
                         v[u++] = v[i];
         if (u != d->n_catchup || (u && memcmp(v, d->catchup, u * sizeof(*v)) != 0))
-                d->catchup_dirty = true;
+                d->catchup_dirty = d->catchup_urgent = true;
         free(d->catchup);
         d->catchup = v;
         d->n_catchup = u;

@@ -198,6 +198,9 @@ int dispatch_arm(struct daemon *d) {
          * whose end would bring them back (descriptors held by clients, or by something else) */
         if (d->n_retry > 0 && !d->stopping && its.it_value.tv_sec > now_real() + 1)
                 its.it_value.tv_sec = (time_t) (now_real() + 1);
+        /* a catch-up state written lazily is written within a minute, also with nothing due */
+        if (d->catchup_dirty && !d->stopping && its.it_value.tv_sec > now_real() + 61)
+                its.it_value.tv_sec = (time_t) (now_real() + 61);
         if (timerfd_settime(d->timer_io.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
                 return log_errno(errno, "cannot arm the timer");
         return 0;

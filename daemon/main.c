@@ -338,6 +338,8 @@ static int daemonize(void) {
 }
 
 static void daemon_done(struct daemon *d) {
+        d->catchup_urgent = true; /* what was written lazily */
+        catchup_flush(d);
         control_stop(d);
         while (d->capped) { /* never started: nothing to wait for */
                 struct run *r = d->capped;

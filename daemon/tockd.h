@@ -226,6 +226,8 @@ struct daemon {
         struct catchup_entry *catchup; /* last fire times of catchup jobs (catchup.c) */
         size_t n_catchup;
         bool catchup_dirty;            /* changed since last written */
+        bool catchup_urgent;           /* ... by more than a frequent job's next fire time: write now */
+        int64_t catchup_written_ns;    /* CLOCK_MONOTONIC */
         struct io_source deadline_io;  /* CLOCK_MONOTONIC timer for run timeouts */
         struct heap deadlines;         /* runs with a timeout, by deadline */
         uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */

@@ -127,6 +127,28 @@ start '2026-03-01 06:00:00' ''
 wait_for 10 grep -q "cron.d/t:2 .*catching up" "$D/log" && ok || fail "a job added at run time was not caught up: $(tail -5 "$D/log")"
 stop
 
+# ---- what is written when: a daily job's fire time at once (killed just after it, tockd must not
+# run it again), a per-second job's at most once a minute, and everything at a stop
+prepare crash
+printf '%s\n' "[catchup] 0 1 * * * $ME echo daily >> $T/crash.d" "[catchup sec:*/1] * * * * * $ME true" >"$D/cron.d/t"
+start '2026-03-01 00:59:57' ''
+wait_for 10 has_lines "$T/crash.d" 1 && ok || fail "the daily job did not run at 01:00: $(tail -3 "$D/log")"
+ino=$(stat -c %i "$D/state/catchup")
+sleep 3
+[ "$(stat -c %i "$D/state/catchup")" = "$ino" ] && ok || fail "the state file was rewritten within 3 s of per-second runs"
+p=$(tockd_pid)
+kill -KILL "$p"
+wait "$wrap"
+wrap=
+start '2026-03-01 01:00:30' ''
+sleep 1
+[ "$(lines "$T/crash.d")" = 1 ] && ok || fail "after a crash just after its run, the daily job ran again: $(grep -i catch "$D/log")"
+secs=$(date -u -d '2026-03-01 01:00:30' +%s)
+stop
+# the stop wrote the per-second job's last fire time: one of the two lines is that recent
+awk -v s="$secs" '$2 >= s { n++ } END { exit !n }' "$D/state/catchup" && ok ||
+        fail "tockd's stop did not write the per-second job's last fire time: $(cat "$D/state/catchup")"
+
 # ---- a fire time slept through: SIGSTOP while the (fake) clock runs 1000 times faster
 prepare sleep
 printf '%s\n' "[catchup] 0 1 * * * $ME echo caught >> $T/sleep.c" "0 1 * * * $ME echo plain >> $T/sleep.p" >"$D/cron.d/t"
