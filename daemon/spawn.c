@@ -333,7 +333,9 @@ _Noreturn static void pam_holder(struct child_plan *p, int status_fd, int in_fd,
                 pam_end(h, r);
                 child_fail(status_fd, STAGE_PAM_SESSION, r);
         }
-        p->envp = env_merge(pam_getenvlist(h), p->envp);
+        char **pam_env = pam_getenvlist(h);
+        p->envp = env_merge(pam_env, p->envp);
+        free(pam_env); /* its strings are the merged list's now */
         pid = fork();
         if (pid == 0)
                 child(p, status_fd, in_fd, out_fd, err_fd);
