@@ -1,5 +1,5 @@
 # tock: one GNU Makefile. Outputs in build/.
-#   make            build tockctl (and tockd when it lands)
+#   make            build tockctl and tockd
 #   make check      install missing build dependencies (Debian), build, run every test
 #   make run        build and run on the bundled example table
 #   make bench      benchmarks, with figures side by side with a peer

@@ -157,6 +157,9 @@ void catchup_sync(struct daemon *d, int64_t now) {
         struct catchup_entry *v = NULL;
         size_t n = 0;
 
+        if (!d->jobs_changed) /* an event that changed no table: nothing to look at */
+                return;
+        d->jobs_changed = false;
         for (size_t i = 0; i < d->n_tables; i++)
                 for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
                         const struct job *j = &d->tables[i]->jobs[k];
@@ -211,5 +214,6 @@ void catchup_startup(struct daemon *d, int64_t now) {
                         catchup_record(d, j, now);
                         dispatch_start(d, j, now);
                 }
+        d->jobs_changed = false; /* every job is known now */
         catchup_flush(d);
 }

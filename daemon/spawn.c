@@ -511,8 +511,7 @@ static bool status_read(int fd, int *stage, int *err, pid_t *job) {
 }
 
 /* The holder's pipe is done: the answer goes to tockd, under the job's pid when there is a job. */
-static void holder_finish(int sock, size_t i) {
-        struct holder *h = &holders[i];
+static void holder_answer(int sock, const struct holder *h) {
         struct spawn_reply rep = { .type = MSG_STARTED, .id = h->id, .pid = h->job > 0 ? h->job : h->pid,
                                    .stage = h->stage, .err = h->err, .holder = h->job > 0 ? h->pid : 0 };
 
@@ -520,32 +519,31 @@ static void holder_finish(int sock, size_t i) {
                 session_put(h->pid, h->job);
         close(h->fd);
         spawner_send(sock, &rep);
+}
+
+static void holder_finish(int sock, size_t i) {
+        holder_answer(sock, &holders[i]);
         holders[i] = holders[--n_holders];
 }
 
 static void holder_add(int sock, uint32_t id, pid_t pid, int fd) {
+        struct holder h = { .fd = fd, .id = id, .pid = pid };
+
         if (n_holders == cap_holders) {
                 size_t cap = cap_holders ? cap_holders * 2 : 16;
                 struct holder *v = reallocarray(holders, cap, sizeof(*v));
                 if (!v) {
-                        /* wait for it instead */
-                        struct holder h = { .fd = fd, .id = id, .pid = pid };
-                        (void) fcntl(fd, F_SETFL, 0);
+                        /* no room to watch it: wait for it instead */
                         while (!status_read(fd, &h.stage, &h.err, &h.job))
                                 ;
-                        struct spawn_reply rep = { .type = MSG_STARTED, .id = id, .pid = h.job > 0 ? h.job : pid,
-                                                   .stage = h.stage, .err = h.err, .holder = h.job > 0 ? pid : 0 };
-                        if (h.job > 0)
-                                session_put(pid, h.job);
-                        close(fd);
-                        spawner_send(sock, &rep);
+                        holder_answer(sock, &h);
                         return;
                 }
                 holders = v;
                 cap_holders = cap;
         }
         (void) fcntl(fd, F_SETFL, O_NONBLOCK);
-        holders[n_holders++] = (struct holder) { .fd = fd, .id = id, .pid = pid };
+        holders[n_holders++] = h;
 }
 
 static int spawner_sfd = -1; /* the spawner's SIGCHLD signalfd */

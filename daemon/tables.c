@@ -73,6 +73,7 @@ static void table_unplan(struct daemon *d, struct table *t) {
                 job_stats_unref(t->jobs[i].stats);
         }
         d->n_jobs -= t->n_jobs;
+        d->jobs_changed = true;
         free(t->jobs);
         t->jobs = NULL;
         t->n_jobs = 0;
@@ -227,6 +228,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
         }
         t->n_jobs = t->ct->n_entries;
         d->n_jobs += t->n_jobs;
+        d->jobs_changed = true;
         old_jobs_init(&o, old, n_old);
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];

@@ -24,7 +24,7 @@ struct config {
         char *cron_d;      /* directory of system tables; "" disables */
         char *spool;       /* per-user tables, one file per user named after the user; "" disables */
         char *table;       /* a single user-format table run as tockd's own user; "" disables */
-        char *state_dir;   /* boot id, later last-run times */
+        char *state_dir;   /* boot id, catch-up times, kept tables, the lock */
         char *zoneinfo;    /* TZif files */
         char *localtime;   /* the system zone (a TZif file, usually a symlink into zoneinfo) */
         char *boot_id;     /* where this boot's id is read */
@@ -225,6 +225,7 @@ struct daemon {
 
         struct catchup_entry *catchup; /* last fire times of catchup jobs (catchup.c) */
         size_t n_catchup;
+        bool jobs_changed;             /* a table was planned or dropped since catchup_sync() */
         bool catchup_dirty;            /* changed since last written */
         bool catchup_urgent;           /* ... by more than a frequent job's next fire time: write now */
         int64_t catchup_written_ns;    /* CLOCK_MONOTONIC */
