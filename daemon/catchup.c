@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "tockd.h"
 #include "util.h"
@@ -22,18 +23,13 @@ struct catchup_entry {
         int64_t at;
 };
 
-static uint64_t fnv(uint64_t h, const char *s) {
-        for (; s && *s; s++)
-                h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
-        return (h ^ 0xff) * 0x100000001b3ULL;
-}
-
+/* kept in the state file: the recipe must not change */
 static uint64_t job_key(const struct job *j) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        h = fnv(h, j->table->path);
-        h = fnv(h, j->e->user ? j->e->user : j->table->owner);
-        h = fnv(h, j->e->schedule);
-        return fnv(h, j->e->command);
+        uint64_t h = HASH_FNV_OFFSET;
+        h = hash_fnv1a_field(h, j->table->path);
+        h = hash_fnv1a_field(h, j->e->user ? j->e->user : j->table->owner);
+        h = hash_fnv1a_field(h, j->e->schedule);
+        return hash_fnv1a_field(h, j->e->command);
 }
 
 bool catchup_wanted(const struct daemon *d, const struct job *j) {
@@ -95,8 +91,13 @@ void catchup_flush(struct daemon *d) {
 
         if (!d->catchup_dirty)
                 return;
-        if (!d->catchup_urgent && now - d->catchup_written_ns < CATCHUP_LAZY_S * 1000000000LL)
+        if (!d->catchup_urgent && now - d->catchup_written_ns < CATCHUP_LAZY_S * 1000000000LL) {
+                /* written within a minute, also when nothing else happens by then */
+                if (!timer_is_set(d, &d->catchup_timer))
+                        (void) timer_set(d, &d->catchup_timer, d->catchup_written_ns + CATCHUP_LAZY_S * 1000000000LL);
                 return;
+        }
+        timer_cancel(d, &d->catchup_timer);
         d->catchup_dirty = d->catchup_urgent = false;
         d->catchup_written_ns = now;
         path = state_file(d);
@@ -114,6 +115,12 @@ void catchup_flush(struct daemon *d) {
         r = write_atomic(path, text, len, (uid_t) -1, (gid_t) -1, 0644);
         if (r < 0)
                 log_warning_errno(r, "cannot write %s; missed runs of catchup jobs cannot be known", path);
+}
+
+void catchup_flush_fire(struct daemon *d, struct timer *t) {
+        (void) t;
+        if (!d->stopping)
+                catchup_flush(d);
 }
 
 static void set_at(struct daemon *d, uint64_t key, int64_t at, bool urgent) {

@@ -1,8 +1,9 @@
 /* daemon/dispatch.c: the queue against the clock.
  *
  * One CLOCK_REALTIME timerfd, armed absolute at the earliest fire time with
- * TFD_TIMER_CANCEL_ON_SET, is the daemon's only scheduled wake-up. When it fires, every job due
- * by now starts and gets its next fire time. When the clock is set, the read fails with
+ * TFD_TIMER_CANCEL_ON_SET, is the daemon's only wall-clock wake-up (everything else that waits
+ * for a time is a CLOCK_MONOTONIC timer in timer.c). When it fires, every job due by now starts
+ * and gets its next fire time. When the clock is set, the read fails with
  * ECANCELED and cron(8)'s rule for clock changes re-plans the queue (sched_after_jump()).
  * Daylight-saving changes are not clock changes: they live inside sched_next(). */
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "sd.h"
 #include "timefmt.h"
@@ -38,13 +40,6 @@ int64_t now_boot_ns(void) {
         return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static uint64_t mix(uint64_t x) {
-        x += 0x9e3779b97f4a7c15ULL;
-        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-        return x ^ (x >> 31);
-}
-
 /* How late a run of `j` due at `nominal` starts: cronie's RANDOM_DELAY (minutes, per table; one
  * random factor per daemon start, as cronie draws it) plus the job's jitter (a fresh draw per fire
  * time, spread evenly over [0, jitter]). */
@@ -57,7 +52,7 @@ static int64_t start_delay(struct daemon *d, const struct job *j, int64_t nomina
                 delay += (int64_t) ((d->random_delay_factor % 1000000) * (uint64_t) span / 1000000);
         }
         if (jitter > 0)
-                delay += (int64_t) (mix(j->table->seed ^ mix((uint64_t) nominal) ^ j->e->line) % (uint64_t) (jitter + 1));
+                delay += (int64_t) (hash_splitmix64(j->table->seed ^ hash_splitmix64((uint64_t) nominal) ^ j->e->line) % (uint64_t) (jitter + 1));
         return delay;
 }
 
@@ -194,13 +189,6 @@ int dispatch_arm(struct daemon *d) {
         d->armed_at = top ? top->at : INT64_MAX;
         /* with nothing queued the timer still watches for clock changes, armed far away */
         its.it_value.tv_sec = top ? (time_t) top->at : (time_t) (now_real() + 365 * 86400);
-        /* runs waiting for a descriptor are tried again every second, also when no run is going
-         * whose end would bring them back (descriptors held by clients, or by something else) */
-        if (d->n_retry > 0 && !d->stopping && its.it_value.tv_sec > now_real() + 1)
-                its.it_value.tv_sec = (time_t) (now_real() + 1);
-        /* a catch-up state written lazily is written within a minute, also with nothing due */
-        if (d->catchup_dirty && !d->stopping && its.it_value.tv_sec > now_real() + 61)
-                its.it_value.tv_sec = (time_t) (now_real() + 61);
         if (timerfd_settime(d->timer_io.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
                 return log_errno(errno, "cannot arm the timer");
         return 0;

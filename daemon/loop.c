@@ -1,13 +1,12 @@
 /* daemon/loop.c: the one epoll set and what wakes it.
  *
- * Signals are blocked and read from a signalfd; the queue timer, inotify and each run's pipes are
- * fds too. epoll_wait() sleeps with no timeout: tockd wakes only when something happened. */
+ * Signals are blocked and read from a signalfd; the queue timer (CLOCK_REALTIME, dispatch.c), the
+ * monotonic timers (timer.c), inotify and each run's pipes are fds too. epoll_wait() sleeps with no timeout: tockd wakes only when something happened. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -53,13 +52,33 @@ static void begin_stop(struct daemon *d, int sig) {
                          (long long) d->cfg.stop_timeout_s, d->n_running, d->n_running == 1 ? "" : "s");
                 break;
         }
-        d->stop_deadline_ns = now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL;
-        if (d->cfg.on_stop != ON_STOP_LEAVE && d->n_running) {
-                /* the watchdog timer doubles as the stop deadline */
-                struct itimerspec its = { .it_value = { .tv_sec = d->cfg.stop_timeout_s ? d->cfg.stop_timeout_s : 0,
-                                                        .tv_nsec = d->cfg.stop_timeout_s ? 0 : 1 } };
-                (void) timerfd_settime(d->watchdog_io.fd, 0, &its, NULL);
+        if (d->cfg.on_stop != ON_STOP_LEAVE && d->n_running)
+                (void) timer_set(d, &d->stop_timer, now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL);
+}
+
+/* on_stop=term or wait: what still runs at stop_timeout is killed */
+static void stop_timeout_fire(struct daemon *d, struct timer *t) {
+        (void) t;
+        if (d->n_running) {
+                log_warning("stop timeout: killing %zu remaining job%s", d->n_running, d->n_running == 1 ? "" : "s");
+                runs_signal_all(d, SIGKILL);
         }
+}
+
+/* systemd's watchdog (WatchdogSec=): pinged at half its interval */
+static void watchdog_fire(struct daemon *d, struct timer *t) {
+        uint64_t usec = sd_watchdog_usec();
+
+        sd_notify_text("WATCHDOG=1");
+        if (usec)
+                (void) timer_set(d, t, now_mono_ns() + (int64_t) (usec / 2) * 1000);
+}
+
+void loop_timers_init(struct daemon *d) {
+        timer_init(&d->stop_timer, stop_timeout_fire);
+        timer_init(&d->watchdog_timer, watchdog_fire);
+        if (sd_watchdog_usec())
+                (void) timer_set(d, &d->watchdog_timer, now_mono_ns() + (int64_t) (sd_watchdog_usec() / 2) * 1000);
 }
 
 static bool stop_done(struct daemon *d) {
@@ -104,21 +123,6 @@ static void handle_timer(struct daemon *d) {
                 (void) dispatch_due(d);
 }
 
-static void handle_watchdog(struct daemon *d) {
-        uint64_t n;
-
-        if (read(d->watchdog_io.fd, &n, sizeof n) < 0)
-                return;
-        if (d->stopping) {
-                if (d->n_running) {
-                        log_warning("stop timeout: killing %zu remaining job%s", d->n_running, d->n_running == 1 ? "" : "s");
-                        runs_signal_all(d, SIGKILL);
-                }
-                return;
-        }
-        sd_notify_text("WATCHDOG=1");
-}
-
 int loop_run(struct daemon *d) {
         struct epoll_event evs[64];
 
@@ -141,14 +145,11 @@ int loop_run(struct daemon *d) {
                         case IO_INOTIFY:
                                 (void) watch_handle(d);
                                 break;
-                        case IO_WATCHDOG:
-                                handle_watchdog(d);
-                                break;
                         case IO_SPAWNER:
                                 (void) spawner_handle(d, evs[i].events);
                                 break;
-                        case IO_DEADLINE:
-                                deadline_handle(d);
+                        case IO_MONOTONIC:
+                                timer_handle(d);
                                 break;
                         case IO_LISTEN:
                                 control_accept(d);

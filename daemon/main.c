@@ -185,16 +185,10 @@ static int setup_fds(struct daemon *d) {
         d->timer_io = (struct io_source) { .kind = IO_TIMER,
                                            .fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC) };
         d->inotify_io = (struct io_source) { .kind = IO_INOTIFY, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
-        d->watchdog_io = (struct io_source) { .kind = IO_WATCHDOG,
-                                              .fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
-        d->deadline_io = (struct io_source) { .kind = IO_DEADLINE,
-                                              .fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC) };
-        if (d->epoll_fd < 0 || d->signal_io.fd < 0 || d->timer_io.fd < 0 || d->inotify_io.fd < 0 || d->watchdog_io.fd < 0 ||
-            d->deadline_io.fd < 0)
+        if (d->epoll_fd < 0 || d->signal_io.fd < 0 || d->timer_io.fd < 0 || d->inotify_io.fd < 0)
                 return log_errno(errno, "cannot set up the event loop");
         if (loop_add(d, &d->signal_io, EPOLLIN) < 0 || loop_add(d, &d->timer_io, EPOLLIN) < 0 ||
-            loop_add(d, &d->inotify_io, EPOLLIN) < 0 || loop_add(d, &d->watchdog_io, EPOLLIN) < 0 ||
-            loop_add(d, &d->deadline_io, EPOLLIN) < 0)
+            loop_add(d, &d->inotify_io, EPOLLIN) < 0 || timers_setup(d) < 0)
                 return log_errno(errno, "cannot set up the event loop");
         /* orphans of jobs that double-fork become our children, so that we reap them */
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -209,20 +203,6 @@ static int load_local_zone(struct daemon *d) {
                 r = tz_from_posix("UTC", "UTC0", &d->local_zone);
         }
         return r;
-}
-
-static void arm_watchdog(struct daemon *d) {
-        uint64_t usec = sd_watchdog_usec();
-        struct itimerspec its = {};
-
-        if (!usec)
-                return;
-        usec /= 2;
-        its.it_value.tv_sec = (time_t) (usec / 1000000);
-        its.it_value.tv_nsec = (long) (usec % 1000000 * 1000);
-        its.it_interval = its.it_value;
-        if (timerfd_settime(d->watchdog_io.fd, 0, &its, NULL) < 0)
-                log_warning_errno(errno, "cannot arm the watchdog timer");
 }
 
 /* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
@@ -369,9 +349,7 @@ static void daemon_done(struct daemon *d) {
         closep(&d->signal_io.fd);
         closep(&d->timer_io.fd);
         closep(&d->inotify_io.fd);
-        closep(&d->watchdog_io.fd);
-        closep(&d->deadline_io.fd);
-        heap_done(&d->deadlines);
+        timers_done(d);
         closep(&d->spawner_io.fd); /* the spawner sees end of file and exits */
         if (d->spawner_pid > 0)
                 (void) waitpid(d->spawner_pid, NULL, 0); /* so that it is gone when tockd is */
@@ -381,13 +359,16 @@ static void daemon_done(struct daemon *d) {
 
 int main(int argc, char **argv) {
         struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
-                            .watchdog_io.fd = -1, .spawner_io.fd = -1, .listen_io.fd = -1, .deadline_io.fd = -1,
+                            .spawner_io.fd = -1, .listen_io.fd = -1, .timers.io.fd = -1,
                             .armed_at = INT64_MAX, .lock_fd = -1 };
         const char *config_path = "/etc/tock/tockd.conf";
         bool explicit = false, dump = false, fg;
         int r;
 
         config_init(&d.cfg);
+        timer_init(&d.catchup_timer, catchup_flush_fire);
+        timer_init(&d.retry_timer, spawn_retry_fire);
+        metrics_init(&d);
         if (parse_args(&d, argc, argv, &config_path, &explicit, &dump) < 0) {
                 fprintf(stderr, "Try 'tockd --help'.\n");
                 daemon_done(&d);
@@ -469,7 +450,7 @@ int main(int argc, char **argv) {
                  d.n_jobs == 1 ? "" : "s", tz_name(d.local_zone));
         sd_notify_text("READY=1");
         dispatch_status(&d);
-        arm_watchdog(&d);
+        loop_timers_init(&d);
         r = loop_run(&d);
         log_info("stopped");
         daemon_done(&d);

@@ -108,19 +108,40 @@ done:
         return buf;
 }
 
-/* Rewrites paths.metrics_file atomically, at most once a second. */
-void metrics_changed(struct daemon *d) {
+static void metrics_write(struct daemon *d) {
         _cleanup_free_ char *text = NULL;
-        int64_t now = now_mono_ns();
         int r;
 
-        if (!d->cfg.metrics_file || !*d->cfg.metrics_file || now - d->metrics_written_ns < 1000000000LL)
-                return;
-        d->metrics_written_ns = now;
+        d->metrics_written_ns = now_mono_ns();
         text = metrics_text(d, NULL);
         if (!text)
                 return;
         r = write_atomic(d->cfg.metrics_file, text, strlen(text), (uid_t) -1, (gid_t) -1, 0644);
         if (r < 0)
                 log_warning_errno(r, "cannot write metrics to %s", d->cfg.metrics_file);
+}
+
+static void metrics_fire(struct daemon *d, struct timer *t) {
+        (void) t;
+        metrics_write(d);
+}
+
+void metrics_init(struct daemon *d) {
+        timer_init(&d->metrics_timer, metrics_fire);
+}
+
+/* Rewrites paths.metrics_file atomically, at most once a second: a change within a second of the
+ * last write is written when that second is over, so the file never keeps an older state while
+ * nothing else happens (node_exporter would report a job as running for hours). */
+void metrics_changed(struct daemon *d) {
+        int64_t next = d->metrics_written_ns + 1000000000LL;
+
+        if (!d->cfg.metrics_file || !*d->cfg.metrics_file || timer_is_set(d, &d->metrics_timer))
+                return;
+        if (d->metrics_written_ns && now_mono_ns() < next) {
+                if (timer_set(d, &d->metrics_timer, next) < 0)
+                        log_warning("out of memory: %s is written at the next change", d->cfg.metrics_file);
+                return;
+        }
+        metrics_write(d);
 }

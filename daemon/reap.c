@@ -233,7 +233,7 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                 flush_line(r);
         }
         lj.duration_ms = ms;
-        deadline_remove(d, r);
+        run_timeout_stop(d, r);
         if (r->exec_stage) {
                 /* already logged as a failure to start */
         } else if (WIFEXITED(wstatus)) {

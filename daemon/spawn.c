@@ -1078,9 +1078,18 @@ static void defer_run(struct daemon *d, const struct job *j, const struct log_jo
         }
         d->retry = v;
         v[d->n_retry++] = job_stats_ref(j->stats);
+        (void) timer_set_once(d, &d->retry_timer, 1000000000LL);
         if (d->n_retry == 1 || d->n_retry % 1000 == 0)
                 log_job(LOG_WARNING, lj, "out of file descriptors: %zu run%s for running jobs to end", d->n_retry,
                         d->n_retry == 1 ? " waits" : "s wait");
+}
+
+/* Runs waiting for a descriptor are tried again every second, also when no run is going whose
+ * end would bring them back (descriptors held by clients, or by something else). */
+void spawn_retry_fire(struct daemon *d, struct timer *t) {
+        spawn_retry(d);
+        if (d->n_retry > 0 && !d->stopping)
+                (void) timer_set_once(d, t, 1000000000LL);
 }
 
 /* A run ended and freed descriptors: deferred runs start in order, as far as they fit. */
@@ -1545,7 +1554,7 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
                 r->stats->running_since = r->started_at;
         }
         if (r->timeout_s > 0 && r->pid > 0)
-                deadline_add(d, r);
+                run_timeout_start(d, r);
         log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->client ? " for tockctl run" : "", r->command);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "timefmt.h"
 #include "tockd.h"
@@ -157,64 +158,51 @@ static bool same_entry(const struct entry *a, const struct entry *b) {
 }
 
 static uint64_t entry_hash(const struct entry *e) {
-        uint64_t h = 0xcbf29ce484222325ULL ^ e->sched.flags;
-        const char *parts[] = { e->schedule, e->command, e->user };
-        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
-                for (const char *c = parts[i]; c && *c; c++)
-                        h = (h ^ (unsigned char) *c) * 0x100000001b3ULL;
-                h = (h ^ 0xff) * 0x100000001b3ULL;
-        }
-        return h;
+        uint64_t h = HASH_FNV_OFFSET ^ e->sched.flags;
+        h = hash_fnv1a_field(h, e->schedule);
+        h = hash_fnv1a_field(h, e->command);
+        return hash_fnv1a_field(h, e->user);
 }
 
 /* The old jobs of a table, by entry, so that a reload hands each new job the stats of the old
- * job for the same entry (schedule, user, command) in O(1): an open-addressing table of indices. */
+ * job for the same entry (schedule, user, command) in O(1). A node is taken out when its stats
+ * are handed on, so a table of many identical entries stays linear: each lookup finds the next
+ * unclaimed one at the head of its chain. */
+struct old_job {
+        struct hmap_node node;
+        const struct job *job;
+};
+
 struct old_jobs {
-        const struct job *v;
-        size_t n, mask;
-        size_t *slots; /* index + 1, 0 empty */
-        bool *taken;
+        struct hmap map;
+        struct old_job *v;
 };
 
 static void old_jobs_init(struct old_jobs *o, const struct job *old, size_t n_old) {
-        size_t cap = 16;
-
-        *o = (struct old_jobs) { .v = old, .n = n_old };
-        while (cap < 2 * n_old)
-                cap *= 2;
-        o->slots = n_old ? calloc(cap, sizeof(*o->slots)) : NULL;
-        o->taken = n_old ? calloc(n_old, sizeof(*o->taken)) : NULL;
-        if (n_old && (!o->slots || !o->taken)) {
-                free(o->slots);
-                free(o->taken);
-                o->slots = NULL;
-                o->taken = NULL;
-                o->n = 0; /* out of memory: history starts afresh */
-                return;
-        }
-        o->mask = cap - 1;
-        for (size_t i = 0; i < o->n; i++) {
-                size_t k = entry_hash(old[i].e) & o->mask;
-                while (o->slots[k])
-                        k = (k + 1) & o->mask;
-                o->slots[k] = i + 1;
+        *o = (struct old_jobs) {};
+        if (!n_old || !(o->v = calloc(n_old, sizeof(*o->v))))
+                return; /* none, or out of memory: history starts afresh */
+        /* newest first within a hash: added backwards, the first old job comes out first */
+        for (size_t i = n_old; i-- > 0;) {
+                o->v[i].job = &old[i];
+                if (old[i].stats && hmap_add(&o->map, &o->v[i].node, entry_hash(old[i].e)) < 0)
+                        break;
         }
 }
 
 static void old_jobs_done(struct old_jobs *o) {
-        free(o->slots);
-        free(o->taken);
+        hmap_done(&o->map);
+        free(o->v);
 }
 
 static struct job_stats *stats_for(struct old_jobs *o, const struct entry *e) {
-        if (o->n)
-                for (size_t k = entry_hash(e) & o->mask; o->slots[k]; k = (k + 1) & o->mask) {
-                        size_t i = o->slots[k] - 1;
-                        if (!o->taken[i] && o->v[i].stats && same_entry(o->v[i].e, e)) {
-                                o->taken[i] = true;
-                                return job_stats_ref(o->v[i].stats);
-                        }
+        for (struct hmap_node *n = hmap_first(&o->map, entry_hash(e)); n; n = hmap_next(n)) {
+                struct old_job *oj = HMAP_ENTRY(n, struct old_job, node);
+                if (same_entry(oj->job->e, e)) {
+                        hmap_del(&o->map, n);
+                        return job_stats_ref(oj->job->stats);
                 }
+        }
         return job_stats_new();
 }
 

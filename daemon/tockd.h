@@ -9,6 +9,7 @@
 
 #include "crontab.h"
 #include "heap.h"
+#include "hmap.h"
 #include "tz.h"
 
 /* ---- config.c ---- */
@@ -152,8 +153,7 @@ struct user_info {
 };
 
 struct user_cache {
-        struct user_cache_entry **buckets;
-        size_t n_buckets, n;
+        struct hmap map; /* struct user_cache_entry by name */
         int64_t passwd_sig, group_sig, filled_ns;
 };
 
@@ -161,7 +161,7 @@ struct daemon;
 
 /* ---- event sources and runs ---- */
 
-enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_WATCHDOG, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT, IO_DEADLINE };
+enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT, IO_MONOTONIC };
 
 /* What an epoll event points at. */
 struct io_source {
@@ -169,6 +169,14 @@ struct io_source {
         int fd;
         struct run *run;       /* IO_RUN_* */
         struct client *client; /* IO_CLIENT */
+};
+
+/* Something to do at a CLOCK_MONOTONIC time (timer.c). Embedded in its owner; off until set. */
+struct timer;
+typedef void (*timer_fn)(struct daemon *d, struct timer *t);
+struct timer {
+        struct heap_node node; /* node.at: CLOCK_MONOTONIC ns */
+        timer_fn fire;
 };
 
 /* One running (or just ended) job process. It copies what it logs, since its table may be
@@ -204,7 +212,7 @@ struct run {
         bool mail, is_mail;       /* its output is mailed; it is itself a sendmail run */
         char *mail_to, *mail_head, *mail_buf;
         size_t mail_len;
-        struct heap_node tnode;   /* deadline (CLOCK_MONOTONIC ns) of a run with a timeout */
+        struct timer timeout;     /* a run with a timeout: SIGTERM at it, SIGKILL kill_grace later */
         int64_t timeout_s;
         bool timed_out;           /* SIGTERM sent at its timeout */
 };
@@ -220,7 +228,7 @@ struct daemon {
         size_t n_overrides;
 
         int epoll_fd;
-        struct io_source signal_io, timer_io, inotify_io, watchdog_io;
+        struct io_source signal_io, timer_io, inotify_io;
         int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
 
         struct catchup_entry *catchup; /* last fire times of catchup jobs (catchup.c) */
@@ -229,8 +237,7 @@ struct daemon {
         bool catchup_dirty;            /* changed since last written */
         bool catchup_urgent;           /* ... by more than a frequent job's next fire time: write now */
         int64_t catchup_written_ns;    /* CLOCK_MONOTONIC */
-        struct io_source deadline_io;  /* CLOCK_MONOTONIC timer for run timeouts */
-        struct heap deadlines;         /* runs with a timeout, by deadline */
+        struct timer catchup_timer;    /* the lazy write of a change */
         uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
 
         struct io_source listen_io;
@@ -238,6 +245,7 @@ struct daemon {
         size_t n_clients;
         int64_t started_at;    /* UTC seconds */
         int64_t metrics_written_ns;
+        struct timer metrics_timer;    /* the write of a change that came within a second of the last */
 
         struct io_source spawner_io;
         pid_t spawner_pid;
@@ -250,6 +258,7 @@ struct daemon {
         struct run *capped, *capped_tail;   /* over the concurrency caps, in order */
         struct job_stats **retry;           /* jobs whose run found no file descriptor, in order */
         size_t n_retry;
+        struct timer retry_timer;           /* tries them again every second */
 
         struct heap queue;
         struct table **tables;
@@ -273,7 +282,14 @@ struct daemon {
         int64_t armed_at;      /* what the timer is armed for, or INT64_MAX */
         int64_t started_ns;
         bool stopping;
-        int64_t stop_deadline_ns;
+        struct timer stop_timer;       /* on_stop=term or wait: SIGKILL to what is left at stop_timeout */
+        struct timer watchdog_timer;   /* systemd's WatchdogSec=, at half of it */
+        struct {
+                struct io_source io;   /* a CLOCK_MONOTONIC timerfd, armed at the earliest */
+                struct heap heap;
+                uint64_t seq;
+                int64_t armed_ns;
+        } timers;
         bool ready;
 };
 
@@ -321,6 +337,7 @@ int spawn_mail(struct daemon *d, const struct run *job_run);
 int spawn_on_failure(struct daemon *d, const struct run *job_run, int wstatus, int64_t duration_ms);
 void spawn_release_capped(struct daemon *d);
 void spawn_retry(struct daemon *d);
+void spawn_retry_fire(struct daemon *d, struct timer *t);
 
 /* catchup.c */
 void catchup_load(struct daemon *d);
@@ -332,11 +349,21 @@ bool catchup_wanted(const struct daemon *d, const struct job *j);
 void catchup_sync(struct daemon *d, int64_t now);
 /* Writes the state file if it changed. */
 void catchup_flush(struct daemon *d);
+void catchup_flush_fire(struct daemon *d, struct timer *t);
 
-/* deadline.c */
-void deadline_add(struct daemon *d, struct run *r);
-void deadline_remove(struct daemon *d, struct run *r);
-void deadline_handle(struct daemon *d);
+/* timer.c */
+void timer_init(struct timer *t, timer_fn fire);
+bool timer_is_set(const struct daemon *d, const struct timer *t);
+int timer_set(struct daemon *d, struct timer *t, int64_t at_ns);
+int timer_set_once(struct daemon *d, struct timer *t, int64_t delay_ns);
+void timer_cancel(struct daemon *d, struct timer *t);
+void timer_handle(struct daemon *d);
+int timers_setup(struct daemon *d);
+void timers_done(struct daemon *d);
+
+/* timeout.c: [timeout:] and jobs.timeout */
+void run_timeout_start(struct daemon *d, struct run *r);
+void run_timeout_stop(struct daemon *d, struct run *r);
 
 /* reap.c */
 int pid_map_add(struct pid_map *m, struct run *r);
@@ -362,6 +389,7 @@ void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t d
 /* metrics.c */
 char *metrics_text(struct daemon *d, const char *only_user); /* only_user NULL: every job */
 void metrics_changed(struct daemon *d);
+void metrics_init(struct daemon *d);
 
 /* main.c */
 int daemon_reload(struct daemon *d);
@@ -370,3 +398,4 @@ int daemon_reload(struct daemon *d);
 int loop_add(struct daemon *d, struct io_source *io, uint32_t events);
 void loop_del(struct daemon *d, struct io_source *io);
 int loop_run(struct daemon *d);
+void loop_timers_init(struct daemon *d);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hash.h"
 #include "log.h"
 #include "tockd.h"
 #include "util.h"
@@ -18,16 +19,9 @@
 #define USERS_MAX_GROUPS 1024
 
 struct user_cache_entry {
-        struct user_cache_entry *next;
+        struct hmap_node node; /* by the hash of the name */
         struct user_info info;
 };
-
-static uint64_t hash_name(const char *s) {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
-        return h;
-}
 
 static void entry_free(struct user_cache_entry *e) {
         free(e->info.name);
@@ -37,15 +31,12 @@ static void entry_free(struct user_cache_entry *e) {
 }
 
 void users_flush(struct user_cache *c) {
-        for (size_t i = 0; i < c->n_buckets; i++)
-                while (c->buckets[i]) {
-                        struct user_cache_entry *e = c->buckets[i];
-                        c->buckets[i] = e->next;
-                        entry_free(e);
+        for (size_t i = 0; i < c->map.n_buckets; i++)
+                for (struct hmap_node *n = c->map.buckets[i], *next; n; n = next) {
+                        next = n->next;
+                        entry_free(HMAP_ENTRY(n, struct user_cache_entry, node));
                 }
-        free(c->buckets);
-        c->buckets = NULL;
-        c->n_buckets = c->n = 0;
+        hmap_done(&c->map);
 }
 
 static int64_t mtime_of(const char *path) {
@@ -103,38 +94,21 @@ static struct user_cache_entry *lookup(struct user_cache *c, const char *name) {
 }
 
 const struct user_info *users_get(struct user_cache *c, const char *name) {
+        uint64_t h = hash_fnv1a(HASH_FNV_OFFSET, name);
         struct user_cache_entry *e;
-        size_t k;
 
         users_check(c);
-        if (c->n_buckets) {
-                for (e = c->buckets[hash_name(name) & (c->n_buckets - 1)]; e; e = e->next)
-                        if (streq(e->info.name, name))
-                                return e->info.exists ? &e->info : NULL;
-        }
-        if (c->n >= c->n_buckets) {
-                size_t nb = c->n_buckets ? c->n_buckets * 2 : 64;
-                struct user_cache_entry **b = calloc(nb, sizeof(*b));
-                if (!b)
-                        return NULL;
-                for (size_t i = 0; i < c->n_buckets; i++)
-                        while (c->buckets[i]) {
-                                e = c->buckets[i];
-                                c->buckets[i] = e->next;
-                                k = hash_name(e->info.name) & (nb - 1);
-                                e->next = b[k];
-                                b[k] = e;
-                        }
-                free(c->buckets);
-                c->buckets = b;
-                c->n_buckets = nb;
+        for (struct hmap_node *n = hmap_first(&c->map, h); n; n = hmap_next(n)) {
+                e = HMAP_ENTRY(n, struct user_cache_entry, node);
+                if (streq(e->info.name, name))
+                        return e->info.exists ? &e->info : NULL;
         }
         e = lookup(c, name);
         if (!e)
                 return NULL;
-        k = hash_name(name) & (c->n_buckets - 1);
-        e->next = c->buckets[k];
-        c->buckets[k] = e;
-        c->n++;
+        if (hmap_add(&c->map, &e->node, h) < 0) {
+                entry_free(e);
+                return NULL;
+        }
         return e->info.exists ? &e->info : NULL;
 }
