@@ -1,4 +1,5 @@
-/* daemon/spawn.c: starting a job as its owner, tockd's side. The only file that plans ids.
+/* daemon/spawn.c: starting a job as its owner, tockd's side: who a run runs as and with what
+ * environment (its plan), its request to the spawner, and the spawner's answers.
  *
  * tockd does not fork jobs itself. At start it forks one small helper, the spawner (spawner.c),
  * whose only descriptors are a socket to tockd and its signalfd. For each run tockd sends it a
@@ -7,14 +8,13 @@
  * independent of tockd's size: a child of tockd would copy a descriptor table holding the pipes
  * of every running job and close them all again at exec, making a burst of 10,000 simultaneous
  * jobs quadratic. The spawner answers each request (in request order, but for PAM runs) and
- * reports every exit. */
+ * reports every exit. Changing ids is the spawner's alone (spawner.c). */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -24,7 +24,7 @@
 #endif
 
 #include "log.h"
-#include "spawn-wire.h"
+#include "spawn.h"
 #include "tockd.h"
 #include "util.h"
 
@@ -52,7 +52,7 @@ static const char *stage_error(int stage, int err) {
         return strerror(err);
 }
 
-/* ---- tockd's side ---- */
+/* ---- the spawner process, from tockd ---- */
 
 int spawner_start(struct daemon *d) {
         int sv[2], size = 1 << 20;
@@ -128,18 +128,8 @@ void spawn_pam_check(struct daemon *d) {
                 log_info("jobs run without PAM: %s", why);
 }
 
-struct spawn_plan {
-        uid_t uid;
-        gid_t gid;
-        gid_t groups[SPAWN_MAX_GROUPS];
-        int n_groups;
-        bool drop, pam;
-        char *home, *user, *shell;
-        char **envp;
-        size_t n_env;
-};
 
-static void plan_done(struct spawn_plan *p) {
+void spawn_plan_done(struct spawn_plan *p) {
         for (size_t i = 0; i < p->n_env; i++)
                 free(p->envp[i]);
         free(p->envp);
@@ -148,8 +138,7 @@ static void plan_done(struct spawn_plan *p) {
         free(p->shell);
 }
 
-/* Sets NAME=value in the plan's environment, replacing an earlier value. */
-static int env_set(struct spawn_plan *p, const char *name, const char *value) {
+int spawn_plan_setenv(struct spawn_plan *p, const char *name, const char *value) {
         size_t nl = strlen(name);
         char *s;
 
@@ -177,16 +166,16 @@ static int plan_env(struct spawn_plan *p, struct daemon *d, const struct job *j)
         const struct crontab *ct = j->table->ct;
         int r = 0;
 
-        r |= env_set(p, "HOME", p->home);
-        r |= env_set(p, "LOGNAME", p->user);
-        r |= env_set(p, "USER", p->user);
-        r |= env_set(p, "SHELL", d->cfg.shell);
-        r |= env_set(p, "PATH", d->cfg.path);
+        r |= spawn_plan_setenv(p, "HOME", p->home);
+        r |= spawn_plan_setenv(p, "LOGNAME", p->user);
+        r |= spawn_plan_setenv(p, "USER", p->user);
+        r |= spawn_plan_setenv(p, "SHELL", d->cfg.shell);
+        r |= spawn_plan_setenv(p, "PATH", d->cfg.path);
         for (size_t i = 0; i < j->e->n_env && r == 0; i++) {
                 const struct env_var *ev = &ct->env[i];
                 if (streq(ev->name, "LOGNAME") || streq(ev->name, "USER"))
                         continue;
-                r |= env_set(p, ev->name, ev->value);
+                r |= spawn_plan_setenv(p, ev->name, ev->value);
         }
         if (r < 0)
                 return -ENOMEM;
@@ -277,33 +266,13 @@ static int open_input(const struct entry *e, int *ret_read_fd) {
         return 0;
 }
 
-static struct run *run_new(const struct job *j, const char *user) {
-        struct run *r = calloc(1, sizeof(*r));
-
-        if (!r)
-                return NULL;
-        r->table = strdup(j->table->name);
-        r->user = strdup(user);
-        r->command = strdup(j->e->command);
-        r->line = j->e->line;
-        r->stats = job_stats_ref(j->stats);
-        r->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
-        r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
-        if (!r->table || !r->user || !r->command) {
-                job_stats_unref(r->stats);
-                free(r->table);
-                free(r->user);
-                free(r->command);
-                free(r);
-                return NULL;
-        }
-        return r;
-}
+/* ---- the queue to the spawner ---- */
 
 /* Sends the requests waiting in order; stops at a full socket (then EPOLLOUT brings us back). */
 int spawner_flush(struct daemon *d) {
-        while (d->unsent) {
-                struct run *r = d->unsent;
+        struct run *r;
+
+        while ((r = d->runs[RUN_UNSENT].head)) {
                 size_t n_fds = r->req_fds[2] >= 0 ? 3 : 2;
                 char cbuf[CMSG_SPACE(3 * sizeof(int))] = {};
                 struct iovec iov = { r->req, r->req_len };
@@ -328,15 +297,7 @@ int spawner_flush(struct daemon *d) {
                         }
                         return log_errno(errno, "cannot reach the spawner");
                 }
-                d->unsent = r->unsent_next;
-                if (!d->unsent)
-                        d->unsent_tail = NULL;
-                free(r->req);
-                r->req = NULL;
-                closep(&r->req_fds[0]);
-                closep(&r->req_fds[1]);
-                closep(&r->req_fds[2]);
-                r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
+                run_event(d, r, RUN_EV_SENT); /* closes our copies of the job's descriptors */
         }
         if (d->spawner_out) {
                 struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->spawner_io };
@@ -346,206 +307,64 @@ int spawner_flush(struct daemon *d) {
         return 0;
 }
 
-/* Puts a prepared run in the list of runs and in the queue to the spawner (its answers come in
- * request order). */
-static void run_enqueue(struct daemon *d, struct run *run) {
-        run->next = d->runs;
-        if (d->runs)
-                d->runs->prev = run;
-        d->runs = run;
-        d->n_running++;
-        if (d->pending_tail)
-                d->pending_tail->pending_next = run;
-        else
-                d->pending = run;
-        d->pending_tail = run;
-        if (d->unsent_tail)
-                d->unsent_tail->unsent_next = run;
-        else
-                d->unsent = run;
-        d->unsent_tail = run;
-        if (run->output.fd >= 0 && loop_add(d, &run->output, EPOLLIN) < 0)
-                log_error("%s:%u: cannot watch the run's output; it is lost", run->table, run->line);
+/* Its answers come in request order (but for PAM runs): the request queues behind the others. */
+void spawn_submit(struct daemon *d, struct run *r) {
+        run_event(d, r, RUN_EV_SUBMIT);
+        if (r->output.fd >= 0 && loop_add(d, &r->output, EPOLLIN) < 0)
+                log_error("%s:%u: cannot watch the run's output; it is lost", r->table, r->line);
         if (!d->spawner_out)
                 (void) spawner_flush(d);
 }
 
-/* ---- out of file descriptors ---- */
+/* The job's descriptors for a run: fd[0] its stdin, fd[1] its stdout (and stderr), fd[2] its
+ * stderr or -1, and out_read tockd's end of the output pipe or -1. */
+struct run_fds {
+        int fd[3];
+        int out_read;
+};
 
-static void defer_run(struct daemon *d, const struct job *j, const struct log_job *lj) {
-        struct job_stats **v = reallocarray(d->retry, d->n_retry + 1, sizeof(*v));
-
-        if (!v) {
-                log_job(LOG_ERR, lj, "not run: out of file descriptors and of memory");
-                return;
-        }
-        d->retry = v;
-        v[d->n_retry++] = job_stats_ref(j->stats);
-        if (d->n_retry == 1 || d->n_retry % 1000 == 0)
-                log_job(LOG_WARNING, lj, "out of file descriptors: %zu run%s for running jobs to end", d->n_retry,
-                        d->n_retry == 1 ? " waits" : "s wait");
+static void run_fds_done(struct run_fds *f) {
+        for (int i = 0; i < 3; i++)
+                closep(&f->fd[i]);
+        closep(&f->out_read);
 }
 
-/* A run ended and freed descriptors: deferred runs start in order, as far as they fit. */
-void spawn_retry(struct daemon *d) {
-        size_t done = 0;
-
-        if (d->n_retry == 0)
-                return;
-        while (done < d->n_retry) {
-                struct job_stats *s = d->retry[done];
-                size_t before = d->n_retry;
-
-                if (!s->job || d->stopping) { /* the job is gone */
-                        job_stats_unref(s);
-                        done++;
-                        continue;
-                }
-                /* job_spawn() defers again when it still finds no descriptor: stop there */
-                d->retry[done] = NULL;
-                (void) job_spawn(d, s->job, NULL, NULL);
-                job_stats_unref(s);
-                done++;
-                if (d->n_retry > before)
-                        break;
-        }
-        memmove(d->retry, d->retry + done, (d->n_retry - done) * sizeof(*d->retry));
-        d->n_retry -= done;
+/* Gives a prepared run its request and descriptors (taken) and starts its clock. */
+static void run_load(struct run *run, uint32_t id, char **req, size_t req_len, struct run_fds *f) {
+        run->spawn_id = id;
+        run->req = TAKE_PTR(*req);
+        run->req_len = req_len;
+        for (int i = 0; i < 3; i++)
+                run->req_fds[i] = TAKE_FD(f->fd[i]);
+        run->output.fd = TAKE_FD(f->out_read);
+        if (run->output.fd >= 0)
+                (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        run->start_ns = now_mono_ns();
+        run->started_at = now_real();
 }
 
-/* ---- concurrency caps ---- */
+/* ---- helper runs (mail.c) ---- */
 
-static bool counts(const struct run *r) {
-        return r->stats && !r->client && !r->is_mail && !r->exited;
+int spawn_plan_helper(struct daemon *d, const struct run *jr, struct spawn_plan *p) {
+        int r = plan_identity(p, d, jr->user);
+        if (r < 0)
+                return r;
+        p->pam = jr->pam && p->drop && d->pam;
+        if (spawn_plan_setenv(p, "HOME", p->home) < 0 || spawn_plan_setenv(p, "LOGNAME", p->user) < 0 ||
+            spawn_plan_setenv(p, "USER", p->user) < 0 || spawn_plan_setenv(p, "PATH", d->cfg.path) < 0 ||
+            spawn_plan_setenv(p, "SHELL", "/bin/sh") < 0)
+                return -ENOMEM;
+        return 0;
 }
 
-static void count_runs(struct daemon *d, const char *user, size_t *ret_all, size_t *ret_mine) {
-        size_t all = 0, mine = 0;
-
-        for (const struct run *r = d->runs; r; r = r->next)
-                if (counts(r)) {
-                        all++;
-                        mine += streq(r->user, user);
-                }
-        *ret_all = all;
-        *ret_mine = mine;
-}
-
-/* Whether starting `run` now would pass jobs.max_running or jobs.max_running_per_user. The
- * count walks the running runs: caps are for small numbers, and without caps nothing is counted. */
-static bool over_caps(struct daemon *d, const struct run *run) {
-        size_t all, mine;
-
-        if (!d->cfg.max_running && !d->cfg.max_running_per_user)
-                return false;
-        count_runs(d, run->user, &all, &mine);
-        return (d->cfg.max_running && all >= d->cfg.max_running) ||
-               (d->cfg.max_running_per_user && mine >= d->cfg.max_running_per_user);
-}
-
-/* A run ended: waiting runs start, in order, as far as the caps allow (one held back only by its
- * user's cap does not hold back the others). */
-void spawn_release_capped(struct daemon *d) {
-        struct run **pp = &d->capped, *prev = NULL;
-
-        while (*pp) {
-                struct run *r = *pp;
-                size_t all, mine;
-
-                count_runs(d, r->user, &all, &mine);
-                if (d->cfg.max_running && all >= d->cfg.max_running)
-                        break;
-                if (d->cfg.max_running_per_user && mine >= d->cfg.max_running_per_user) {
-                        prev = r;
-                        pp = &r->capped_next;
-                        continue;
-                }
-                *pp = r->capped_next;
-                if (d->capped_tail == r)
-                        d->capped_tail = prev;
-                r->capped_next = NULL;
-                r->start_ns = now_mono_ns();
-                r->started_at = now_real();
-                if (r->stats)
-                        r->stats->last_at = r->started_at;
-                run_enqueue(d, r);
-        }
-}
-
-/* ---- mail (cron(8): a job's output is mailed to MAILTO, the owner by default) ---- */
-
-static bool header_safe(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        return false;
-        return true;
-}
-
-/* jobs.sendmail is a program and optionally leading arguments: the program must be executable */
-static bool sendmail_usable(const char *sendmail) {
-        char prog[PATH_MAX];
-        size_t n = strcspn(sendmail, " \t");
-
-        if (n == 0 || n >= sizeof prog)
-                return false;
-        memcpy(prog, sendmail, n);
-        prog[n] = 0;
-        return access(prog, X_OK) == 0;
-}
-
-/* Decides whether the run's output is mailed, and prepares the headers while the job's
- * environment is at hand. No mail: MAILTO="" or no sendmail; then the output is logged. */
-static void mail_prepare(struct daemon *d, struct run *run, const struct job *j, const struct spawn_plan *p) {
-        const char *to = crontab_env_get(j->table->ct, j->e, "MAILTO");
-        const char *from = crontab_env_get(j->table->ct, j->e, "MAILFROM");
-        char host[256] = "localhost", *h = NULL;
-        size_t hl = 0;
-        FILE *f;
-
-        if (!to)
-                to = p->user;
-        if (!*to || !sendmail_usable(d->cfg.sendmail))
-                return;
-        if (!header_safe(to) || (from && !header_safe(from))) {
-                log_warning("%s:%u: MAILTO or MAILFROM holds control characters; the output is logged instead",
-                            j->table->name, j->e->line);
-                return;
-        }
-        (void) gethostname(host, sizeof host - 1);
-        f = open_memstream(&h, &hl);
-        if (!f)
-                return;
-        if (from && *from)
-                fprintf(f, "From: %s\n", from);
-        else
-                fprintf(f, "From: root (Cron Daemon)\n");
-        fprintf(f, "To: %s\nSubject: Cron <%s@%s> ", to, p->user, host);
-        for (const char *c = j->e->command; *c && c - j->e->command < 200; c++)
-                fputc((unsigned char) *c < 0x20 ? ' ' : *c, f);
-        fprintf(f, "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n"
-                   "Auto-Submitted: auto-generated\nPrecedence: bulk\n");
-        for (size_t i = 0; i < p->n_env; i++)
-                if (header_safe(p->envp[i]))
-                        fprintf(f, "X-Cron-Env: <%s>\n", p->envp[i]);
-        fputc('\n', f);
-        if (fclose(f) != 0) {
-                free(h);
-                return;
-        }
-        run->mail_to = strdup(to);
-        run->mail_head = h;
-        run->mail = run->mail_to != NULL;
-}
-
-/* Starts a helper run for a job's run `jr` (a mail, an on_failure command): `command` by
- * /bin/sh as the job's owner, stdin from `in_fd` (taken), its output logged under `what`. */
-static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *p, const char *command, int in_fd,
-                     const char *what, const char *mail_to) {
+int spawn_helper(struct daemon *d, const struct run *jr, enum run_kind kind, struct spawn_plan *p, const char *command,
+                 int in_fd, const char *what, const char *mail_to) {
+        struct run_fds f = { { in_fd, -1, -1 }, -1 };
+        _cleanup_free_ char *req = NULL;
         struct run *run = NULL;
-        char *req = NULL;
         size_t req_len;
         uint32_t id;
-        int fds[2] = { -1, -1 }, r;
+        int fds[2], r;
 
         if (!(p->shell = strdup("/bin/sh"))) {
                 r = -ENOMEM;
@@ -558,275 +377,146 @@ static int spawn_aux(struct daemon *d, const struct run *jr, struct spawn_plan *
                 r = -errno;
                 goto out;
         }
-        run = calloc(1, sizeof(*run));
-        if (!run || !(run->table = strdup(jr->table)) || !(run->user = strdup(jr->user)) || !(run->command = strdup(what)) ||
-            (mail_to && !(run->mail_to = strdup(mail_to)))) {
+        f.out_read = fds[0];
+        f.fd[1] = fds[1];
+        run = run_new(kind, jr->table, jr->line, jr->user, what, NULL); /* no stats, no caps */
+        if (!run || (mail_to && !(run->mail_to = strdup(mail_to)))) {
                 r = -ENOMEM;
                 goto out;
         }
-        run->line = jr->line;
-        run->spawn_id = id;
         run->pam = p->pam;
-        run->is_mail = true; /* a helper run: no stats, no caps */
-        run->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = fds[0], .run = run };
-        fds[0] = -1;
-        (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
-        run->start_ns = now_mono_ns();
-        run->started_at = now_real();
-        run->req = TAKE_PTR(req);
-        run->req_len = req_len;
-        run->req_fds[0] = in_fd;
-        run->req_fds[1] = fds[1];
-        run->req_fds[2] = -1;
-        in_fd = fds[1] = -1;
-        run_enqueue(d, run);
-        run = NULL;
+        run_load(run, id, &req, req_len, &f);
+        spawn_submit(d, TAKE_PTR(run));
         r = 0;
 out:
-        if (run) {
-                closep(&run->output.fd);
-                free(run->mail_to);
-                free(run->table);
-                free(run->user);
-                free(run->command);
-                free(run);
-        }
-        closep(&in_fd);
-        closep(&fds[0]);
-        closep(&fds[1]);
-        free(req);
+        if (run)
+                run_free(d, run);
+        run_fds_done(&f);
         return r;
 }
 
-static int aux_identity(struct daemon *d, const struct run *jr, struct spawn_plan *p) {
-        int r = plan_identity(p, d, jr->user);
-        if (r < 0)
+/* ---- a job's run ---- */
+
+/* Plans the run of `j` as `user` and encodes its request; logs why not. */
+static int job_plan(struct daemon *d, const struct job *j, const char *user, const struct log_job *lj,
+                    struct spawn_plan *p, char **ret_req, size_t *ret_len, uint32_t *ret_id) {
+        int r = plan_identity(p, d, user);
+
+        if (r == -ESRCH) {
+                log_job(LOG_ERR, lj, "not run: no such user '%s'", user);
+                job_stats_note(j->stats, "not run: no such user '%s'", user);
                 return r;
-        p->pam = jr->pam && p->drop && d->pam;
-        if (env_set(p, "HOME", p->home) < 0 || env_set(p, "LOGNAME", p->user) < 0 || env_set(p, "USER", p->user) < 0 ||
-            env_set(p, "PATH", d->cfg.path) < 0 || env_set(p, "SHELL", "/bin/sh") < 0)
-                return -ENOMEM;
+        }
+        if (r == -EPERM) {
+                log_job(LOG_ERR, lj, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
+                job_stats_note(j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
+                return r;
+        }
+        /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
+        p->pam = r == 0 && p->drop && d->pam && j->table->kind != TABLE_SINGLE;
+        if (r < 0 || (r = plan_env(p, d, j)) < 0 || (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
+                const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
+                log_job(LOG_ERR, lj, "not run: %s while preparing it", why);
+                job_stats_note(j->stats, "not run: %s", why);
+                return r;
+        }
         return 0;
 }
 
-/* Mails what the run printed: sendmail runs as the job's owner, with the message on its stdin
- * (a memfd: nothing to block on), its recipients taken from the headers (-t), never from
- * arguments a table could inject into. */
-int spawn_mail(struct daemon *d, const struct run *jr) {
-        struct spawn_plan p = {};
-        _cleanup_free_ char *cmd = NULL, *what = NULL;
-        int mfd = -1, r;
+/* The job's descriptors: tockctl run's own (`client_fds`), or /dev/null or its % input and a
+ * pipe for its output. Returns -EMFILE or -ENFILE unlogged (the run then waits), other errors
+ * logged. */
+static int job_fds(const struct job *j, const int client_fds[3], const struct log_job *lj, struct run_fds *f) {
+        int fds[2], r;
 
-        r = aux_identity(d, jr, &p);
-        if (r < 0)
-                goto out;
-        r = -ENOMEM;
-        if (asprintf(&cmd, "exec %s -FCronDaemon -i -oem -oi -t", d->cfg.sendmail) < 0 ||
-            asprintf(&what, "mail to %s", jr->mail_to) < 0)
-                goto out;
-        mfd = memfd_create("tock-mail", MFD_CLOEXEC);
-        if (mfd < 0 || write(mfd, jr->mail_head, strlen(jr->mail_head)) < 0 || write(mfd, jr->mail_buf, jr->mail_len) < 0) {
-                r = -errno;
-                goto out;
-        }
-        if (jr->out_dropped) {
-                char note[128];
-                int n = snprintf(note, sizeof note, "\n[tock: %zu more bytes of output were dropped]\n", jr->out_dropped);
-                if (write(mfd, note, (size_t) n) < 0) {
-                        r = -errno;
-                        goto out;
-                }
-        }
-        if (lseek(mfd, 0, SEEK_SET) < 0) {
-                r = -errno;
-                goto out;
-        }
-        r = spawn_aux(d, jr, &p, cmd, TAKE_FD(mfd), what, jr->mail_to);
-out:
-        if (r < 0)
-                log_error("%s:%u: cannot mail the output to %s: %s; it is lost", jr->table, jr->line, jr->mail_to,
-                          strerror(-r));
-        closep(&mfd);
-        plan_done(&p);
-        return r;
-}
-
-/* jobs.on_failure: run as the job's owner when a run failed, with what is known of the run in
- * its environment, for alerting without mail. */
-int spawn_on_failure(struct daemon *d, const struct run *jr, int wstatus, int64_t duration_ms) {
-        struct spawn_plan p = {};
-        char num[32], job[PATH_MAX + 16];
-        int r, in_fd;
-
-        if (!*d->cfg.on_failure)
+        if (client_fds) {
+                /* tockctl run: the job reads and writes the caller's terminal, its output is not captured */
+                for (int i = 0; i < 3; i++)
+                        if ((f->fd[i] = fcntl(client_fds[i], F_DUPFD_CLOEXEC, 3)) < 0) {
+                                r = -errno;
+                                log_job(LOG_ERR, lj, "not run: %s", strerror(-r));
+                                return r == -EMFILE || r == -ENFILE ? -EIO : r; /* not deferred: the caller waits */
+                        }
                 return 0;
-        r = aux_identity(d, jr, &p);
-        if (r < 0)
-                goto out;
-        snprintf(job, sizeof job, "%s:%u", jr->table, jr->line);
-        r = -ENOMEM;
-        if (env_set(&p, "TOCK_JOB", job) < 0 || env_set(&p, "TOCK_TABLE", jr->table) < 0 ||
-            env_set(&p, "TOCK_COMMAND", jr->command) < 0 || env_set(&p, "TOCK_USER", jr->user) < 0)
-                goto out;
-        snprintf(num, sizeof num, "%u", jr->line);
-        if (env_set(&p, "TOCK_LINE", num) < 0)
-                goto out;
-        snprintf(num, sizeof num, "%d", jr->exec_stage ? -1 : WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
-        if (env_set(&p, "TOCK_EXIT_STATUS", num) < 0)
-                goto out;
-        snprintf(num, sizeof num, "%d", !jr->exec_stage && WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-        if (env_set(&p, "TOCK_SIGNAL", num) < 0)
-                goto out;
-        snprintf(num, sizeof num, "%lld", (long long) duration_ms);
-        if (env_set(&p, "TOCK_DURATION_MS", num) < 0 || env_set(&p, "TOCK_TIMED_OUT", jr->timed_out ? "1" : "0") < 0)
-                goto out;
-        if (jr->stats && jr->stats->tail) {
-                /* the tail of the output, printable text only */
-                char tail[JOB_TAIL_MAX + 1];
-                size_t n = 0;
-                for (size_t i = 0; i < jr->stats->tail_len; i++) {
-                        char c = jr->stats->tail[i];
-                        tail[n++] = c == '\n' || c == '\t' || ((unsigned char) c >= 0x20 && c != 0x7f) ? c : '?';
-                }
-                tail[n] = 0;
-                if (env_set(&p, "TOCK_OUTPUT_TAIL", tail) < 0)
-                        goto out;
         }
-        in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (in_fd < 0) {
+        r = open_input(j->e, &f->fd[0]);
+        if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
                 r = -errno;
-                goto out;
+        if (r == -EMFILE || r == -ENFILE)
+                return r;
+        if (r < 0) {
+                log_job(LOG_ERR, lj, "not run: cannot set up its standard input and output: %s", strerror(-r));
+                return r;
         }
-        r = spawn_aux(d, jr, &p, d->cfg.on_failure, in_fd, "on_failure", NULL);
-out:
-        if (r < 0)
-                log_error("%s:%u: cannot run jobs.on_failure: %s", jr->table, jr->line, strerror(-r));
-        plan_done(&p);
-        return r;
+        f->out_read = fds[0];
+        f->fd[1] = fds[1];
+        return 0;
 }
 
 int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], struct client *client) {
-        struct spawn_plan p = {};
         const char *user = j->e->user ? j->e->user : j->table->owner;
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
                               .exit_status = -1, .duration_ms = -1 };
-        int fds[2] = { -1, -1 }, in_fd = -1, err_fd = -1, r;
-        struct run *run = NULL;
-        char *req = NULL;
+        enum run_kind kind = client_fds ? RUN_MANUAL : RUN_SCHEDULED;
+        struct run_fds f = { { -1, -1, -1 }, -1 };
+        _cleanup_free_ char *req = NULL;
+        struct spawn_plan p = {};
+        struct run *run;
         size_t req_len;
         uint32_t id = 0;
+        int r;
 
-        r = plan_identity(&p, d, user);
-        if (r == -ESRCH) {
-                log_job(LOG_ERR, &lj, "not run: no such user '%s'", user);
-                job_stats_note(j->stats, "not run: no such user '%s'", user);
+        r = job_plan(d, j, user, &lj, &p, &req, &req_len, &id);
+        if (r < 0)
+                goto out;
+        r = job_fds(j, client_fds, &lj, &f);
+        if (r == -EMFILE || r == -ENFILE) {
+                /* a burst used every descriptor: the run waits, in order, for a run to end */
+                admit_defer(d, j, &lj);
+                r = 0;
                 goto out;
         }
-        if (r == -EPERM) {
-                log_job(LOG_ERR, &lj, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
-                job_stats_note(j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
+        if (r < 0)
                 goto out;
-        }
-        /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
-        p.pam = r == 0 && p.drop && d->pam && j->table->kind != TABLE_SINGLE;
-        if (r < 0 || (r = plan_env(&p, d, j)) < 0 || (r = encode_req(&p, d, j->e->command, &req, &req_len, &id)) < 0) {
-                const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
-                log_job(LOG_ERR, &lj, "not run: %s while preparing it", why);
-                job_stats_note(j->stats, "not run: %s", why);
-                goto out;
-        }
-        if (client_fds) {
-                /* tockctl run: the job reads and writes the caller's terminal, its output is not captured */
-                in_fd = fcntl(client_fds[0], F_DUPFD_CLOEXEC, 3);
-                fds[0] = -1;
-                fds[1] = fcntl(client_fds[1], F_DUPFD_CLOEXEC, 3);
-                err_fd = fcntl(client_fds[2], F_DUPFD_CLOEXEC, 3);
-                if (in_fd < 0 || fds[1] < 0 || err_fd < 0) {
-                        r = -errno;
-                        log_job(LOG_ERR, &lj, "not run: %s", strerror(errno));
-                        goto out;
-                }
-        } else {
-                r = open_input(j->e, &in_fd);
-                if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
-                        r = -errno;
-                if (r == -EMFILE || r == -ENFILE) {
-                        /* a burst used every descriptor: the run waits, in order, for a run to end */
-                        defer_run(d, j, &lj);
-                        r = 0;
-                        goto out;
-                }
-                if (r < 0) {
-                        log_job(LOG_ERR, &lj, "not run: cannot set up its standard input and output: %s", strerror(-r));
-                        goto out;
-                }
-        }
-        run = run_new(j, p.user);
+        run = run_new(kind, j->table->name, j->e->line, p.user, j->e->command, j->stats);
         if (!run) {
                 r = -ENOMEM;
                 log_job(LOG_ERR, &lj, "not run: out of memory");
                 goto out;
         }
         run->client = client;
-        run->spawn_id = id;
         run->pam = p.pam;
-        run->start_ns = now_mono_ns();
-        run->started_at = now_real();
-        if (fds[0] >= 0) {
-                run->output.fd = fds[0];
-                fds[0] = -1;
-                (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
-        }
-        run->req = TAKE_PTR(req);
-        run->req_len = req_len;
-        run->req_fds[0] = in_fd;
-        run->req_fds[1] = fds[1];
-        run->req_fds[2] = err_fd;
-        in_fd = fds[1] = err_fd = -1;
-        if (!client) {
+        run_load(run, id, &req, req_len, &f);
+        if (kind == RUN_SCHEDULED) {
                 j->stats->runs++;
                 j->stats->n_running++;
                 j->stats->last_at = run->started_at;
                 j->stats->tail_len = 0;
                 run->timeout_s = j->e->opts.timeout_s >= 0 ? j->e->opts.timeout_s : d->cfg.timeout_s;
-        }
-        if (!client)
                 mail_prepare(d, run, j, &p);
-        if (!client && over_caps(d, run)) {
-                /* waits, in order, for a run to end (spawn_release_capped) */
-                if (d->capped_tail)
-                        d->capped_tail->capped_next = run;
-                else
-                        d->capped = run;
-                d->capped_tail = run;
+        }
+        if (kind == RUN_SCHEDULED && admit_over_caps(d, run)) {
+                /* waits, in order, for a run to end (admit_run_ended()) */
+                run_event(d, run, RUN_EV_CAP);
                 log_job(LOG_INFO, &lj, "waiting: the concurrency cap is reached (jobs.max_running %zu, per user %zu)",
                         d->cfg.max_running, d->cfg.max_running_per_user);
         } else
-                run_enqueue(d, run);
+                spawn_submit(d, run);
         r = 0;
 out:
-        if (in_fd >= 0)
-                close(in_fd);
-        if (err_fd >= 0)
-                close(err_fd);
-        if (fds[0] >= 0)
-                close(fds[0]);
-        if (fds[1] >= 0)
-                close(fds[1]);
-        free(req);
-        plan_done(&p);
+        run_fds_done(&f);
+        spawn_plan_done(&p);
         return r;
 }
 
+/* The spawner's answer to a run's request: its job runs, or could not start. */
 static void run_started(struct daemon *d, struct run *r, const struct spawn_reply *rep) {
         struct log_job lj = { .table = r->table, .line = r->line, .user = r->user, .command = r->command,
                               .pid = rep->pid, .exit_status = -1, .duration_ms = -1 };
 
         r->pid = rep->pid;
         r->holder_pid = rep->holder;
-        r->started = true;
-        if (r->pid > 0)
-                (void) pid_map_add(&d->pids, r);
+        run_event(d, r, RUN_EV_ANSWERED);
         if (r->client) {
                 char why[256];
                 snprintf(why, sizeof why, "%s: %s", stage_name(rep->stage), stage_error(rep->stage, rep->err));
@@ -843,13 +533,14 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
                         run_exited(d, r, 127 << 8);
                 return;
         }
-        if (!r->client && r->stats) {
+        if (r->kind == RUN_SCHEDULED) {
                 r->stats->running_pid = r->pid;
                 r->stats->running_since = r->started_at;
         }
         if (r->timeout_s > 0 && r->pid > 0)
                 deadline_add(d, r);
-        log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->client ? " for tockctl run" : "", r->command);
+        log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->kind == RUN_MANUAL ? " for tockctl run" : "",
+                r->command);
 }
 
 /* Answers from the spawner: a run started (in request order), or a process exited. */
@@ -861,6 +552,7 @@ int spawner_handle(struct daemon *d, uint32_t events) {
         for (int i = 0; i < 1024; i++) {
                 struct spawn_reply rep;
                 ssize_t k = recv(d->spawner_io.fd, &rep, sizeof rep, 0);
+                struct run *r = NULL;
 
                 if (k < 0 && errno == EINTR)
                         continue;
@@ -870,48 +562,27 @@ int spawner_handle(struct daemon *d, uint32_t events) {
                         spawner_lost(d);
                         return 0;
                 }
-                if (rep.type == SPAWN_MSG_STARTED) {
-                        /* in request order but for PAM runs, which answer when their session is open */
-                        struct run *r = d->pending, *prev = NULL;
-                        while (r && r->spawn_id != rep.id) {
-                                prev = r;
-                                r = r->pending_next;
-                        }
-                        if (!r)
-                                continue;
-                        if (prev)
-                                prev->pending_next = r->pending_next;
-                        else
-                                d->pending = r->pending_next;
-                        if (d->pending_tail == r)
-                                d->pending_tail = prev;
-                        r->pending_next = NULL;
+                if (rep.type == SPAWN_MSG_STARTED && (r = run_pending(d, rep.id)))
                         run_started(d, r, &rep);
-                } else if (rep.type == SPAWN_MSG_EXITED) {
-                        struct run *r = pid_map_get(&d->pids, rep.pid);
-                        if (r)
-                                run_exited(d, r, rep.wstatus);
-                }
+                else if (rep.type == SPAWN_MSG_EXITED && (r = run_by_pid(d, rep.pid)))
+                        run_exited(d, r, rep.wstatus);
         }
         return 0;
 }
 
-/* The spawner died (it should not): what waited for it is failed, and a new one starts. Jobs it
- * had started are reparented to tockd, a subreaper, and reaped by reap_children(). */
+/* The spawner died (it should not): what waited for it is failed, in request order, and a new one
+ * starts. Jobs it had started are reparented to tockd, a subreaper, and reaped by reap_children(). */
 void spawner_lost(struct daemon *d) {
+        struct spawn_reply rep = { .type = SPAWN_MSG_STARTED, .pid = -1, .stage = SPAWN_STAGE_FORK, .err = ECONNRESET };
+        struct run *r;
+
         log_error("the spawner process died; starting a new one");
         loop_del(d, &d->spawner_io);
         closep(&d->spawner_io.fd);
         d->spawner_io.fd = -1;
         d->spawner_out = false;
-        while (d->pending) {
-                struct run *r = d->pending;
-                struct spawn_reply rep = { .type = SPAWN_MSG_STARTED, .pid = -1, .stage = SPAWN_STAGE_FORK, .err = ECONNRESET };
-                d->pending = r->pending_next;
+        while ((r = d->runs[RUN_PENDING].head) || (r = d->runs[RUN_UNSENT].head))
                 run_started(d, r, &rep);
-        }
-        d->pending_tail = NULL;
-        d->unsent = d->unsent_tail = NULL;
         if (!d->stopping)
                 (void) spawner_start(d);
 }

@@ -1,5 +1,5 @@
 /* daemon/spawner.c: the spawner, a helper process tockd forks at start (spawn.c); all code here
- * runs in it or in the processes it forks.
+ * runs in it or in the processes it forks. The only code that changes ids.
  *
  * Its only descriptors are its socket to tockd and a SIGCHLD signalfd, so every fork is cheap
  * and independent of tockd's size. For each request (spawn-wire.h) it forks the job's child,
