@@ -288,6 +288,7 @@ static struct spawner {
         int sock;                /* to tockd */
         int sfd;                 /* SIGCHLD signalfd */
         char *buf;               /* one request, SPAWN_MSG_MAX bytes */
+        char **envp;             /* its environment, decoded (here: reachable in a child that exits) */
         struct holder *holders;
         size_t n_holders, cap_holders;
         struct session *sessions; /* open addressing, a power of two long */
@@ -469,50 +470,36 @@ static void answer_failed(uint32_t id, int stage, int err) {
         spawner_send(&rep);
 }
 
-/* Starts the job of one request. `in_fd`, `out_fd`, `err_fd` stay the caller's. */
-static void spawner_start_one(size_t len, int in_fd, int out_fd, int err_fd) {
-        struct spawn_reply rep = { .type = SPAWN_MSG_STARTED, .pid = -1 };
-        _cleanup_free_ char **envp = NULL;
-        struct spawn_order p;
+/* Forks the job (or its PAM session holder) of a decoded request and answers tockd, or leaves
+ * the answer to the holder's pipe. */
+static void start_order(struct spawn_order *p, int in_fd, int out_fd, int err_fd) {
+        struct spawn_reply rep = { .type = SPAWN_MSG_STARTED, .pid = -1, .id = p->id };
         int st[2];
         pid_t pid;
 
-        if (spawn_wire_decode(S.buf, len, &p) < 0) {
-                struct spawn_req h = {}; /* its id, when there is one, so that tockd can fail the run */
-                if (len >= sizeof h)
-                        memcpy(&h, S.buf, sizeof h);
-                answer_failed(h.id, SPAWN_STAGE_FORK, EBADMSG);
-                return;
-        }
-        envp = p.envp;
-        if (in_fd < 0 || out_fd < 0) {
-                answer_failed(p.id, SPAWN_STAGE_FORK, EBADMSG);
-                return;
-        }
 #ifndef TOCK_PAM
-        if (p.pam) {
-                answer_failed(p.id, SPAWN_STAGE_PAM_START, 0);
+        if (p->pam) {
+                answer_failed(p->id, SPAWN_STAGE_PAM_START, 0);
                 return;
         }
 #endif
         if (pipe2(st, O_CLOEXEC) < 0) {
-                answer_failed(p.id, SPAWN_STAGE_FORK, errno);
+                answer_failed(p->id, SPAWN_STAGE_FORK, errno);
                 return;
         }
         pid = fork_retry();
         if (pid == 0) {
 #ifdef TOCK_PAM
-                if (p.pam)
-                        pam_holder(&p, st[1], in_fd, out_fd, err_fd);
+                if (p->pam)
+                        pam_holder(p, st[1], in_fd, out_fd, err_fd);
 #endif
-                child(&p, st[1], in_fd, out_fd, err_fd);
+                child(p, st[1], in_fd, out_fd, err_fd);
         }
         close(st[1]);
-        if (pid > 0 && p.pam) {
-                holder_add(p.id, pid, st[0]);
+        if (pid > 0 && p->pam) {
+                holder_add(p->id, pid, st[0]);
                 return;
         }
-        rep.id = p.id;
         if (pid < 0) {
                 rep.stage = SPAWN_STAGE_FORK;
                 rep.err = errno;
@@ -525,6 +512,27 @@ static void spawner_start_one(size_t len, int in_fd, int out_fd, int err_fd) {
         }
         close(st[0]);
         spawner_send(&rep);
+}
+
+/* Starts the job of one request. `in_fd`, `out_fd`, `err_fd` stay the caller's. */
+static void spawner_start_one(size_t len, int in_fd, int out_fd, int err_fd) {
+        struct spawn_order p;
+
+        if (spawn_wire_decode(S.buf, len, &p) < 0) {
+                struct spawn_req h = {}; /* its id, when there is one, so that tockd can fail the run */
+                if (len >= sizeof h)
+                        memcpy(&h, S.buf, sizeof h);
+                answer_failed(h.id, SPAWN_STAGE_FORK, EBADMSG);
+                return;
+        }
+        if (in_fd < 0 || out_fd < 0)
+                answer_failed(p.id, SPAWN_STAGE_FORK, EBADMSG);
+        else {
+                S.envp = p.envp;
+                start_order(&p, in_fd, out_fd, err_fd);
+        }
+        free(p.envp);
+        S.envp = NULL;
 }
 
 /* Receives one request with its descriptors and starts it; returns false when tockd is gone. */
