@@ -359,7 +359,8 @@ enum admit_verdict { ADMIT_RUN, ADMIT_SKIP, ADMIT_QUEUE, ADMIT_SKIP_QUEUED };
  * already queued behind them or not. */
 enum admit_verdict admit_overlap(enum overlap policy, unsigned n_running, bool queued_run);
 enum admit_cap { ADMIT_CAP_FREE, ADMIT_CAP_ALL, ADMIT_CAP_USER };
-/* Which cap (0: none) a run meets with `all` scheduled runs going on, `mine` of them its user's. */
+/* Which cap (ADMIT_CAP_FREE: none) a run meets with `all` scheduled runs going on, `mine` of them
+ * its user's. */
 enum admit_cap admit_caps_check(size_t max_all, size_t max_user, size_t all, size_t mine);
 void admit_fire(struct daemon *d, struct job *j, int64_t at);
 bool admit_over_caps(struct daemon *d, const struct run *run);
