@@ -219,7 +219,7 @@ void catchup_startup(struct daemon *d, int64_t now) {
                         job_stats_note(j->stats, "its run at %lld was missed while tockd was not running; caught up at start",
                                        (long long) missed);
                         catchup_record(d, j, now);
-                        dispatch_start(d, j, now);
+                        admit_fire(d, j, now);
                 }
         d->jobs_changed = false; /* every job is known now */
         catchup_flush(d);

@@ -116,9 +116,7 @@ static void client_free(struct daemon *d, struct client *c) {
         close(c->io.fd);
         for (size_t i = 0; i < c->n_fds; i++)
                 close(c->fds[i]);
-        for (struct run *r = d->runs; r; r = r->next)
-                if (r->client == c)
-                        r->client = NULL; /* the job goes on; nobody waits for it */
+        runs_client_gone(d, c); /* the jobs go on; nobody waits for them */
         if (c->prev)
                 c->prev->next = c->next;
         else

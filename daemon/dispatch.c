@@ -89,52 +89,6 @@ void dispatch_job_added(struct daemon *d, struct job *j) {
         queue_push(d, j, at);
 }
 
-static enum overlap overlap_of(struct daemon *d, const struct job *j) {
-        return j->e->opts.overlap != OVERLAP_UNSET ? j->e->opts.overlap : d->cfg.overlap;
-}
-
-/* A fire time came: start a run, unless the last one is still going and the job says otherwise. */
-void dispatch_start(struct daemon *d, struct job *j, int64_t at) {
-        struct log_job lj = { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 };
-        struct job_stats *s = j->stats;
-
-        if (s->n_running > 0) {
-                switch (overlap_of(d, j)) {
-                case OVERLAP_SKIP:
-                        s->skipped++;
-                        job_stats_note(s, "its run at %lld was skipped: the previous run (pid %d) was still going (overlap:skip)",
-                                       (long long) at, (int) s->running_pid);
-                        log_job(LOG_WARNING, &lj, "skipped: the previous run (pid %d) is still going (overlap:skip)",
-                                (int) s->running_pid);
-                        return;
-                case OVERLAP_QUEUE:
-                        if (s->queued_run) {
-                                s->skipped++;
-                                job_stats_note(s, "its run at %lld was skipped: one run was already waiting (overlap:queue)",
-                                               (long long) at);
-                                log_job(LOG_WARNING, &lj, "skipped: a run is already queued behind the running one (overlap:queue)");
-                        } else {
-                                s->queued_run = true;
-                                log_job(LOG_INFO, &lj, "queued: starts when the running one (pid %d) ends (overlap:queue)",
-                                        (int) s->running_pid);
-                        }
-                        return;
-                default:
-                        break;
-                }
-        }
-        (void) job_spawn(d, j, NULL, NULL);
-}
-
-/* A scheduled run of the job behind `s` ended: a queued run starts now. */
-void dispatch_run_ended(struct daemon *d, struct job_stats *s) {
-        if (!s->queued_run || s->n_running > 0)
-                return;
-        s->queued_run = false;
-        if (s->job && !d->stopping)
-                (void) job_spawn(d, s->job, NULL, NULL);
-}
-
 /* Starts every job due by `now`. */
 static void run_due(struct daemon *d, int64_t now) {
         struct heap_node *top;
@@ -151,7 +105,7 @@ static void run_due(struct daemon *d, int64_t now) {
                         job_stats_note(j->stats, "its run at %lld came %llds late (the machine slept or stalled); caught up",
                                        (long long) at, (long long) (now - j->node.at));
                         j->stats->last_due_at = at;
-                        dispatch_start(d, j, at);
+                        admit_fire(d, j, at);
                         if (sched_next(&j->e->sched, now - 1, j->zone, &next) == 0)
                                 queue_push(d, j, next);
                         continue;
@@ -173,7 +127,7 @@ static void run_due(struct daemon *d, int64_t now) {
                         continue;
                 }
                 j->stats->last_due_at = at;
-                dispatch_start(d, j, at);
+                admit_fire(d, j, at);
                 r = sched_next(&j->e->sched, at, j->zone, &next);
                 if (r == 0)
                         queue_push(d, j, next);
@@ -202,7 +156,7 @@ static void mark_time(struct daemon *d, int64_t now) {
 int dispatch_due(struct daemon *d) {
         int64_t now = now_real();
 
-        spawn_retry(d);
+        admit_retry(d);
         run_due(d, now);
         catchup_flush(d);
         if (now > d->last_real)

@@ -321,17 +321,7 @@ static void daemon_done(struct daemon *d) {
         d->catchup_urgent = true; /* what was written lazily */
         catchup_flush(d);
         control_stop(d);
-        while (d->capped) { /* never started: nothing to wait for */
-                struct run *r = d->capped;
-                d->capped = r->capped_next;
-                r->next = d->runs;
-                if (d->runs)
-                        d->runs->prev = r;
-                d->runs = r;
-        }
-        while (d->runs)
-                run_free(d, d->runs);
-        runs_free_dead(d);
+        runs_free_all(d); /* capped ones included: never started, nothing to wait for */
         free(d->pids.buckets);
         users_flush(&d->users);
         free(d->catchup);
@@ -367,7 +357,7 @@ int main(int argc, char **argv) {
 
         config_init(&d.cfg);
         timer_init(&d.catchup_timer, catchup_flush_fire);
-        timer_init(&d.retry_timer, spawn_retry_fire);
+        timer_init(&d.retry_timer, admit_retry_fire);
         metrics_init(&d);
         if (parse_args(&d, argc, argv, &config_path, &explicit, &dump) < 0) {
                 fprintf(stderr, "Try 'tockd --help'.\n");

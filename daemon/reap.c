@@ -1,6 +1,6 @@
-/* daemon/reap.c: the end of every run.
+/* daemon/reap.c: the end of every run: its output and its exit.
  *
- * Jobs are children of the spawner (spawn.c), which reaps them and reports each exit; tockd
+ * Jobs are children of the spawner (spawner.c), which reaps them and reports each exit; tockd
  * itself reaps the spawner and, as a child subreaper (or PID 1 in a container), whatever ends up
  * reparented to it. A run ends when its process has exited; its output pipe is read as data
  * arrives and logged line by line, up to a bound per run, so no amount of output grows tockd's
@@ -17,108 +17,9 @@
 #include "tockd.h"
 #include "util.h"
 
-/* ---- pid -> run ---- */
-
-static size_t bucket_of(const struct pid_map *m, pid_t pid) {
-        return ((size_t) pid * 0x9e3779b97f4a7c15ULL) >> 7 & (m->n_buckets - 1);
-}
-
-int pid_map_add(struct pid_map *m, struct run *r) {
-        if (m->n >= m->n_buckets) {
-                size_t nb = m->n_buckets ? m->n_buckets * 2 : 64;
-                struct run **b = calloc(nb, sizeof(*b));
-                if (!b)
-                        return -ENOMEM;
-                for (size_t i = 0; i < m->n_buckets; i++)
-                        for (struct run *x = m->buckets[i], *nx; x; x = nx) {
-                                nx = x->hnext;
-                                size_t k = ((size_t) x->pid * 0x9e3779b97f4a7c15ULL) >> 7 & (nb - 1);
-                                x->hnext = b[k];
-                                b[k] = x;
-                        }
-                free(m->buckets);
-                m->buckets = b;
-                m->n_buckets = nb;
-        }
-        size_t k = bucket_of(m, r->pid);
-        r->hnext = m->buckets[k];
-        m->buckets[k] = r;
-        m->n++;
-        return 0;
-}
-
-struct run *pid_map_get(const struct pid_map *m, pid_t pid) {
-        if (!m->n_buckets)
-                return NULL;
-        for (struct run *x = m->buckets[bucket_of(m, pid)]; x; x = x->hnext)
-                if (x->pid == pid)
-                        return x;
-        return NULL;
-}
-
-static void pid_map_del(struct pid_map *m, struct run *r) {
-        if (!m->n_buckets)
-                return;
-        for (struct run **p = &m->buckets[bucket_of(m, r->pid)]; *p; p = &(*p)->hnext)
-                if (*p == r) {
-                        *p = r->hnext;
-                        m->n--;
-                        return;
-                }
-}
-
-/* ---- runs ---- */
-
 static struct log_job run_log(const struct run *r) {
         return (struct log_job) { .table = r->table, .line = r->line, .user = r->user, .command = r->command,
                                   .pid = r->pid, .exit_status = -1, .duration_ms = -1 };
-}
-
-/* Takes a run out of the daemon's list and index and closes its pipes; it is freed later by
- * runs_free_dead(), since events already fetched in this loop iteration may still point at it. */
-static void run_unlink(struct daemon *d, struct run *r) {
-        if (r->output.fd >= 0) {
-                loop_del(d, &r->output);
-                close(r->output.fd);
-                r->output.fd = -1;
-        }
-        if (r->pid > 0 && pid_map_get(&d->pids, r->pid) == r)
-                pid_map_del(&d->pids, r);
-        if (r->prev)
-                r->prev->next = r->next;
-        else if (d->runs == r)
-                d->runs = r->next;
-        if (r->next)
-                r->next->prev = r->prev;
-        r->prev = r->next = NULL;
-}
-
-static void run_destroy(struct run *r) {
-        job_stats_unref(r->stats);
-        free(r->mail_to);
-        free(r->mail_head);
-        free(r->mail_buf);
-        closep(&r->req_fds[0]);
-        closep(&r->req_fds[1]);
-        closep(&r->req_fds[2]);
-        free(r->req);
-        free(r->table);
-        free(r->user);
-        free(r->command);
-        free(r);
-}
-
-void run_free(struct daemon *d, struct run *r) {
-        run_unlink(d, r);
-        run_destroy(r);
-}
-
-void runs_free_dead(struct daemon *d) {
-        while (d->dead) {
-                struct run *r = d->dead;
-                d->dead = r->next;
-                run_destroy(r);
-        }
 }
 
 static void flush_line(struct run *r) {
@@ -138,7 +39,7 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                         return;
                 }
                 r->out_logged++;
-                if (r->mail) {
+                if (run_mails_output(r)) {
                         if (r->mail_len % 4096 == 0) {
                                 char *nb = realloc(r->mail_buf, r->mail_len + 4096);
                                 if (!nb) {
@@ -149,7 +50,7 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                         }
                         r->mail_buf[r->mail_len++] = buf[i];
                 }
-                if (r->stats && !r->client) { /* keep the last bytes for tockctl why */
+                if (r->kind == RUN_SCHEDULED) { /* keep the last bytes for tockctl why */
                         struct job_stats *st = r->stats;
                         if (!st->tail && !(st->tail = malloc(JOB_TAIL_MAX)))
                                 goto no_tail;
@@ -160,7 +61,7 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                         st->tail[st->tail_len++] = buf[i];
                 }
         no_tail:
-                if (r->mail)
+                if (run_mails_output(r))
                         continue; /* mailed, not logged */
                 if (buf[i] == '\n') {
                         flush_line(r);
@@ -172,13 +73,11 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
         }
 }
 
-static void run_maybe_done(struct daemon *d, struct run *r) {
-        if (r->exited && r->output.fd < 0) {
-                run_unlink(d, r);
-                r->next = d->dead;
-                d->dead = r;
-                spawn_retry(d); /* its descriptors are free again */
-        }
+/* The run's output pipe is closed (or it never had one): an exited run is over. */
+static void output_closed(struct daemon *d, struct run *r) {
+        run_event(d, r, RUN_EV_OUTPUT_CLOSED);
+        if (r->state == RUN_DEAD)
+                admit_retry(d); /* its descriptors are free again */
 }
 
 static void close_io(struct daemon *d, struct io_source *io) {
@@ -187,7 +86,6 @@ static void close_io(struct daemon *d, struct io_source *io) {
         io->fd = -1;
 }
 
-
 int run_handle_io(struct daemon *d, struct io_source *io) {
         struct run *r = io->run;
         char buf[16384];
@@ -195,7 +93,7 @@ int run_handle_io(struct daemon *d, struct io_source *io) {
 
         if (io->fd < 0)
                 return 0; /* closed earlier in this loop iteration */
-        if (!r->started)
+        if (r->state == RUN_UNSENT || r->state == RUN_PENDING)
                 (void) spawner_handle(d, EPOLLIN); /* log "started" before the first output */
         /* a bounded number of reads per wake-up, so one chatty job cannot starve the loop */
         for (int i = 0; i < 16; i++) {
@@ -212,28 +110,15 @@ int run_handle_io(struct daemon *d, struct io_source *io) {
         }
         flush_line(r);
         close_io(d, io);
-        run_maybe_done(d, r);
+        output_closed(d, r);
         return 0;
 }
 
-void run_exited(struct daemon *d, struct run *r, int wstatus) {
+/* Logs how the run ended; returns what was logged of it. */
+static struct log_job log_end(struct daemon *d, const struct run *r, int wstatus, int64_t ms) {
         struct log_job lj = run_log(r);
-        int64_t ms = (now_mono_ns() - r->start_ns) / 1000000;
 
-        r->exited = true;
-        r->wstatus = wstatus;
-        pid_map_del(&d->pids, r);
-        d->n_running--;
-        /* read what the job wrote before it exited, so its output comes before its end */
-        if (r->output.fd >= 0) {
-                char buf[16384];
-                ssize_t k;
-                while (r->out_logged < d->cfg.max_output && (k = read(r->output.fd, buf, sizeof buf)) > 0)
-                        take_output(d, r, buf, (size_t) k);
-                flush_line(r);
-        }
         lj.duration_ms = ms;
-        run_timeout_stop(d, r);
         if (r->exec_stage) {
                 /* already logged as a failure to start */
         } else if (WIFEXITED(wstatus)) {
@@ -247,44 +132,71 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
         }
         if (r->out_dropped)
                 log_job(LOG_WARNING, &lj, "output past %zu bytes dropped: %zu bytes", d->cfg.max_output, r->out_dropped);
-        if (r->is_mail && r->mail_to && !r->exec_stage && !(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)) {
-                /* a sendmail run: it failed, and with it the mail (its own output is logged above) */
-                if (WIFEXITED(wstatus))
-                        log_job(LOG_ERR, &lj, "mail to %s failed: sendmail exited with status %d; the output is lost",
-                                r->mail_to, WEXITSTATUS(wstatus));
-                else
-                        log_job(LOG_ERR, &lj, "mail to %s failed: sendmail was killed by signal %d; the output is lost",
-                                r->mail_to, WTERMSIG(wstatus));
+        return lj;
+}
+
+/* A sendmail run failed, and with it the mail (its own output is logged already). */
+static void mail_run_ended(const struct run *r, int wstatus, const struct log_job *lj) {
+        if (r->exec_stage || (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0))
+                return;
+        if (WIFEXITED(wstatus))
+                log_job(LOG_ERR, lj, "mail to %s failed: sendmail exited with status %d; the output is lost", r->mail_to,
+                        WEXITSTATUS(wstatus));
+        else
+                log_job(LOG_ERR, lj, "mail to %s failed: sendmail was killed by signal %d; the output is lost",
+                        r->mail_to, WTERMSIG(wstatus));
+}
+
+/* A scheduled run ended: its job's stats, on_failure, and the runs that waited for it. */
+static void scheduled_run_ended(struct daemon *d, const struct run *r, int wstatus, int64_t ms) {
+        struct job_stats *st = r->stats;
+        bool ok = !r->exec_stage && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+
+        st->last_wstatus = wstatus;
+        st->last_duration_ms = ms;
+        if (ok) {
+                st->last_success_at = r->started_at;
+                free(st->note);
+                st->note = NULL;
+        } else {
+                st->failures++;
+                (void) mail_on_failure(d, r, wstatus, ms);
         }
-        if (r->mail && r->mail_len > 0) {
-                if (spawn_mail(d, r) == 0)
-                        log_job(LOG_INFO, &lj, "output (%zu bytes) handed to sendmail for %s", r->mail_len, r->mail_to);
+        if (st->running_pid == r->pid)
+                st->running_pid = 0;
+        if (st->n_running > 0)
+                st->n_running--;
+        admit_run_ended(d, st);
+}
+
+void run_exited(struct daemon *d, struct run *r, int wstatus) {
+        int64_t ms = (now_mono_ns() - r->start_ns) / 1000000;
+        struct log_job lj;
+
+        run_event(d, r, RUN_EV_EXITED);
+        r->wstatus = wstatus;
+        /* read what the job wrote before it exited, so its output comes before its end */
+        if (r->output.fd >= 0) {
+                char buf[16384];
+                ssize_t k;
+                while (r->out_logged < d->cfg.max_output && (k = read(r->output.fd, buf, sizeof buf)) > 0)
+                        take_output(d, r, buf, (size_t) k);
+                flush_line(r);
         }
-        if (r->client) {
+        run_timeout_stop(d, r);
+        lj = log_end(d, r, wstatus, ms);
+        if (r->kind == RUN_MAIL)
+                mail_run_ended(r, wstatus, &lj);
+        if (run_mails_output(r) && r->mail_len > 0 && mail_output(d, r) == 0)
+                log_job(LOG_INFO, &lj, "output (%zu bytes) handed to sendmail for %s", r->mail_len, r->mail_to);
+        if (r->kind == RUN_MANUAL && r->client) {
                 control_run_done(d, r->client, wstatus, ms);
                 r->client = NULL;
-        } else if (r->stats) {
-                struct job_stats *st = r->stats;
-                bool ok = !r->exec_stage && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
-                st->last_wstatus = wstatus;
-                st->last_duration_ms = ms;
-                if (ok) {
-                        st->last_success_at = r->started_at;
-                        free(st->note);
-                        st->note = NULL;
-                } else {
-                        st->failures++;
-                        (void) spawn_on_failure(d, r, wstatus, ms);
-                }
-                if (st->running_pid == r->pid)
-                        st->running_pid = 0;
-                if (st->n_running > 0)
-                        st->n_running--;
-                spawn_release_capped(d);
-                dispatch_run_ended(d, st);
-        }
+        } else if (r->kind == RUN_SCHEDULED)
+                scheduled_run_ended(d, r, wstatus, ms);
         metrics_changed(d);
-        run_maybe_done(d, r);
+        if (r->output.fd < 0)
+                output_closed(d, r);
 }
 
 int reap_children(struct daemon *d) {
@@ -305,19 +217,12 @@ int reap_children(struct daemon *d) {
                 }
                 /* jobs come here only when the spawner died and they were reparented to us; a PAM
                  * job's parent is its session holder, which ends as the job did */
-                r = pid_map_get(&d->pids, pid);
+                r = run_by_pid(d, pid);
                 if (!r)
-                        for (r = d->runs; r && (r->holder_pid != pid || r->exited); r = r->next)
-                                ;
+                        r = run_by_holder(d, pid);
                 if (r)
                         run_exited(d, r, wstatus);
                 else
                         log_debug("reaped pid %d, left behind by a job", (int) pid);
         }
-}
-
-void runs_signal_all(struct daemon *d, int sig) {
-        for (struct run *r = d->runs; r; r = r->next)
-                if (r->started && !r->exited && r->pid > 0)
-                        (void) kill(-r->pid, sig); /* its whole process group: the job made its own session */
 }

@@ -158,6 +158,7 @@ struct user_cache {
 };
 
 struct daemon;
+struct log_job;
 
 /* ---- event sources and runs ---- */
 
@@ -179,14 +180,48 @@ struct timer {
         timer_fn fire;
 };
 
-/* One running (or just ended) job process. It copies what it logs, since its table may be
- * reloaded or removed while it runs. */
+/* What a run is for. */
+enum run_kind {
+        RUN_SCHEDULED, /* a fire time of its job came: counts against the caps, updates the job's stats */
+        RUN_MANUAL,    /* tockctl run: the caller's terminal, answered through its client */
+        RUN_MAIL,      /* sendmail with a scheduled run's output */
+        RUN_HOOK,      /* jobs.on_failure after a scheduled run failed */
+};
+
+/* Where a run is in its life; run.c's table says which events move it where. Each state but
+ * RUN_NEW has a list of its runs (struct daemon's runs[]), in the order they entered it. */
+enum run_state {
+        RUN_NEW,     /* being prepared, in no list */
+        RUN_CAPPED,  /* waiting for a place under jobs.max_running(_per_user) */
+        RUN_UNSENT,  /* its request waits for room in the spawner's socket */
+        RUN_PENDING, /* its request is sent; the spawner's answer has not come */
+        RUN_RUNNING, /* started (or failed to: exec_stage), its process not reaped yet */
+        RUN_EXITED,  /* its process is gone, its output pipe still open */
+        RUN_DEAD,    /* over: freed after the current loop iteration */
+        RUN_N_STATES,
+};
+
+enum run_event {
+        RUN_EV_CAP,           /* prepared, but over the caps */
+        RUN_EV_SUBMIT,        /* prepared (or let through the caps): goes to the spawner */
+        RUN_EV_SENT,          /* its request is in the spawner's socket */
+        RUN_EV_ANSWERED,      /* the spawner answered (or died, which fails it) */
+        RUN_EV_EXITED,        /* its process was reaped */
+        RUN_EV_OUTPUT_CLOSED, /* its output pipe reached end of file (or it had none) */
+        RUN_N_EVENTS,
+};
+
+struct run_list {
+        struct run *head, *tail;
+};
+
+/* One job process (or one about to start, or just ended). It copies what it logs, since its
+ * table may be reloaded or removed while it runs. */
 struct run {
-        struct run *prev, *next;  /* the daemon's list of runs */
-        struct run *hnext;        /* pid hash chain */
-        struct run *pending_next; /* waiting for the spawner's answer */
-        struct run *unsent_next;  /* waiting for room in the spawner's socket */
-        struct run *capped_next;  /* waiting for a place under jobs.max_running */
+        struct run *prev, *next;  /* its state's list; changed by run_event() only */
+        struct run *hnext;        /* pid hash chain (RUN_RUNNING with a pid) */
+        enum run_kind kind;
+        enum run_state state;
         pid_t pid;                /* 0 until the spawner answers */
         pid_t holder_pid;         /* its PAM session holder (the job's parent), or 0 */
         char *table;
@@ -195,27 +230,31 @@ struct run {
         char *command;
         int64_t started_at;       /* UTC seconds */
         int64_t start_ns;         /* CLOCK_MONOTONIC */
-        char *req;                /* the request to the spawner, until sent */
+        char *req;                /* the request to the spawner, while RUN_CAPPED or RUN_UNSENT */
         size_t req_len;
-        int req_fds[3];           /* the job's stdin, stdout and stderr (-1: as stdout), until sent */
+        int req_fds[3];           /* the job's stdin, stdout and stderr (-1: as stdout), as req */
         struct io_source output;  /* the job's stdout and stderr; fd -1 when tockctl run gave its own */
-        struct job_stats *stats;  /* a reference */
-        struct client *client;    /* tockctl run waiting for this run, or NULL */
+        struct job_stats *stats;  /* a reference (RUN_SCHEDULED, RUN_MANUAL) */
+        struct client *client;    /* RUN_MANUAL: tockctl run waiting for this run, or NULL once gone */
         char line_buf[1024];      /* a partial output line */
         size_t line_len;
         size_t out_logged, out_dropped;
-        bool started, exited;
         int wstatus;
         int exec_stage, exec_errno; /* from the spawner when the job could not exec */
         uint32_t spawn_id;        /* matches the spawner's answer to the request */
         bool pam;                 /* it runs in a PAM session (so do its mail and on_failure runs) */
-        bool mail, is_mail;       /* its output is mailed; it is itself a sendmail run */
-        char *mail_to, *mail_head, *mail_buf;
+        char *mail_to;            /* RUN_SCHEDULED: its output is mailed there; RUN_MAIL: the recipients */
+        char *mail_head, *mail_buf; /* RUN_SCHEDULED: the mail's headers and the output so far */
         size_t mail_len;
         struct timer timeout;     /* a run with a timeout: SIGTERM at it, SIGKILL kill_grace later */
         int64_t timeout_s;
         bool timed_out;           /* SIGTERM sent at its timeout */
 };
+
+/* Whether the run's output goes by mail (then it is not logged) */
+static inline bool run_mails_output(const struct run *r) {
+        return r->kind == RUN_SCHEDULED && r->mail_to;
+}
 
 struct pid_map {
         struct run **buckets;
@@ -253,9 +292,6 @@ struct daemon {
         uint32_t spawn_seq;    /* the last request's id */
         bool pam;              /* jobs.pam_service exists and tockd can use it (spawn_pam_check) */
         bool spawner_out;      /* waiting for EPOLLOUT on the spawner's socket */
-        struct run *pending, *pending_tail; /* sent or unsent, not answered yet, in order */
-        struct run *unsent, *unsent_tail;   /* not sent yet, in order */
-        struct run *capped, *capped_tail;   /* over the concurrency caps, in order */
         struct job_stats **retry;           /* jobs whose run found no file descriptor, in order */
         size_t n_retry;
         struct timer retry_timer;           /* tries them again every second */
@@ -270,9 +306,8 @@ struct daemon {
         struct zone_cache_entry *zones;
         size_t n_zones;
 
-        struct run *runs;
-        struct run *dead;      /* ended runs, freed after the current loop iteration */
-        size_t n_running;
+        struct run_list runs[RUN_N_STATES]; /* by state (run.c); RUN_NEW's stays empty */
+        size_t n_running;      /* runs in RUN_UNSENT, RUN_PENDING and RUN_RUNNING */
         struct pid_map pids;
 
         struct user_cache users;
@@ -318,8 +353,6 @@ int dispatch_due(struct daemon *d);
 int dispatch_clock_jump(struct daemon *d);
 int dispatch_arm(struct daemon *d);
 void dispatch_job_added(struct daemon *d, struct job *j);
-void dispatch_start(struct daemon *d, struct job *j, int64_t at);
-void dispatch_run_ended(struct daemon *d, struct job_stats *s);
 void dispatch_reboot_jobs(struct daemon *d);
 void dispatch_status(struct daemon *d);
 
@@ -333,11 +366,31 @@ void spawner_lost(struct daemon *d);
 /* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
  * stderr for tockctl run, with `client` to answer when it ends. */
 int job_spawn(struct daemon *d, const struct job *j, const int fds[3], struct client *client);
-int spawn_mail(struct daemon *d, const struct run *job_run);
-int spawn_on_failure(struct daemon *d, const struct run *job_run, int wstatus, int64_t duration_ms);
-void spawn_release_capped(struct daemon *d);
-void spawn_retry(struct daemon *d);
-void spawn_retry_fire(struct daemon *d, struct timer *t);
+/* Sends a prepared run's request to the spawner (now, or when its socket has room). */
+void spawn_submit(struct daemon *d, struct run *r);
+
+/* admit.c: whether and when a run starts */
+enum admit_verdict { ADMIT_RUN, ADMIT_SKIP, ADMIT_QUEUE, ADMIT_SKIP_QUEUED };
+/* The overlap policy for a fire time of a job with `n_running` scheduled runs going on and a run
+ * already queued behind them or not. */
+enum admit_verdict admit_overlap(enum overlap policy, unsigned n_running, bool queued_run);
+enum admit_cap { ADMIT_CAP_FREE, ADMIT_CAP_ALL, ADMIT_CAP_USER };
+/* Which cap (ADMIT_CAP_FREE: none) a run meets with `all` scheduled runs going on, `mine` of them
+ * its user's. */
+enum admit_cap admit_caps_check(size_t max_all, size_t max_user, size_t all, size_t mine);
+void admit_fire(struct daemon *d, struct job *j, int64_t at);
+bool admit_over_caps(struct daemon *d, const struct run *run);
+void admit_run_ended(struct daemon *d, struct job_stats *s);
+void admit_defer(struct daemon *d, const struct job *j, const struct log_job *lj);
+void admit_retry(struct daemon *d);
+void admit_retry_fire(struct daemon *d, struct timer *t);
+
+/* mail.c: what a scheduled run's end sends out: its output by mail, the on_failure hook */
+/* The headers of a mail of a job's output (text ending in the blank line), or NULL. */
+char *mail_headers(const char *from, const char *to, const char *user, const char *host, const char *command,
+                   char *const *envp, size_t n_env);
+int mail_output(struct daemon *d, const struct run *job_run);
+int mail_on_failure(struct daemon *d, const struct run *job_run, int wstatus, int64_t duration_ms);
 
 /* catchup.c */
 void catchup_load(struct daemon *d);
@@ -365,15 +418,24 @@ void timers_done(struct daemon *d);
 void run_timeout_start(struct daemon *d, struct run *r);
 void run_timeout_stop(struct daemon *d, struct run *r);
 
-/* reap.c */
-int pid_map_add(struct pid_map *m, struct run *r);
-struct run *pid_map_get(const struct pid_map *m, pid_t pid);
+/* run.c: a run's life (the transition table), its lists and the pid map */
+struct run *run_new(enum run_kind kind, const char *table, unsigned line, const char *user, const char *command,
+                    struct job_stats *stats);
+/* Moves `r` as the table says for `ev`; the only way a run changes state or list. */
+void run_event(struct daemon *d, struct run *r, enum run_event ev);
+struct run *run_by_pid(struct daemon *d, pid_t pid);
+struct run *run_by_holder(struct daemon *d, pid_t holder);
+struct run *run_pending(struct daemon *d, uint32_t spawn_id);
+void run_free(struct daemon *d, struct run *r);
+void runs_free_dead(struct daemon *d);
+void runs_free_all(struct daemon *d);
+void runs_client_gone(struct daemon *d, const struct client *c);
+void runs_signal_all(struct daemon *d, int sig);
+
+/* reap.c: the end of runs (their output and their exit) */
 void run_exited(struct daemon *d, struct run *r, int wstatus);
 int reap_children(struct daemon *d);
 int run_handle_io(struct daemon *d, struct io_source *io);
-void run_free(struct daemon *d, struct run *r);
-void runs_free_dead(struct daemon *d);
-void runs_signal_all(struct daemon *d, int sig);
 
 /* fileio.c */
 int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);

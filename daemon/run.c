@@ -1,0 +1,262 @@
+/* daemon/run.c: a run's life. What state a run is in, which events move it where (the table
+ * below), the per-state lists and the pid -> run map. Nothing else changes a run's state or list
+ * membership; what happens around a transition (logging, stats, answers) is the callers' (spawn.c,
+ * reap.c). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tockd.h"
+#include "util.h"
+
+/* ---- the transition table ---- */
+
+#define X RUN_N_STATES /* the event cannot happen in this state */
+
+/* next state, by [state][event]; a cell naming its own row is an event that changes nothing */
+static const enum run_state run_next[RUN_N_STATES][RUN_N_EVENTS] = {
+        /*                CAP         SUBMIT      SENT         ANSWERED     EXITED      OUTPUT_CLOSED */
+        [RUN_NEW]     = { RUN_CAPPED, RUN_UNSENT, X,           X,           X,          X },
+        [RUN_CAPPED]  = { X,          RUN_UNSENT, X,           X,           X,          X },
+        /* ANSWERED unsent: the spawner died before the request went out */
+        [RUN_UNSENT]  = { X,          X,          RUN_PENDING, RUN_RUNNING, X,          X },
+        /* OUTPUT_CLOSED pending: a job may print and end before a PAM run's answer comes */
+        [RUN_PENDING] = { X,          X,          X,           RUN_RUNNING, X,          RUN_PENDING },
+        [RUN_RUNNING] = { X,          X,          X,           X,           RUN_EXITED, RUN_RUNNING },
+        [RUN_EXITED]  = { X,          X,          X,           X,           X,          RUN_DEAD },
+        [RUN_DEAD]    = { X,          X,          X,           X,           X,          X },
+};
+
+#undef X
+
+static const char *const state_names[RUN_N_STATES] = {
+        [RUN_NEW] = "new", [RUN_CAPPED] = "capped", [RUN_UNSENT] = "unsent", [RUN_PENDING] = "pending",
+        [RUN_RUNNING] = "running", [RUN_EXITED] = "exited", [RUN_DEAD] = "dead",
+};
+static const char *const event_names[RUN_N_EVENTS] = {
+        [RUN_EV_CAP] = "cap", [RUN_EV_SUBMIT] = "submit", [RUN_EV_SENT] = "sent",
+        [RUN_EV_ANSWERED] = "answered", [RUN_EV_EXITED] = "exited", [RUN_EV_OUTPUT_CLOSED] = "output closed",
+};
+
+/* ---- pid -> run ---- */
+
+static size_t bucket_of(size_t n_buckets, pid_t pid) {
+        return ((size_t) pid * 0x9e3779b97f4a7c15ULL) >> 7 & (n_buckets - 1);
+}
+
+static int pid_map_add(struct pid_map *m, struct run *r) {
+        if (m->n >= m->n_buckets) {
+                size_t nb = m->n_buckets ? m->n_buckets * 2 : 64;
+                struct run **b = calloc(nb, sizeof(*b));
+                if (!b)
+                        return -ENOMEM;
+                for (size_t i = 0; i < m->n_buckets; i++)
+                        for (struct run *x = m->buckets[i], *nx; x; x = nx) {
+                                nx = x->hnext;
+                                size_t k = bucket_of(nb, x->pid);
+                                x->hnext = b[k];
+                                b[k] = x;
+                        }
+                free(m->buckets);
+                m->buckets = b;
+                m->n_buckets = nb;
+        }
+        size_t k = bucket_of(m->n_buckets, r->pid);
+        r->hnext = m->buckets[k];
+        m->buckets[k] = r;
+        m->n++;
+        return 0;
+}
+
+static struct run *pid_map_get(const struct pid_map *m, pid_t pid) {
+        if (!m->n_buckets)
+                return NULL;
+        for (struct run *x = m->buckets[bucket_of(m->n_buckets, pid)]; x; x = x->hnext)
+                if (x->pid == pid)
+                        return x;
+        return NULL;
+}
+
+static void pid_map_del(struct pid_map *m, struct run *r) {
+        if (!m->n_buckets)
+                return;
+        for (struct run **p = &m->buckets[bucket_of(m->n_buckets, r->pid)]; *p; p = &(*p)->hnext)
+                if (*p == r) {
+                        *p = r->hnext;
+                        m->n--;
+                        return;
+                }
+}
+
+/* ---- lists ---- */
+
+static void list_append(struct run_list *l, struct run *r) {
+        r->prev = l->tail;
+        r->next = NULL;
+        if (l->tail)
+                l->tail->next = r;
+        else
+                l->head = r;
+        l->tail = r;
+}
+
+static void list_remove(struct run_list *l, struct run *r) {
+        if (r->prev)
+                r->prev->next = r->next;
+        else
+                l->head = r->next;
+        if (r->next)
+                r->next->prev = r->prev;
+        else
+                l->tail = r->prev;
+        r->prev = r->next = NULL;
+}
+
+/* ---- state changes ---- */
+
+/* Counted in d->n_running: on its way to the spawner or running */
+static bool live(enum run_state s) {
+        return s == RUN_UNSENT || s == RUN_PENDING || s == RUN_RUNNING;
+}
+
+/* The request and the job's ends of its pipes are the spawner's once sent; when the request is
+ * never sent (the spawner died), they are closed all the same, so the output pipe ends. */
+static void drop_request(struct run *r) {
+        free(r->req);
+        r->req = NULL;
+        for (int i = 0; i < 3; i++)
+                closep(&r->req_fds[i]);
+        r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
+}
+
+static void run_set_state(struct daemon *d, struct run *r, enum run_state to) {
+        enum run_state from = r->state;
+
+        if (from != RUN_NEW)
+                list_remove(&d->runs[from], r);
+        if (from == RUN_UNSENT)
+                drop_request(r);
+        if (from == RUN_RUNNING && r->pid > 0 && pid_map_get(&d->pids, r->pid) == r)
+                pid_map_del(&d->pids, r);
+        if (to == RUN_RUNNING && r->pid > 0)
+                (void) pid_map_add(&d->pids, r); /* out of memory: its exit is then not matched */
+        d->n_running += live(to) - live(from);
+        r->state = to;
+        list_append(&d->runs[to], r);
+}
+
+void run_event(struct daemon *d, struct run *r, enum run_event ev) {
+        enum run_state to = run_next[r->state][ev];
+
+        if (to == RUN_N_STATES) {
+                log_error("%s:%u: internal error: a run in state %s cannot take event '%s'; ignored", r->table, r->line,
+                          state_names[r->state], event_names[ev]);
+                return;
+        }
+        if (to != r->state)
+                run_set_state(d, r, to);
+}
+
+/* ---- lookups ---- */
+
+struct run *run_by_pid(struct daemon *d, pid_t pid) {
+        return pid_map_get(&d->pids, pid);
+}
+
+/* A PAM job's parent is its session holder, which ends as the job did */
+struct run *run_by_holder(struct daemon *d, pid_t holder) {
+        for (struct run *r = d->runs[RUN_RUNNING].head; r; r = r->next)
+                if (r->holder_pid == holder)
+                        return r;
+        return NULL;
+}
+
+/* The run whose request carried `spawn_id`: answers come in request order but for PAM runs, which
+ * answer when their session is open, so the first pending run is nearly always it. */
+struct run *run_pending(struct daemon *d, uint32_t spawn_id) {
+        for (struct run *r = d->runs[RUN_PENDING].head; r; r = r->next)
+                if (r->spawn_id == spawn_id)
+                        return r;
+        return NULL;
+}
+
+/* ---- birth and death ---- */
+
+struct run *run_new(enum run_kind kind, const char *table, unsigned line, const char *user, const char *command,
+                    struct job_stats *stats) {
+        struct run *r = calloc(1, sizeof(*r));
+
+        if (!r)
+                return NULL;
+        r->kind = kind;
+        r->state = RUN_NEW;
+        r->line = line;
+        r->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
+        r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
+        r->table = strdup(table);
+        r->user = strdup(user);
+        r->command = strdup(command);
+        if (!r->table || !r->user || !r->command) {
+                free(r->table);
+                free(r->user);
+                free(r->command);
+                free(r);
+                return NULL;
+        }
+        r->stats = stats ? job_stats_ref(stats) : NULL;
+        return r;
+}
+
+static void run_destroy(struct run *r) {
+        job_stats_unref(r->stats);
+        free(r->mail_to);
+        free(r->mail_head);
+        free(r->mail_buf);
+        drop_request(r);
+        free(r->table);
+        free(r->user);
+        free(r->command);
+        free(r);
+}
+
+/* Frees a run in any state at once: one never submitted, or every one when tockd ends. */
+void run_free(struct daemon *d, struct run *r) {
+        if (r->output.fd >= 0) {
+                loop_del(d, &r->output);
+                closep(&r->output.fd);
+        }
+        if (r->state == RUN_RUNNING && r->pid > 0 && pid_map_get(&d->pids, r->pid) == r)
+                pid_map_del(&d->pids, r);
+        if (r->state != RUN_NEW)
+                list_remove(&d->runs[r->state], r);
+        d->n_running -= live(r->state);
+        run_destroy(r);
+}
+
+/* Dead runs are freed here, after the loop iteration: events already fetched may point at them. */
+void runs_free_dead(struct daemon *d) {
+        while (d->runs[RUN_DEAD].head)
+                run_free(d, d->runs[RUN_DEAD].head);
+}
+
+void runs_free_all(struct daemon *d) {
+        for (int s = 0; s < RUN_N_STATES; s++)
+                while (d->runs[s].head)
+                        run_free(d, d->runs[s].head);
+}
+
+/* The tockctl run client went away: its run goes on, nobody waits for it. */
+void runs_client_gone(struct daemon *d, const struct client *c) {
+        for (int s = 0; s < RUN_N_STATES; s++)
+                for (struct run *r = d->runs[s].head; r; r = r->next)
+                        if (r->client == c)
+                                r->client = NULL;
+}
+
+void runs_signal_all(struct daemon *d, int sig) {
+        for (struct run *r = d->runs[RUN_RUNNING].head; r; r = r->next)
+                if (r->pid > 0)
+                        (void) kill(-r->pid, sig); /* its whole process group: the job made its own session */
+}
