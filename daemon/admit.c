@@ -30,8 +30,8 @@ static enum overlap overlap_of(struct daemon *d, const struct job *j) {
 }
 
 /* A fire time came: start a run, unless the last one is still going and the job says otherwise. */
-void admit_fire(struct daemon *d, struct job *j, int64_t at) {
-        struct log_job lj = { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 };
+void admit_fire(struct daemon *d, struct job *j) {
+        struct log_job lj = log_job_of(j);
         struct job_stats *s = j->stats;
 
         switch (admit_overlap(overlap_of(d, j), s->n_running, s->queued_run)) {
@@ -40,15 +40,12 @@ void admit_fire(struct daemon *d, struct job *j, int64_t at) {
                 return;
         case ADMIT_SKIP:
                 s->skipped++;
-                job_stats_note(s, "its run at %lld was skipped: the previous run (pid %d) was still going (overlap:skip)",
-                               (long long) at, (int) s->running_pid);
-                log_job(LOG_WARNING, &lj, "skipped: the previous run (pid %d) is still going (overlap:skip)",
-                        (int) s->running_pid);
+                job_event(LOG_WARNING, &lj, s, "skipped: the previous run (pid %d) is still going (overlap:skip)",
+                          (int) s->running_pid);
                 return;
         case ADMIT_SKIP_QUEUED:
                 s->skipped++;
-                job_stats_note(s, "its run at %lld was skipped: one run was already waiting (overlap:queue)", (long long) at);
-                log_job(LOG_WARNING, &lj, "skipped: a run is already queued behind the running one (overlap:queue)");
+                job_event(LOG_WARNING, &lj, s, "skipped: a run is already queued behind the running one (overlap:queue)");
                 return;
         case ADMIT_QUEUE:
                 s->queued_run = true;

@@ -36,3 +36,8 @@ struct log_job {
 };
 
 int log_job(int level, const struct log_job *j, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A job's table and line, as the scheduler's messages name it (no user, no pid) */
+static inline struct log_job log_job_of(const struct job *j) {
+        return (struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 };
+}

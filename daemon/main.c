@@ -322,7 +322,7 @@ static void daemon_done(struct daemon *d) {
         catchup_flush(d);
         control_stop(d);
         runs_free_all(d); /* capped ones included: never started, nothing to wait for */
-        free(d->pids.buckets);
+        hmap_done(&d->pids);
         users_flush(&d->users);
         free(d->catchup);
         for (size_t i = 0; i < d->n_retry; i++)

@@ -42,52 +42,13 @@ static const char *const event_names[RUN_N_EVENTS] = {
 
 /* ---- pid -> run ---- */
 
-static size_t bucket_of(size_t n_buckets, pid_t pid) {
-        return ((size_t) pid * 0x9e3779b97f4a7c15ULL) >> 7 & (n_buckets - 1);
-}
-
-static int pid_map_add(struct pid_map *m, struct run *r) {
-        if (m->n >= m->n_buckets) {
-                size_t nb = m->n_buckets ? m->n_buckets * 2 : 64;
-                struct run **b = calloc(nb, sizeof(*b));
-                if (!b)
-                        return -ENOMEM;
-                for (size_t i = 0; i < m->n_buckets; i++)
-                        for (struct run *x = m->buckets[i], *nx; x; x = nx) {
-                                nx = x->hnext;
-                                size_t k = bucket_of(nb, x->pid);
-                                x->hnext = b[k];
-                                b[k] = x;
-                        }
-                free(m->buckets);
-                m->buckets = b;
-                m->n_buckets = nb;
+static struct run *pid_map_get(const struct hmap *m, pid_t pid) {
+        for (struct hmap_node *n = hmap_first(m, (uint64_t) pid); n; n = hmap_next(n)) {
+                struct run *r = HMAP_ENTRY(n, struct run, pid_node);
+                if (r->pid == pid)
+                        return r;
         }
-        size_t k = bucket_of(m->n_buckets, r->pid);
-        r->hnext = m->buckets[k];
-        m->buckets[k] = r;
-        m->n++;
-        return 0;
-}
-
-static struct run *pid_map_get(const struct pid_map *m, pid_t pid) {
-        if (!m->n_buckets)
-                return NULL;
-        for (struct run *x = m->buckets[bucket_of(m->n_buckets, pid)]; x; x = x->hnext)
-                if (x->pid == pid)
-                        return x;
         return NULL;
-}
-
-static void pid_map_del(struct pid_map *m, struct run *r) {
-        if (!m->n_buckets)
-                return;
-        for (struct run **p = &m->buckets[bucket_of(m->n_buckets, r->pid)]; *p; p = &(*p)->hnext)
-                if (*p == r) {
-                        *p = r->hnext;
-                        m->n--;
-                        return;
-                }
 }
 
 /* ---- lists ---- */
@@ -138,10 +99,10 @@ static void run_set_state(struct daemon *d, struct run *r, enum run_state to) {
                 list_remove(&d->runs[from], r);
         if (from == RUN_UNSENT)
                 drop_request(r);
-        if (from == RUN_RUNNING && r->pid > 0 && pid_map_get(&d->pids, r->pid) == r)
-                pid_map_del(&d->pids, r);
+        if (from == RUN_RUNNING && r->pid > 0)
+                hmap_del(&d->pids, &r->pid_node);
         if (to == RUN_RUNNING && r->pid > 0)
-                (void) pid_map_add(&d->pids, r); /* out of memory: its exit is then not matched */
+                (void) hmap_add(&d->pids, &r->pid_node, (uint64_t) r->pid); /* out of memory: its exit is not matched */
         d->n_running += live(to) - live(from);
         r->state = to;
         list_append(&d->runs[to], r);
@@ -227,8 +188,9 @@ void run_free(struct daemon *d, struct run *r) {
                 loop_del(d, &r->output);
                 closep(&r->output.fd);
         }
-        if (r->state == RUN_RUNNING && r->pid > 0 && pid_map_get(&d->pids, r->pid) == r)
-                pid_map_del(&d->pids, r);
+        if (r->state == RUN_RUNNING && r->pid > 0)
+                hmap_del(&d->pids, &r->pid_node);
+        run_timeout_stop(d, r);
         if (r->state != RUN_NEW)
                 list_remove(&d->runs[r->state], r);
         d->n_running -= live(r->state);

@@ -403,21 +403,19 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, con
         int r = plan_identity(p, d, user);
 
         if (r == -ESRCH) {
-                log_job(LOG_ERR, lj, "not run: no such user '%s'", user);
-                job_stats_note(j->stats, "not run: no such user '%s'", user);
+                job_event(LOG_ERR, lj, j->stats, "not run: no such user '%s'", user);
                 return r;
         }
         if (r == -EPERM) {
-                log_job(LOG_ERR, lj, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
-                job_stats_note(j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid, user);
+                job_event(LOG_ERR, lj, j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid,
+                          user);
                 return r;
         }
         /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
         p->pam = r == 0 && p->drop && d->pam && j->table->kind != TABLE_SINGLE;
         if (r < 0 || (r = plan_env(p, d, j)) < 0 || (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
-                log_job(LOG_ERR, lj, "not run: %s while preparing it", why);
-                job_stats_note(j->stats, "not run: %s", why);
+                job_event(LOG_ERR, lj, j->stats, "not run: %s while preparing it", why);
                 return r;
         }
         return 0;
@@ -526,9 +524,8 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         if (rep->stage) {
                 r->exec_stage = rep->stage;
                 r->exec_errno = rep->err;
-                log_job(LOG_ERR, &lj, "failed before running: %s: %s", stage_name(rep->stage), stage_error(rep->stage, rep->err));
-                job_stats_note(r->stats, "failed before running: %s: %s", stage_name(rep->stage),
-                               stage_error(rep->stage, rep->err));
+                job_event(LOG_ERR, &lj, r->stats, "failed before running: %s: %s", stage_name(rep->stage),
+                          stage_error(rep->stage, rep->err));
                 if (r->pid <= 0)
                         run_exited(d, r, 127 << 8);
                 return;

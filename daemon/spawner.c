@@ -30,6 +30,7 @@
 #include <security/pam_appl.h>
 #endif
 
+#include "hmap.h"
 #include "spawn-wire.h"
 #include "util.h"
 
@@ -279,7 +280,8 @@ struct holder {
 };
 
 struct session {
-        pid_t holder, job; /* holder 0: a free slot */
+        struct hmap_node node; /* in S.sessions, by the holder's pid */
+        pid_t holder, job;
 };
 
 /* The spawner's whole state. Static: there is one spawner per process, and what it holds stays
@@ -291,8 +293,7 @@ static struct spawner {
         char **envp;             /* its environment, decoded (here: reachable in a child that exits) */
         struct holder *holders;
         size_t n_holders, cap_holders;
-        struct session *sessions; /* open addressing, a power of two long */
-        size_t n_sessions, cap_sessions;
+        struct hmap sessions;    /* struct session of the jobs running under a holder */
         struct pollfd *pfd;      /* the socket, the signalfd, then one per holder */
         size_t cap_pfd;
 } S = { .sock = -1, .sfd = -1 };
@@ -302,55 +303,29 @@ static void spawner_send(const struct spawn_reply *rep) {
                 ;
 }
 
-static size_t session_slot(pid_t pid) {
-        return ((size_t) pid * 2654435761u) & (S.cap_sessions - 1);
-}
-
 static void session_put(pid_t holder, pid_t job) {
-        if ((S.n_sessions + 1) * 2 > S.cap_sessions) {
-                size_t old_cap = S.cap_sessions, new_cap = old_cap ? old_cap * 2 : 64;
-                struct session *old = S.sessions, *v = calloc(new_cap, sizeof(*v));
-                if (!v)
-                        return; /* the exit is then reported under the holder's pid: tockd ignores it */
-                S.sessions = v;
-                S.cap_sessions = new_cap;
-                S.n_sessions = 0;
-                for (size_t i = 0; i < old_cap; i++)
-                        if (old[i].holder)
-                                session_put(old[i].holder, old[i].job);
-                free(old);
-        }
-        size_t i = session_slot(holder);
-        while (S.sessions[i].holder)
-                i = (i + 1) & (S.cap_sessions - 1);
-        S.sessions[i] = (struct session) { holder, job };
-        S.n_sessions++;
+        struct session *x = malloc(sizeof(*x));
+
+        /* out of memory: the exit is then reported under the holder's pid, which tockd ignores */
+        if (!x)
+                return;
+        *x = (struct session) { .holder = holder, .job = job };
+        if (hmap_add(&S.sessions, &x->node, (uint64_t) holder) < 0)
+                free(x);
 }
 
-/* Returns the job of a holder and forgets it (backward-shift deletion), or 0. */
+/* Returns the job of a holder and forgets it, or 0. */
 static pid_t session_take(pid_t holder) {
-        size_t mask = S.cap_sessions - 1;
-
-        if (!S.cap_sessions)
-                return 0;
-        size_t i = session_slot(holder);
-        while (S.sessions[i].holder && S.sessions[i].holder != holder)
-                i = (i + 1) & mask;
-        if (!S.sessions[i].holder)
-                return 0;
-        pid_t job = S.sessions[i].job;
-        size_t hole = i;
-        for (size_t k = (i + 1) & mask; S.sessions[k].holder; k = (k + 1) & mask) {
-                size_t home = session_slot(S.sessions[k].holder);
-                /* k's entry may move into the hole when its home is not cyclically in (hole, k] */
-                if (((k - home) & mask) >= ((k - hole) & mask)) {
-                        S.sessions[hole] = S.sessions[k];
-                        hole = k;
+        for (struct hmap_node *n = hmap_first(&S.sessions, (uint64_t) holder); n; n = hmap_next(n)) {
+                struct session *x = HMAP_ENTRY(n, struct session, node);
+                if (x->holder == holder) {
+                        pid_t job = x->job;
+                        hmap_del(&S.sessions, n);
+                        free(x);
+                        return job;
                 }
         }
-        S.sessions[hole] = (struct session) {};
-        S.n_sessions--;
-        return job;
+        return 0;
 }
 
 /* Reads what the status pipe holds; returns true at end of file. */

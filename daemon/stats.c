@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "tockd.h"
 
 struct job_stats *job_stats_new(void) {
@@ -29,6 +30,26 @@ void job_stats_unref(struct job_stats *s) {
         free(s->note);
         free(s->tail);
         free(s);
+}
+
+/* A job's event: logged, and kept in the same words as the job's note for tockctl why. */
+int job_event(int level, const struct log_job *lj, struct job_stats *s, const char *fmt, ...) {
+        va_list ap;
+        char *text;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        log_job(level, lj, "%s", text);
+        if (s) {
+                free(s->note);
+                s->note = text;
+        } else
+                free(text);
+        return 0;
 }
 
 void job_stats_note(struct job_stats *s, const char *fmt, ...) {

@@ -23,10 +23,8 @@ static void timeout_fire(struct daemon *d, struct timer *t) {
         r->timed_out = true;
         if (r->stats)
                 r->stats->timeouts++;
-        job_stats_note(r->stats, "its run of pid %d was stopped at its timeout of %llds", (int) r->pid,
-                       (long long) r->timeout_s);
-        log_job(LOG_WARNING, &lj, "timed out after %llds: SIGTERM to its process group, SIGKILL in %llds",
-                (long long) r->timeout_s, (long long) d->cfg.kill_grace_s);
+        job_event(LOG_WARNING, &lj, r->stats, "timed out after %llds: SIGTERM to its process group, SIGKILL in %llds",
+                  (long long) r->timeout_s, (long long) d->cfg.kill_grace_s);
         (void) kill(-r->pid, SIGTERM);
         (void) timer_set(d, &r->timeout, now_mono_ns() + d->cfg.kill_grace_s * 1000000000LL);
 }
