@@ -167,21 +167,20 @@ void catchup_sync(struct daemon *d, int64_t now) {
         if (!d->jobs_changed) /* an event that changed no table: nothing to look at */
                 return;
         d->jobs_changed = false;
-        for (size_t i = 0; i < d->n_tables; i++)
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        const struct job *j = &d->tables[i]->jobs[k];
-                        if (!catchup_wanted(d, j))
-                                continue;
-                        struct catchup_entry *w = reallocarray(v, n + 1, sizeof(*v));
-                        if (!w) {
-                                free(v);
-                                return; /* keep what there is */
-                        }
-                        v = w;
-                        uint64_t key = job_key(j);
-                        const struct catchup_entry *e = find(d, key);
-                        v[n++] = (struct catchup_entry) { .key = key, .at = e ? e->at : now };
+        const struct job *j;
+        FOREACH_JOB(d, j) {
+                if (!catchup_wanted(d, j))
+                        continue;
+                struct catchup_entry *w = reallocarray(v, n + 1, sizeof(*v));
+                if (!w) {
+                        free(v);
+                        return; /* keep what there is */
                 }
+                v = w;
+                uint64_t key = job_key(j);
+                const struct catchup_entry *e = find(d, key);
+                v[n++] = (struct catchup_entry) { .key = key, .at = e ? e->at : now };
+        }
         if (n > 1)
                 qsort(v, n, sizeof(*v), entry_cmp);
         /* the same job twice in a table (same line text) gives the same key: keep one */
@@ -199,28 +198,26 @@ void catchup_sync(struct daemon *d, int64_t now) {
 
 /* At start: catchup jobs that missed a fire time while tockd was not running run once now. */
 void catchup_startup(struct daemon *d, int64_t now) {
-        for (size_t i = 0; i < d->n_tables; i++)
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        struct job *j = &d->tables[i]->jobs[k];
-                        struct catchup_entry *e;
-                        int64_t missed;
+        struct job *j;
+        FOREACH_JOB(d, j) {
+                struct catchup_entry *e;
+                int64_t missed;
 
-                        if (!catchup_wanted(d, j) || !j->zone)
-                                continue;
-                        e = find(d, job_key(j));
-                        if (!e) {
-                                catchup_record(d, j, now); /* first seen: nothing missed yet */
-                                continue;
-                        }
-                        if (sched_next(&j->e->sched, e->at, j->zone, &missed) < 0 || missed >= now)
-                                continue;
-                        log_job(LOG_INFO, &(struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 },
-                                "catching up: its run at %lld was missed while tockd was not running", (long long) missed);
-                        job_stats_note(j->stats, "its run at %lld was missed while tockd was not running; caught up at start",
-                                       (long long) missed);
-                        catchup_record(d, j, now);
-                        admit_fire(d, j, now);
+                if (!catchup_wanted(d, j) || !j->zone)
+                        continue;
+                e = find(d, job_key(j));
+                if (!e) {
+                        catchup_record(d, j, now); /* first seen: nothing missed yet */
+                        continue;
                 }
+                if (sched_next(&j->e->sched, e->at, j->zone, &missed) < 0 || missed >= now)
+                        continue;
+                struct log_job lj = log_job_of(j);
+                job_event(LOG_INFO, &lj, j->stats, "catching up: its run at %lld was missed while tockd was not running",
+                          (long long) missed);
+                catchup_record(d, j, now);
+                admit_fire(d, j);
+        }
         d->jobs_changed = false; /* every job is known now */
         catchup_flush(d);
 }

@@ -63,8 +63,8 @@ static void queue_push(struct daemon *d, struct job *j, int64_t nominal) {
         j->node.at = at;
         j->node.seq = d->seq++;
         if (heap_push(&d->queue, &j->node) < 0) {
-                log_job(LOG_ERR, &(struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 },
-                        "out of memory queueing the job; it will not run until its table is reloaded");
+                struct log_job lj = log_job_of(j);
+                log_job(LOG_ERR, &lj, "out of memory queueing the job; it will not run until its table is reloaded");
                 return;
         }
         j->queued = true;
@@ -105,7 +105,7 @@ static void run_due(struct daemon *d, int64_t now) {
                         job_stats_note(j->stats, "its run at %lld came %llds late (the machine slept or stalled); caught up",
                                        (long long) at, (long long) (now - j->node.at));
                         j->stats->last_due_at = at;
-                        admit_fire(d, j, at);
+                        admit_fire(d, j);
                         if (sched_next(&j->e->sched, now - 1, j->zone, &next) == 0)
                                 queue_push(d, j, next);
                         continue;
@@ -117,17 +117,16 @@ static void run_due(struct daemon *d, int64_t now) {
                         if (r == 0)
                                 queue_push(d, j, next);
                         j->stats->last_due_at = at;
-                        if (r == 0 && next > now)
-                                job_stats_note(j->stats, "missed its run at %lld: the machine slept or stalled for %llds, and cron's rule does not catch that up",
-                                               (long long) at, (long long) (now - at));
-                        if (r == 0 && next > now)
-                                log_job(LOG_INFO, &(struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 },
-                                        "missed its run of %llds ago (the machine slept or stalled); not caught up",
-                                        (long long) (now - at));
+                        if (r == 0 && next > now) {
+                                struct log_job lj = log_job_of(j);
+                                job_event(LOG_INFO, &lj, j->stats,
+                                          "missed its run of %llds ago (the machine slept or stalled); not caught up",
+                                          (long long) (now - at));
+                        }
                         continue;
                 }
                 j->stats->last_due_at = at;
-                admit_fire(d, j, at);
+                admit_fire(d, j);
                 r = sched_next(&j->e->sched, at, j->zone, &next);
                 if (r == 0)
                         queue_push(d, j, next);
@@ -180,23 +179,22 @@ int dispatch_clock_jump(struct daemon *d) {
                  delta > -SCHED_SMALL_JUMP && delta < SCHED_SMALL_JUMP
                          ? "fixed-time jobs keep their times (cron's rule), wildcard jobs follow the new time"
                          : "a correction: every job follows the new time, nothing is caught up");
-        for (size_t i = 0; i < d->n_tables; i++)
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        struct job *j = &d->tables[i]->jobs[k];
-                        int64_t next;
-                        if (!j->queued)
-                                continue;
-                        heap_remove(&d->queue, &j->node);
-                        j->queued = false;
-                        int64_t planned = j->nominal_at;
-                        if (sched_after_jump(&j->e->sched, planned, before, now, j->zone, &next) == 0) {
-                                if (planned <= now && next > now)
-                                        job_stats_note(j->stats, "its run at %lld was skipped: the clock moved %s by %llds (cron's rule for clock changes)",
-                                                       (long long) planned, delta > 0 ? "forward" : "back",
-                                                       (long long) (delta > 0 ? delta : -delta));
-                                queue_push(d, j, next);
-                        }
+        struct job *j;
+        FOREACH_JOB(d, j) {
+                int64_t next;
+                if (!j->queued)
+                        continue;
+                heap_remove(&d->queue, &j->node);
+                j->queued = false;
+                int64_t planned = j->nominal_at;
+                if (sched_after_jump(&j->e->sched, planned, before, now, j->zone, &next) == 0) {
+                        if (planned <= now && next > now)
+                                job_stats_note(j->stats, "its run at %lld was skipped: the clock moved %s by %llds (cron's rule for clock changes)",
+                                               (long long) planned, delta > 0 ? "forward" : "back",
+                                               (long long) (delta > 0 ? delta : -delta));
+                        queue_push(d, j, next);
                 }
+        }
         /* a backward jump: fixed-time jobs keep their planned times, so "dispatched up to" must
          * not move back with the clock; a forward one has been handled job by job */
         d->last_real = now - 1;
@@ -239,12 +237,11 @@ void dispatch_reboot_jobs(struct daemon *d) {
                 return;
         }
         free(state);
-        for (size_t i = 0; i < d->n_tables; i++)
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        struct job *j = &d->tables[i]->jobs[k];
-                        if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
-                                (void) job_spawn(d, j, NULL, NULL);
-                }
+        struct job *j;
+        FOREACH_JOB(d, j) {
+                if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
+                        (void) job_spawn(d, j, NULL, NULL);
+        }
         if (boot[0]) {
                 char text[80], *path = NULL;
                 (void) mkdir(d->cfg.state_dir, 0755);

@@ -59,37 +59,36 @@ char *metrics_text(struct daemon *d, const char *only_user) {
         for (size_t fi = 0; fi < ELEMENTSOF(families); fi++) {
                 fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", families[fi].name, families[fi].help, families[fi].name,
                         families[fi].type);
-                for (size_t i = 0; i < d->n_tables; i++)
-                        for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                                const struct job *j = &d->tables[i]->jobs[k];
-                                const struct job_stats *s = j->stats;
-                                const char *user = j->e->user ? j->e->user : j->table->owner;
-                                if (!s || (only_user && !streq(user, only_user)))
-                                        continue;
-                                if (fi == 2 && s->last_success_at == INT64_MIN)
-                                        continue;
-                                if (fi == 3 && s->last_duration_ms < 0)
-                                        continue;
-                                fputs(families[fi].name, f);
-                                put_labels(f, j);
-                                switch (fi) {
-                                case 0:
-                                        fprintf(f, " %u\n", s->runs);
-                                        break;
-                                case 1:
-                                        fprintf(f, " %u\n", s->failures);
-                                        break;
-                                case 2:
-                                        fprintf(f, " %lld\n", (long long) s->last_success_at);
-                                        break;
-                                case 3:
-                                        fprintf(f, " %.3f\n", (double) s->last_duration_ms / 1000.0);
-                                        break;
-                                default:
-                                        fprintf(f, " %d\n", s->running_pid ? 1 : 0);
-                                        break;
-                                }
+                const struct job *j;
+                FOREACH_JOB(d, j) {
+                        const struct job_stats *s = j->stats;
+                        const char *user = j->e->user ? j->e->user : j->table->owner;
+                        if (!s || (only_user && !streq(user, only_user)))
+                                continue;
+                        if (fi == 2 && s->last_success_at == INT64_MIN)
+                                continue;
+                        if (fi == 3 && s->last_duration_ms < 0)
+                                continue;
+                        fputs(families[fi].name, f);
+                        put_labels(f, j);
+                        switch (fi) {
+                        case 0:
+                                fprintf(f, " %u\n", s->runs);
+                                break;
+                        case 1:
+                                fprintf(f, " %u\n", s->failures);
+                                break;
+                        case 2:
+                                fprintf(f, " %lld\n", (long long) s->last_success_at);
+                                break;
+                        case 3:
+                                fprintf(f, " %.3f\n", (double) s->last_duration_ms / 1000.0);
+                                break;
+                        default:
+                                fprintf(f, " %d\n", s->running_pid ? 1 : 0);
+                                break;
                         }
+                }
         }
         if (only_user)
                 goto done; /* the daemon-wide figures are root's */

@@ -104,6 +104,10 @@ struct job_stats *job_stats_new(void);
 struct job_stats *job_stats_ref(struct job_stats *s);
 void job_stats_unref(struct job_stats *s);
 void job_stats_note(struct job_stats *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct log_job;
+/* Logs an event of a job and keeps the same words as its note (NULL s: no note). */
+int job_event(int level, const struct log_job *lj, struct job_stats *s, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 struct job {
         struct heap_node node; /* first: the queue hands back a pointer to it */
@@ -219,7 +223,7 @@ struct run_list {
  * table may be reloaded or removed while it runs. */
 struct run {
         struct run *prev, *next;  /* its state's list; changed by run_event() only */
-        struct run *hnext;        /* pid hash chain (RUN_RUNNING with a pid) */
+        struct hmap_node pid_node; /* in d->pids while RUN_RUNNING with a pid */
         enum run_kind kind;
         enum run_state state;
         pid_t pid;                /* 0 until the spawner answers */
@@ -256,10 +260,6 @@ static inline bool run_mails_output(const struct run *r) {
         return r->kind == RUN_SCHEDULED && r->mail_to;
 }
 
-struct pid_map {
-        struct run **buckets;
-        size_t n_buckets, n;
-};
 
 struct daemon {
         struct config cfg;
@@ -308,7 +308,7 @@ struct daemon {
 
         struct run_list runs[RUN_N_STATES]; /* by state (run.c); RUN_NEW's stays empty */
         size_t n_running;      /* runs in RUN_UNSENT, RUN_PENDING and RUN_RUNNING */
-        struct pid_map pids;
+        struct hmap pids; /* RUN_RUNNING runs by pid */
 
         struct user_cache users;
         uid_t uid;             /* tockd's own uid: 0 for the system cron */
@@ -327,6 +327,18 @@ struct daemon {
         } timers;
         bool ready;
 };
+
+/* Every job of every table, in table order: `struct job *j; FOREACH_JOB(d, j) { ... }` */
+struct job_iter {
+        size_t table, job;
+};
+static inline struct job *job_iter_next(const struct daemon *d, struct job_iter *it) {
+        for (; it->table < d->n_tables; it->table++, it->job = 0)
+                if (it->job < d->tables[it->table]->n_jobs)
+                        return &d->tables[it->table]->jobs[it->job++];
+        return NULL;
+}
+#define FOREACH_JOB(d, j) for (struct job_iter _job_it = {}; ((j) = job_iter_next((d), &_job_it));)
 
 #define LATE_SLACK_S 60 /* a wake-up later than this after a fire time counts as a clock jump */
 
@@ -378,7 +390,7 @@ enum admit_cap { ADMIT_CAP_FREE, ADMIT_CAP_ALL, ADMIT_CAP_USER };
 /* Which cap (ADMIT_CAP_FREE: none) a run meets with `all` scheduled runs going on, `mine` of them
  * its user's. */
 enum admit_cap admit_caps_check(size_t max_all, size_t max_user, size_t all, size_t mine);
-void admit_fire(struct daemon *d, struct job *j, int64_t at);
+void admit_fire(struct daemon *d, struct job *j);
 bool admit_over_caps(struct daemon *d, const struct run *run);
 void admit_run_ended(struct daemon *d, struct job_stats *s);
 void admit_defer(struct daemon *d, const struct job *j, const struct log_job *lj);
