@@ -290,7 +290,7 @@ void tables_replan_local(struct daemon *d);
 const struct user_info *users_get(struct user_cache *c, const char *name); /* NULL: no such user */
 void users_flush(struct user_cache *c);
 
-/* spool.c: inotify */
+/* watch.c: inotify */
 int watch_setup(struct daemon *d);
 int watch_handle(struct daemon *d);
 

@@ -1,4 +1,4 @@
-/* daemon/spool.c: noticing changed tables with inotify.
+/* daemon/watch.c: noticing changed tables with inotify.
  *
  * tockd watches directories, never table files themselves, so that editors and tools that
  * replace a file by rename are seen like any other write: the parent of /etc/crontab (also for
