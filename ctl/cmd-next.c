@@ -15,7 +15,6 @@
 #include "timefmt.h"
 #include "util.h"
 
-
 struct next_args {
         const char *from, *zone_name, *file, *user;
         long count;
@@ -276,7 +275,8 @@ static int read_plan(struct proto_reader *r, struct plan *p) {
         if (k < 0)
                 return k;
         p->runs = calloc(x.n ? x.n : 1, sizeof *p->runs);
-        for (size_t i = 0; p->runs && i < x.n; i++) {
+        k = p->runs ? 0 : -ENOMEM;
+        for (size_t i = 0; k == 0 && i < x.n; i++) {
                 struct proto_next_run *u = &x.runs[i];
                 struct planned *y = &p->runs[p->n++];
 
@@ -284,9 +284,8 @@ static int read_plan(struct proto_reader *r, struct plan *p) {
                                         .line = u->line, .user = TAKE_PTR(u->user), .command = TAKE_PTR(u->command) };
                 y->job = strdup_printf("%s:%u", y->table, y->line);
                 if (!y->job)
-                        break;
+                        k = -ENOMEM;
         }
-        k = p->runs && (p->n == 0 || p->runs[p->n - 1].job) ? 0 : -ENOMEM;
         proto_next_done(&x);
         return k;
 }
