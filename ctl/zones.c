@@ -1,12 +1,9 @@
 /* ctl/zones.c: time zones by name (and a cache of them for showing tockd's times), and the seed
  * for '~' values. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
 #include "seed.h"

@@ -383,7 +383,7 @@ void control_reply_ok(struct daemon *d, struct client *c, const char *msg);
 /* Answers one whole request of `type` from c (a request type: control.c checked the header). */
 void request_handle(struct daemon *d, struct client *c, uint16_t type, const void *body, size_t len);
 
-/* access.c: who may do what (pure but for reading cron.allow / cron.deny) */
+/* access.c: who may do what; answers and messages, never replies */
 enum access_rule {
         ACCESS_ANYONE,      /* no user named; the handler filters by the caller itself */
         ACCESS_SELF,        /* the caller, or for root any user: "" is the caller */
