@@ -1,4 +1,5 @@
-/* common/proto.c: packing and unpacking tockd's messages, field by field. Pure. */
+/* common/proto.c: packing and unpacking tockd's messages, field by field and body by body, both
+ * ways: tockd, tockctl and the fuzz target all go through these. Pure. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,368 @@ int proto_get_job(struct proto_reader *r, struct proto_job *ret) {
                 return -EBADMSG;
         }
         *ret = j;
+        return 0;
+}
+
+/* ---- message bodies ---- */
+
+/* The fields of each request, in wire order: user, then job or text, then count. */
+enum { REQ_USER = 1 << 0, REQ_JOB = 1 << 1, REQ_TEXT = 1 << 2, REQ_COUNT = 1 << 3 };
+static const uint8_t request_fields[_PROTO_REQUEST_END - PROTO_HELLO] = {
+        [PROTO_HELLO - PROTO_HELLO] = 0,
+        [PROTO_LIST - PROTO_HELLO] = REQ_USER,
+        [PROTO_INSTALL - PROTO_HELLO] = REQ_USER | REQ_TEXT,
+        [PROTO_REMOVE - PROTO_HELLO] = REQ_USER,
+        [PROTO_RESTORE - PROTO_HELLO] = REQ_USER,
+        [PROTO_STATUS - PROTO_HELLO] = REQ_USER,
+        [PROTO_NEXT - PROTO_HELLO] = REQ_USER | REQ_COUNT,
+        [PROTO_WHY - PROTO_HELLO] = REQ_USER | REQ_JOB,
+        [PROTO_RUN - PROTO_HELLO] = REQ_USER | REQ_JOB,
+        [PROTO_RELOAD - PROTO_HELLO] = 0,
+        [PROTO_METRICS - PROTO_HELLO] = 0,
+};
+
+static bool is_request(enum proto_type type) {
+        return type >= PROTO_HELLO && type < _PROTO_REQUEST_END;
+}
+
+void proto_put_request(struct proto_buf *b, enum proto_type type, const struct proto_request *q) {
+        unsigned f = is_request(type) ? request_fields[type - PROTO_HELLO] : 0;
+
+        proto_begin(b, type);
+        if (f & REQ_USER)
+                proto_put_str(b, q->user);
+        if (f & REQ_JOB)
+                proto_put_str(b, q->job);
+        if (f & REQ_TEXT)
+                proto_put_strn(b, q->text, q->text ? q->text_len : 0);
+        if (f & REQ_COUNT)
+                proto_put_u32(b, q->count);
+}
+
+void proto_request_done(struct proto_request *q) {
+        free(q->user);
+        free(q->job);
+        free(q->text);
+        *q = (struct proto_request) {};
+}
+
+int proto_get_request(struct proto_reader *r, enum proto_type type, struct proto_request *ret) {
+        struct proto_request q = {};
+        unsigned f;
+
+        if (!is_request(type))
+                return -EINVAL;
+        f = request_fields[type - PROTO_HELLO];
+        if (f & REQ_USER)
+                q.user = proto_get_str(r);
+        if (f & REQ_JOB)
+                q.job = proto_get_str(r);
+        if ((f & REQ_TEXT) && (q.text = proto_get_str(r)))
+                q.text_len = strlen(q.text);
+        if (f & REQ_COUNT)
+                q.count = proto_get_u32(r);
+        if (proto_reader_end(r) < 0 || ((f & REQ_COUNT) && (q.count < PROTO_NEXT_MIN || q.count > PROTO_NEXT_MAX))) {
+                proto_request_done(&q);
+                return -EBADMSG;
+        }
+        *ret = q;
+        return 0;
+}
+
+void proto_put_ok(struct proto_buf *b, const char *text, size_t len) {
+        proto_begin(b, PROTO_OK);
+        proto_put_strn(b, text, text ? len : 0);
+}
+
+int proto_get_ok(struct proto_reader *r, char **ret_text) {
+        char *s = proto_get_str(r);
+
+        if (proto_reader_end(r) < 0) {
+                free(s);
+                return -EBADMSG;
+        }
+        *ret_text = s;
+        return 0;
+}
+
+void proto_put_hello(struct proto_buf *b, const struct proto_hello *h) {
+        proto_begin(b, PROTO_OK);
+        proto_put_str(b, h->version);
+        proto_put_u32(b, h->uid);
+        proto_put_str(b, h->user);
+}
+
+void proto_hello_done(struct proto_hello *h) {
+        free(h->version);
+        free(h->user);
+        *h = (struct proto_hello) {};
+}
+
+int proto_get_hello(struct proto_reader *r, struct proto_hello *ret) {
+        struct proto_hello h = {};
+
+        h.version = proto_get_str(r);
+        h.uid = proto_get_u32(r);
+        h.user = proto_get_str(r);
+        if (proto_reader_end(r) < 0) {
+                proto_hello_done(&h);
+                return -EBADMSG;
+        }
+        *ret = h;
+        return 0;
+}
+
+void proto_put_error(struct proto_buf *b, const struct proto_error *e) {
+        proto_begin(b, PROTO_ERROR);
+        proto_put_i32(b, e->err);
+        proto_put_str(b, e->msg);
+}
+
+void proto_error_done(struct proto_error *e) {
+        free(e->msg);
+        *e = (struct proto_error) {};
+}
+
+int proto_get_error(struct proto_reader *r, struct proto_error *ret) {
+        struct proto_error e = {};
+
+        e.err = proto_get_i32(r);
+        e.msg = proto_get_str(r);
+        if (proto_reader_end(r) < 0) {
+                proto_error_done(&e);
+                return -EBADMSG;
+        }
+        *ret = e;
+        return 0;
+}
+
+void proto_put_diags(struct proto_buf *b, const struct proto_diags *g) {
+        proto_begin(b, PROTO_DIAGS);
+        proto_put_str(b, g->text);
+        proto_put_u32(b, (uint32_t) g->list.n);
+        for (size_t i = 0; i < g->list.n; i++) {
+                proto_put_u32(b, (uint32_t) g->list.items[i].severity);
+                proto_put_u32(b, g->list.items[i].line);
+                proto_put_u32(b, g->list.items[i].col);
+                proto_put_str(b, g->list.items[i].msg);
+        }
+}
+
+void proto_diags_done(struct proto_diags *g) {
+        free(g->text);
+        diag_list_done(&g->list);
+        *g = (struct proto_diags) {};
+}
+
+static enum diag_severity severity_from_wire(uint32_t v) {
+        return v == DIAG_ERROR ? DIAG_ERROR : v == DIAG_WARNING ? DIAG_WARNING : DIAG_NOTE;
+}
+
+int proto_get_diags(struct proto_reader *r, struct proto_diags *ret) {
+        struct proto_diags g = {};
+        uint32_t n;
+
+        g.text = proto_get_str(r);
+        n = proto_get_u32(r);
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                uint32_t sev = proto_get_u32(r), line = proto_get_u32(r), col = proto_get_u32(r);
+                char *msg = proto_get_str(r);
+                int k = msg ? diag_add(&g.list, severity_from_wire(sev), line, col, "%s", msg) : 0;
+
+                free(msg);
+                if (k < 0) {
+                        proto_diags_done(&g);
+                        return -ENOMEM;
+                }
+        }
+        if (proto_reader_end(r) < 0) {
+                proto_diags_done(&g);
+                return -EBADMSG;
+        }
+        *ret = g;
+        return 0;
+}
+
+void proto_put_status(struct proto_buf *b, const struct proto_status *s) {
+        proto_begin(b, PROTO_STATUS_REPLY);
+        proto_put_str(b, s->version);
+        proto_put_i64(b, s->started_at);
+        proto_put_u32(b, s->tables);
+        proto_put_u32(b, s->jobs);
+        proto_put_u32(b, s->running);
+        proto_put_u32(b, (uint32_t) s->n);
+        for (size_t i = 0; i < s->n; i++)
+                proto_put_job(b, &s->job[i]);
+}
+
+void proto_status_done(struct proto_status *s) {
+        for (size_t i = 0; i < s->n; i++)
+                proto_job_done(&s->job[i]);
+        free(s->job);
+        free(s->version);
+        *s = (struct proto_status) {};
+}
+
+/* Makes room for one more of n items of `size` in *v (capacity *cap). */
+static int grow_array(void **v, size_t n, size_t *cap, size_t size) {
+        void *p;
+
+        if (n < *cap)
+                return 0;
+        p = reallocarray(*v, *cap ? *cap * 2 : 16, size);
+        if (!p)
+                return -ENOMEM;
+        *v = p;
+        *cap = *cap ? *cap * 2 : 16;
+        return 0;
+}
+
+int proto_get_status(struct proto_reader *r, struct proto_status *ret) {
+        struct proto_status s = {};
+        size_t cap = 0;
+        uint32_t n;
+
+        s.version = proto_get_str(r);
+        s.started_at = proto_get_i64(r);
+        s.tables = proto_get_u32(r);
+        s.jobs = proto_get_u32(r);
+        s.running = proto_get_u32(r);
+        n = proto_get_u32(r);
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                if (grow_array((void **) &s.job, s.n, &cap, sizeof *s.job) < 0) {
+                        proto_status_done(&s);
+                        return -ENOMEM;
+                }
+                if (proto_get_job(r, &s.job[s.n]) < 0)
+                        break;
+                s.n++;
+        }
+        if (proto_reader_end(r) < 0) {
+                proto_status_done(&s);
+                return -EBADMSG;
+        }
+        *ret = s;
+        return 0;
+}
+
+void proto_put_next(struct proto_buf *b, const struct proto_next *x) {
+        proto_begin(b, PROTO_NEXT_REPLY);
+        proto_put_u32(b, (uint32_t) x->n);
+        for (size_t i = 0; i < x->n; i++) {
+                const struct proto_next_run *u = &x->runs[i];
+                proto_put_i64(b, u->at);
+                proto_put_str(b, u->zone);
+                proto_put_str(b, u->table);
+                proto_put_u32(b, u->line);
+                proto_put_str(b, u->user);
+                proto_put_str(b, u->command);
+        }
+}
+
+static void next_run_done(struct proto_next_run *u) {
+        free(u->zone);
+        free(u->table);
+        free(u->user);
+        free(u->command);
+}
+
+void proto_next_done(struct proto_next *x) {
+        for (size_t i = 0; i < x->n; i++)
+                next_run_done(&x->runs[i]);
+        free(x->runs);
+        *x = (struct proto_next) {};
+}
+
+int proto_get_next(struct proto_reader *r, struct proto_next *ret) {
+        struct proto_next x = {};
+        size_t cap = 0;
+        uint32_t n = proto_get_u32(r);
+
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                struct proto_next_run u = {};
+
+                if (grow_array((void **) &x.runs, x.n, &cap, sizeof *x.runs) < 0) {
+                        proto_next_done(&x);
+                        return -ENOMEM;
+                }
+                u.at = proto_get_i64(r);
+                u.zone = proto_get_str(r);
+                u.table = proto_get_str(r);
+                u.line = proto_get_u32(r);
+                u.user = proto_get_str(r);
+                u.command = proto_get_str(r);
+                x.runs[x.n++] = u; /* freed with the rest, whole or not */
+        }
+        if (proto_reader_end(r) < 0) {
+                proto_next_done(&x);
+                return -EBADMSG;
+        }
+        *ret = x;
+        return 0;
+}
+
+void proto_put_why(struct proto_buf *b, const struct proto_why *w) {
+        proto_begin(b, PROTO_WHY_REPLY);
+        proto_put_job(b, &w->job);
+        proto_put_str(b, w->state);
+        proto_put_str(b, w->note);
+        proto_put_strn(b, w->output, w->output ? w->output_len : 0);
+}
+
+void proto_why_done(struct proto_why *w) {
+        proto_job_done(&w->job);
+        free(w->state);
+        free(w->note);
+        free(w->output);
+        *w = (struct proto_why) {};
+}
+
+int proto_get_why(struct proto_reader *r, struct proto_why *ret) {
+        struct proto_why w = {};
+
+        if (proto_get_job(r, &w.job) < 0)
+                return -EBADMSG;
+        w.state = proto_get_str(r);
+        w.note = proto_get_str(r);
+        w.output = proto_get_str(r);
+        w.output_len = w.output ? strlen(w.output) : 0;
+        if (proto_reader_end(r) < 0) {
+                proto_why_done(&w);
+                return -EBADMSG;
+        }
+        *ret = w;
+        return 0;
+}
+
+void proto_put_run_started(struct proto_buf *b, int32_t pid) {
+        proto_begin(b, PROTO_RUN_STARTED);
+        proto_put_i32(b, pid);
+}
+
+int proto_get_run_started(struct proto_reader *r, int32_t *ret_pid) {
+        int32_t pid = proto_get_i32(r);
+
+        if (proto_reader_end(r) < 0)
+                return -EBADMSG;
+        *ret_pid = pid;
+        return 0;
+}
+
+void proto_put_run_done(struct proto_buf *b, const struct proto_run_done *x) {
+        proto_begin(b, PROTO_RUN_DONE);
+        proto_put_i32(b, x->wstatus);
+        proto_put_i64(b, x->duration_ms);
+}
+
+int proto_get_run_done(struct proto_reader *r, struct proto_run_done *ret) {
+        struct proto_run_done x;
+
+        x.wstatus = proto_get_i32(r);
+        x.duration_ms = proto_get_i64(r);
+        if (proto_reader_end(r) < 0)
+                return -EBADMSG;
+        *ret = x;
         return 0;
 }
 

@@ -7,14 +7,14 @@
  * client sends one request and reads replies until the last one for it (OK, ERROR, DIAGS, or
  * RUN_DONE for RUN). Who is asking comes from SO_PEERCRED, never from a body.
  *
- * Requests (body → replies):
- *   HELLO    ()                              → OK(str version, u32 uid, str user)
+ * Requests (body → replies), each body one struct proto_request (see proto_get_request()):
+ *   HELLO    ()                              → OK(str version, u32 uid, str user)  (struct proto_hello)
  *   LIST     (str user)                      → OK(str table text) | ERROR(-ENOENT: no table)
  *   INSTALL  (str user, str text)            → OK(str message) | DIAGS | ERROR
  *   REMOVE   (str user)                      → OK(str message) | ERROR(-ENOENT)
- *   RESTORE  (str user)                      → OK(str message) | ERROR(-ENOENT: nothing kept)
+ *   RESTORE  (str user)                      → OK(str message) | DIAGS | ERROR(-ENOENT: nothing kept)
  *   STATUS   (str user)                      → STATUS
- *   NEXT     (str user, u32 count)           → NEXT
+ *   NEXT     (str user, u32 count)           → NEXT   (count PROTO_NEXT_MIN..PROTO_NEXT_MAX)
  *   WHY      (str user, str job)             → WHY | ERROR(-ENOENT: no such job)
  *   RUN      (str user, str job) + 3 fds     → RUN_STARTED(i32 pid) then RUN_DONE(i32 wstatus,
  *            (stdin, stdout, stderr for the     i64 duration_ms) | ERROR
@@ -24,17 +24,27 @@
  * `user` is "" for the caller; naming another user needs root. `job` is "LINE" (in the user's
  * table), "TABLE:LINE" (a table's path, as `status` shows it), or a name given with [name:...].
  *
- * Replies:
- *   OK       (fields as above)
- *   ERROR    (i32 -errno, str message for a person)
+ * Replies (body → its struct and put/get pair below):
+ *   OK       (str text), or HELLO's (str version, u32 uid, str user)   proto_put_ok, proto_put_hello
+ *   ERROR    (i32 -errno, str message for a person)                    struct proto_error
  *   DIAGS    (str table text, u32 n, n × (u32 severity, u32 line, u32 col, str message))
+ *                                                                      struct proto_diags
  *   STATUS   (str version, i64 started_at, u32 tables, u32 jobs, u32 running, u32 n, n × JOB)
+ *                                                                      struct proto_status
  *   NEXT     (u32 n, n × (i64 at, str zone, str table, u32 line, str user, str command))
- *   WHY      (JOB, str table state, str note, str output tail)
+ *                                                                      struct proto_next
+ *   WHY      (JOB, str table state, str note, str output tail)         struct proto_why
+ *   RUN_STARTED (i32 pid)                                              proto_put_run_started
+ *   RUN_DONE (i32 wstatus, i64 duration_ms)                            struct proto_run_done
  *   JOB = (str table, u32 line, str name, str user, str schedule, str command, str zone,
  *          i64 next_at, i64 last_at, i32 last_wstatus, i64 last_duration_ms, i64 last_success_at,
- *          u32 runs, u32 failures, i32 running_pid, i64 running_since)
- *   Times are UTC seconds, PROTO_NO_TIME when absent; last_wstatus is -1 before the first run. */
+ *          u32 runs, u32 failures, i32 running_pid, i64 running_since)  struct proto_job
+ *   Times are UTC seconds, PROTO_NO_TIME when absent; last_wstatus is -1 before the first run.
+ *
+ * Every proto_put_BODY() begins the message (proto_begin() with its type) and packs the body;
+ * proto_finish() is still the caller's. Every proto_get_BODY() reads the whole body: 0, or
+ * -EBADMSG (short, trailing bytes, a NUL in a string) or -ENOMEM; *ret is written only on
+ * success, and its strings are then owned (free them with the matching _done()). */
 #pragma once
 
 #include <stdbool.h>
@@ -42,6 +52,7 @@
 #include <stdint.h>
 
 #include "crontab.h"
+#include "diag.h"
 
 #define PROTO_MAGIC 0x4b54u /* "TK" little-endian */
 #define PROTO_VERSION 1
@@ -49,6 +60,8 @@
 #define PROTO_MAX_BODY (CRONTAB_MAX_BYTES + 65536u) /* a whole table, and its fields */
 #define PROTO_NO_TIME INT64_MIN
 #define PROTO_MAX_FDS 3
+#define PROTO_NEXT_MIN 1      /* NEXT: how many runs may be asked for */
+#define PROTO_NEXT_MAX 100000
 
 enum proto_type {
         /* a retired number stays here as a comment, never reused */
@@ -133,5 +146,98 @@ struct proto_job {
 void proto_put_job(struct proto_buf *b, const struct proto_job *j);
 int proto_get_job(struct proto_reader *r, struct proto_job *ret); /* 0 or -EBADMSG */
 void proto_job_done(struct proto_job *j);
+
+/* ---- message bodies ---- */
+
+/* A request's body. Which fields a type carries is the list above; the others stay 0/NULL. */
+struct proto_request {
+        char *user;      /* all but HELLO, RELOAD, METRICS; "" for the caller */
+        char *job;       /* WHY, RUN */
+        char *text;      /* INSTALL: the table (no NUL inside) */
+        size_t text_len;
+        uint32_t count;  /* NEXT: PROTO_NEXT_MIN..PROTO_NEXT_MAX (a count outside is malformed) */
+};
+void proto_put_request(struct proto_buf *b, enum proto_type type, const struct proto_request *q);
+/* As every getter below; -EINVAL for a type that is not a request. */
+int proto_get_request(struct proto_reader *r, enum proto_type type, struct proto_request *ret);
+void proto_request_done(struct proto_request *q);
+
+/* OK with one string: a message, a table's text, the metrics. `len` bytes of `text` are sent. */
+void proto_put_ok(struct proto_buf *b, const char *text, size_t len);
+int proto_get_ok(struct proto_reader *r, char **ret_text);
+
+/* HELLO's OK. */
+struct proto_hello {
+        char *version;
+        uint32_t uid;
+        char *user; /* "" when the uid has no name */
+};
+void proto_put_hello(struct proto_buf *b, const struct proto_hello *h);
+int proto_get_hello(struct proto_reader *r, struct proto_hello *ret);
+void proto_hello_done(struct proto_hello *h);
+
+struct proto_error {
+        int32_t err; /* -errno as sent (tockd sends it negative) */
+        char *msg;
+};
+void proto_put_error(struct proto_buf *b, const struct proto_error *e);
+int proto_get_error(struct proto_reader *r, struct proto_error *ret);
+void proto_error_done(struct proto_error *e);
+
+/* A refused table and why. Severities other than error and warning come back as notes; past
+ * DIAG_MAX only the counters grow (diag_add()). */
+struct proto_diags {
+        char *text;
+        struct diag_list list;
+};
+void proto_put_diags(struct proto_buf *b, const struct proto_diags *g);
+int proto_get_diags(struct proto_reader *r, struct proto_diags *ret);
+void proto_diags_done(struct proto_diags *g);
+
+struct proto_status {
+        char *version;
+        int64_t started_at;
+        uint32_t tables, jobs, running; /* what the caller may know of: every job, or theirs */
+        struct proto_job *job;          /* the jobs listed; grown as they are read, so a lying
+                                         * count costs nothing */
+        size_t n;
+};
+void proto_put_status(struct proto_buf *b, const struct proto_status *s);
+int proto_get_status(struct proto_reader *r, struct proto_status *ret);
+void proto_status_done(struct proto_status *s);
+
+struct proto_next_run {
+        int64_t at;
+        char *zone, *table;
+        uint32_t line;
+        char *user, *command;
+};
+struct proto_next {
+        struct proto_next_run *runs; /* in order of time */
+        size_t n;
+};
+void proto_put_next(struct proto_buf *b, const struct proto_next *x);
+int proto_get_next(struct proto_reader *r, struct proto_next *ret);
+void proto_next_done(struct proto_next *x);
+
+struct proto_why {
+        struct proto_job job;
+        char *state, *note;
+        char *output;      /* the end of the last run's output */
+        size_t output_len; /* put: bytes of output sent as they are; get: strlen(output) */
+};
+void proto_put_why(struct proto_buf *b, const struct proto_why *w);
+int proto_get_why(struct proto_reader *r, struct proto_why *ret);
+void proto_why_done(struct proto_why *w);
+
+void proto_put_run_started(struct proto_buf *b, int32_t pid);
+int proto_get_run_started(struct proto_reader *r, int32_t *ret_pid);
+
+struct proto_run_done {
+        int32_t wstatus;
+        int64_t duration_ms;
+};
+void proto_put_run_done(struct proto_buf *b, const struct proto_run_done *x);
+int proto_get_run_done(struct proto_reader *r, struct proto_run_done *ret);
 
 const char *proto_type_to_string(uint16_t type);

@@ -142,13 +142,12 @@ static int read_full(int fd, void *buf, size_t n) {
 /* ERROR (i32 -errno, str message) is the same for every request: decode it here. */
 static int decode_error(struct reply *rep) {
         struct proto_reader r = rep->r;
+        struct proto_error e;
 
-        rep->error = proto_get_i32(&r);
-        rep->error_msg = proto_get_str(&r);
-        if (proto_reader_end(&r) < 0)
+        if (proto_get_error(&r, &e) < 0)
                 return -EBADMSG;
-        if (rep->error > 0)
-                rep->error = -rep->error;
+        rep->error = e.err > 0 ? -e.err : e.err;
+        rep->error_msg = TAKE_PTR(e.msg);
         return 0;
 }
 
@@ -297,11 +296,8 @@ int reply_ok_string(const char *cmd, struct reply *rep, char **ret_msg) {
 
         if (rep->type != PROTO_OK)
                 return reply_fail(cmd, rep);
-        s = proto_get_str(&rep->r);
-        if (!s || proto_reader_end(&rep->r) < 0) {
-                free(s);
+        if (proto_get_ok(&rep->r, &s) < 0)
                 return reply_malformed(cmd, rep);
-        }
         *ret_msg = s;
         return EXIT_OK;
 }
@@ -312,9 +308,8 @@ int simple_request(const struct simple_request *s) {
         struct reply rep = {};
         int r;
 
-        proto_begin(&req, s->type);
-        if (s->has_user)
-                proto_put_str(&req, s->user);
+        /* the table in proto.c says whether the type carries a user */
+        proto_put_request(&req, s->type, &(struct proto_request) { .user = (char *) s->user });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)

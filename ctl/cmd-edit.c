@@ -75,8 +75,7 @@ static int fetch(struct edit *e, const char *shown_user) {
         struct reply rep = {};
         int r;
 
-        proto_begin(&req, PROTO_LIST);
-        proto_put_str(&req, e->user);
+        proto_put_request(&req, PROTO_LIST, &(struct proto_request) { .user = (char *) e->user });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
@@ -208,9 +207,8 @@ static enum step install(struct edit *e, int *ret_exit) {
         }
         if (e->w->installing)
                 fprintf(stderr, "%s\n", e->w->installing);
-        proto_begin(&req, PROTO_INSTALL);
-        proto_put_str(&req, e->user);
-        proto_put_strn(&req, e->text, e->len);
+        proto_put_request(&req, PROTO_INSTALL,
+                          &(struct proto_request) { .user = (char *) e->user, .text = e->text, .text_len = e->len });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK) {

@@ -8,34 +8,6 @@
 #include "ctl.h"
 #include "util.h"
 
-static enum diag_severity severity_from_wire(uint32_t v) {
-        return v == DIAG_ERROR ? DIAG_ERROR : v == DIAG_WARNING ? DIAG_WARNING : DIAG_NOTE;
-}
-
-/* DIAGS: (str table text, u32 n, n x (u32 severity, u32 line, u32 col, str message)) */
-static int read_diags(struct proto_reader *r, char **ret_text, struct diag_list *ret_diags) {
-        _cleanup_free_ char *text = proto_get_str(r);
-        struct diag_list l = {};
-        uint32_t n = proto_get_u32(r);
-
-        for (uint32_t i = 0; i < n && !r->bad; i++) {
-                uint32_t sev = proto_get_u32(r), line = proto_get_u32(r), col = proto_get_u32(r);
-                _cleanup_free_ char *msg = proto_get_str(r);
-
-                if (msg && diag_add(&l, severity_from_wire(sev), line, col, "%s", msg) < 0) {
-                        diag_list_done(&l);
-                        return -ENOMEM;
-                }
-        }
-        if (proto_reader_end(r) < 0) {
-                diag_list_done(&l);
-                return -EBADMSG;
-        }
-        *ret_text = TAKE_PTR(text);
-        *ret_diags = l;
-        return 0;
-}
-
 static void json_diags(const struct diag_list *l, const char *file) {
         struct json j = { .f = stdout };
 
@@ -59,11 +31,10 @@ static void json_diags(const struct diag_list *l, const char *file) {
 }
 
 int print_diags_reply(const char *cmd, struct reply *rep, const char *file, bool json) {
-        _cleanup_free_ char *text = NULL;
-        struct diag_list l = {};
+        struct proto_diags g = {};
         int r;
 
-        r = read_diags(&rep->r, &text, &l);
+        r = proto_get_diags(&rep->r, &g);
         if (r == -ENOMEM) {
                 fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
                 return EXIT_IO;
@@ -71,14 +42,15 @@ int print_diags_reply(const char *cmd, struct reply *rep, const char *file, bool
         if (r < 0)
                 return reply_malformed(cmd, rep);
         if (json) {
-                json_diags(&l, file);
+                json_diags(&g.list, file);
         } else {
+                const struct diag_list *l = &g.list;
                 /* the messages come from tockd's parser; diag_format() keeps terminal escapes out */
-                print_diags(&l, file, text, strlen(text));
+                print_diags(l, file, g.text, strlen(g.text));
                 fprintf(stderr, "%s: %zu error%s, %zu warning%s; tockd refused the table and kept the one it had\n",
-                        file, l.n_errors, l.n_errors == 1 ? "" : "s", l.n_warnings, l.n_warnings == 1 ? "" : "s");
+                        file, l->n_errors, l->n_errors == 1 ? "" : "s", l->n_warnings, l->n_warnings == 1 ? "" : "s");
         }
-        diag_list_done(&l);
+        proto_diags_done(&g);
         return EXIT_INVALID;
 }
 
@@ -130,9 +102,7 @@ int cmd_install(int argc, char **argv) {
         }
         if (table_has_nul(shown, text, len))
                 return EXIT_INVALID;
-        proto_begin(&req, PROTO_INSTALL);
-        proto_put_str(&req, user);
-        proto_put_strn(&req, text, len);
+        proto_put_request(&req, PROTO_INSTALL, &(struct proto_request) { .user = (char *) user, .text = text, .text_len = len });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)

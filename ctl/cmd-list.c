@@ -27,8 +27,7 @@ int cmd_list(int argc, char **argv) {
                 return r;
         user = o.user;
         json = o.json;
-        proto_begin(&req, PROTO_LIST);
-        proto_put_str(&req, user);
+        proto_put_request(&req, PROTO_LIST, &(struct proto_request) { .user = (char *) user });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)

@@ -15,8 +15,6 @@
 #include "timefmt.h"
 #include "util.h"
 
-#define NEXT_MAX_COUNT 100000
-
 struct next_args {
         const char *from, *zone_name, *file, *user;
         long count;
@@ -269,35 +267,27 @@ static void plan_done(struct plan *p) {
         *p = (struct plan) {};
 }
 
-/* NEXT: (u32 n, n x (i64 at, str zone, str table, u32 line, str user, str command)) */
+/* The runs in tockd's NEXT reply, as planned runs (their strings move over). */
 static int read_plan(struct proto_reader *r, struct plan *p) {
-        uint32_t n = proto_get_u32(r);
-        size_t cap = 0;
+        struct proto_next x = {};
+        int k = proto_get_next(r, &x);
 
-        for (uint32_t i = 0; i < n && !r->bad; i++) {
-                struct planned x = {};
+        if (k < 0)
+                return k;
+        p->runs = calloc(x.n ? x.n : 1, sizeof *p->runs);
+        k = p->runs ? 0 : -ENOMEM;
+        for (size_t i = 0; k == 0 && i < x.n; i++) {
+                struct proto_next_run *u = &x.runs[i];
+                struct planned *y = &p->runs[p->n++];
 
-                if (p->n == cap) {
-                        size_t ncap = cap ? cap * 2 : 16;
-                        struct planned *runs = reallocarray(p->runs, ncap, sizeof *runs);
-                        if (!runs)
-                                return -ENOMEM;
-                        p->runs = runs;
-                        cap = ncap;
-                }
-                x.at = proto_get_i64(r);
-                x.zone = proto_get_str(r);
-                x.table = proto_get_str(r);
-                x.line = proto_get_u32(r);
-                x.user = proto_get_str(r);
-                x.command = proto_get_str(r);
-                if (!r->bad)
-                        x.job = strdup_printf("%s:%u", x.table, x.line);
-                p->runs[p->n++] = x; /* freed with the plan, whole or not */
-                if (!r->bad && !x.job)
-                        return -ENOMEM;
+                *y = (struct planned) { .at = u->at, .zone = TAKE_PTR(u->zone), .table = TAKE_PTR(u->table),
+                                        .line = u->line, .user = TAKE_PTR(u->user), .command = TAKE_PTR(u->command) };
+                y->job = strdup_printf("%s:%u", y->table, y->line);
+                if (!y->job)
+                        k = -ENOMEM;
         }
-        return proto_reader_end(r);
+        proto_next_done(&x);
+        return k;
 }
 
 static void plan_json(const struct next_args *a, const struct plan *p, struct zone_cache *zc) {
@@ -356,9 +346,7 @@ static int next_daemon(struct next_args *a) {
         struct plan p = {};
         int r;
 
-        proto_begin(&req, PROTO_NEXT);
-        proto_put_str(&req, a->user);
-        proto_put_u32(&req, (uint32_t) a->count);
+        proto_put_request(&req, PROTO_NEXT, &(struct proto_request) { .user = (char *) a->user, .count = (uint32_t) a->count });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
@@ -412,8 +400,8 @@ int cmd_next(int argc, char **argv) {
                 case 'n':
                         errno = 0;
                         a.count = strtol(optarg, &end, 10);
-                        if (errno || *end || a.count < 1 || a.count > NEXT_MAX_COUNT) {
-                                usage_error("next", "--count takes a number from 1 to %d", NEXT_MAX_COUNT);
+                        if (errno || *end || a.count < PROTO_NEXT_MIN || a.count > PROTO_NEXT_MAX) {
+                                usage_error("next", "--count takes a number from 1 to %d", PROTO_NEXT_MAX);
                                 return EXIT_USAGE;
                         }
                         break;

@@ -12,7 +12,7 @@ int cmd_remove(int argc, char **argv) {
                 .usage = "remove [-u USER] [-i] [--json]   (-i asks first)",
                 .takes = TAKES_USER | TAKES_ASK | TAKES_JSON,
         };
-        struct simple_request s = { .cmd = "remove", .type = PROTO_REMOVE, .has_user = true, .json_key = "message" };
+        struct simple_request s = { .cmd = "remove", .type = PROTO_REMOVE, .json_key = "message" };
         _cleanup_free_ char *question = NULL;
         struct cmd_opts o;
         char me[256];

@@ -13,7 +13,7 @@ int cmd_restore(int argc, char **argv) {
                 .usage = "restore [-u USER] [--json]",
                 .takes = TAKES_USER | TAKES_JSON,
         };
-        struct simple_request s = { .cmd = "restore", .type = PROTO_RESTORE, .has_user = true, .json_key = "message" };
+        struct simple_request s = { .cmd = "restore", .type = PROTO_RESTORE, .json_key = "message" };
         struct cmd_opts o;
         int r = cmd_options(argc, argv, &spec, &o);
 

@@ -47,15 +47,17 @@ static int follow(struct client *c, const char *job, bool json) {
                 if (r < 0)
                         return client_error(c, r);
                 if (rep.type == PROTO_RUN_STARTED && pid < 0) {
-                        pid = proto_get_i32(&rep.r);
-                        if (proto_reader_end(&rep.r) < 0)
+                        if (proto_get_run_started(&rep.r, &pid) < 0)
                                 r = reply_malformed("run", &rep);
                         else
                                 fprintf(stderr, "started pid %d\n", pid);
                 } else if (rep.type == PROTO_RUN_DONE) {
-                        wstatus = proto_get_i32(&rep.r);
-                        duration_ms = proto_get_i64(&rep.r);
-                        r = proto_reader_end(&rep.r) < 0 ? reply_malformed("run", &rep) : EXIT_OK;
+                        struct proto_run_done x;
+                        r = proto_get_run_done(&rep.r, &x) < 0 ? reply_malformed("run", &rep) : EXIT_OK;
+                        if (r == EXIT_OK) {
+                                wstatus = x.wstatus;
+                                duration_ms = x.duration_ms;
+                        }
                         done = true;
                 } else {
                         r = reply_fail("run", &rep);
@@ -101,9 +103,7 @@ static int run(const char *user, const char *job, bool json) {
                 fprintf(stderr, "tockctl run: cannot open /dev/null: %m\n");
                 return EXIT_IO;
         }
-        proto_begin(&req, PROTO_RUN);
-        proto_put_str(&req, user);
-        proto_put_str(&req, job);
+        proto_put_request(&req, PROTO_RUN, &(struct proto_request) { .user = (char *) user, .job = (char *) job });
         r = proto_finish(&req);
         if (r < 0) {
                 proto_buf_done(&req);

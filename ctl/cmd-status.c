@@ -11,50 +11,6 @@
 #include "ctl.h"
 #include "util.h"
 
-struct status {
-        char *version;
-        int64_t started_at;
-        uint32_t tables, jobs, running;
-        struct proto_job *job;
-        size_t n;
-};
-
-static void status_done(struct status *s) {
-        for (size_t i = 0; i < s->n; i++)
-                proto_job_done(&s->job[i]);
-        free(s->job);
-        free(s->version);
-        *s = (struct status) {};
-}
-
-/* STATUS: (str version, i64 started_at, u32 tables, u32 jobs, u32 running, u32 n, n x JOB). The
- * array grows as jobs are read, so a lying count costs nothing. */
-static int read_status(struct proto_reader *r, struct status *s) {
-        uint32_t n;
-        size_t cap = 0;
-
-        s->version = proto_get_str(r);
-        s->started_at = proto_get_i64(r);
-        s->tables = proto_get_u32(r);
-        s->jobs = proto_get_u32(r);
-        s->running = proto_get_u32(r);
-        n = proto_get_u32(r);
-        for (uint32_t i = 0; i < n && !r->bad; i++) {
-                if (s->n == cap) {
-                        size_t ncap = cap ? cap * 2 : 16;
-                        struct proto_job *j = reallocarray(s->job, ncap, sizeof *j);
-                        if (!j)
-                                return -ENOMEM;
-                        s->job = j;
-                        cap = ncap;
-                }
-                if (proto_get_job(r, &s->job[s->n]) < 0)
-                        break;
-                s->n++;
-        }
-        return proto_reader_end(r);
-}
-
 /* One row of the table, every cell a string. */
 enum { COL_JOB, COL_USER, COL_SCHEDULE, COL_NEXT, COL_LAST, COL_RESULT, COL_RUNNING, _COL_MAX };
 static const char *const headings[_COL_MAX] = { "JOB", "USER", "SCHEDULE", "NEXT RUN", "LAST RUN", "RESULT",
@@ -113,7 +69,7 @@ static void put_cell(const char *s, size_t width, bool last) {
                 printf("%*s", (int) (width - strlen(s) + 2), "");
 }
 
-static int print_text(const struct status *s, struct zone_cache *zc) {
+static int print_text(const struct proto_status *s, struct zone_cache *zc) {
         _cleanup_free_ struct row *rows = calloc(s->n ? s->n : 1, sizeof *rows);
         size_t width[_COL_MAX];
         char since[TIMEFMT_ISO_MAX], up[DURATION_MAX];
@@ -154,7 +110,7 @@ static int print_text(const struct status *s, struct zone_cache *zc) {
         return r;
 }
 
-static void print_json(const struct status *s, struct zone_cache *zc) {
+static void print_json(const struct proto_status *s, struct zone_cache *zc) {
         struct json j = { .f = stdout };
 
         json_open(&j, NULL, '{');
@@ -181,7 +137,7 @@ int cmd_status(int argc, char **argv) {
                 .takes = TAKES_USER | TAKES_JSON,
         };
         struct zone_cache zc = {};
-        struct status s = {};
+        struct proto_status s = {};
         struct proto_buf req = {};
         struct reply rep = {};
         const char *user;
@@ -193,8 +149,7 @@ int cmd_status(int argc, char **argv) {
                 return r;
         user = o.user;
         json = o.json;
-        proto_begin(&req, PROTO_STATUS);
-        proto_put_str(&req, user);
+        proto_put_request(&req, PROTO_STATUS, &(struct proto_request) { .user = (char *) user });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
@@ -204,7 +159,7 @@ int cmd_status(int argc, char **argv) {
                 reply_done(&rep);
                 return r;
         }
-        r = read_status(&rep.r, &s);
+        r = proto_get_status(&rep.r, &s);
         if (r == -ENOMEM) {
                 fprintf(stderr, "tockctl status: out of memory\n");
                 r = EXIT_IO;
@@ -217,7 +172,7 @@ int cmd_status(int argc, char **argv) {
                 r = EXIT_IO;
         }
         reply_done(&rep);
-        status_done(&s);
+        proto_status_done(&s);
         zone_cache_done(&zc);
         return r;
 }

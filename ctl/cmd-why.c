@@ -10,28 +10,6 @@
 #include "ctl.h"
 #include "util.h"
 
-struct why {
-        struct proto_job job;
-        char *state, *note, *output;
-};
-
-/* WHY: (JOB, str table state, str note, str output tail) */
-static int read_why(struct proto_reader *r, struct why *w) {
-        if (proto_get_job(r, &w->job) < 0)
-                return -EBADMSG;
-        w->state = proto_get_str(r);
-        w->note = proto_get_str(r);
-        w->output = proto_get_str(r);
-        return proto_reader_end(r);
-}
-
-static void why_done(struct why *w) {
-        proto_job_done(&w->job);
-        free(w->state);
-        free(w->note);
-        free(w->output);
-}
-
 static void field(const char *label, const char *value) {
         printf("%-13s", label);
         put_safe(stdout, value, false);
@@ -80,7 +58,7 @@ static void print_output(const char *out) {
         }
 }
 
-static void print_text(const struct why *w, struct zone_cache *zc) {
+static void print_text(const struct proto_why *w, struct zone_cache *zc) {
         const struct proto_job *j = &w->job;
         char next[TIMEFMT_ISO_MAX];
 
@@ -107,7 +85,7 @@ static void print_text(const struct why *w, struct zone_cache *zc) {
         print_output(w->output);
 }
 
-static void print_json(const struct why *w, struct zone_cache *zc) {
+static void print_json(const struct proto_why *w, struct zone_cache *zc) {
         struct json j = { .f = stdout };
 
         json_open(&j, NULL, '{');
@@ -129,28 +107,26 @@ int cmd_why(int argc, char **argv) {
         struct zone_cache zc = {};
         struct proto_buf req = {};
         struct reply rep = {};
-        struct why w = {};
+        struct proto_why w = {};
         struct cmd_opts o;
         int r = cmd_options(argc, argv, &spec, &o);
 
         if (r >= 0)
                 return r;
-        proto_begin(&req, PROTO_WHY);
-        proto_put_str(&req, o.user);
-        proto_put_str(&req, o.arg);
+        proto_put_request(&req, PROTO_WHY, &(struct proto_request) { .user = (char *) o.user, .job = (char *) o.arg });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
                 return r;
         if (rep.type != PROTO_WHY_REPLY)
                 r = reply_fail("why", &rep);
-        else if (read_why(&rep.r, &w) < 0)
+        else if (proto_get_why(&rep.r, &w) < 0)
                 r = reply_malformed("why", &rep);
         else if (o.json)
                 print_json(&w, &zc);
         else
                 print_text(&w, &zc);
-        why_done(&w);
+        proto_why_done(&w);
         reply_done(&rep);
         zone_cache_done(&zc);
         return r;

@@ -206,9 +206,7 @@ static int replace(const struct crontab_args *a) {
                 fprintf(stderr, "errors in crontab file, can't install.\n");
                 return EXIT_INVALID;
         }
-        proto_begin(&req, PROTO_INSTALL);
-        proto_put_str(&req, a->user);
-        proto_put_strn(&req, text, len);
+        proto_put_request(&req, PROTO_INSTALL, &(struct proto_request) { .user = (char *) a->user, .text = text, .text_len = len });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
@@ -231,8 +229,7 @@ static int list(const struct crontab_args *a, bool out) {
         struct reply rep = {};
         int r;
 
-        proto_begin(&req, PROTO_LIST);
-        proto_put_str(&req, a->user);
+        proto_put_request(&req, PROTO_LIST, &(struct proto_request) { .user = (char *) a->user });
         r = client_request(&req, &rep);
         proto_buf_done(&req);
         if (r != EXIT_OK)
@@ -253,7 +250,7 @@ static int list(const struct crontab_args *a, bool out) {
 }
 
 static int remove_table(const struct crontab_args *a) {
-        struct simple_request s = { .type = PROTO_REMOVE, .has_user = true, .user = a->user, .enoent_user = a->shown };
+        struct simple_request s = { .type = PROTO_REMOVE, .user = a->user, .enoent_user = a->shown };
         _cleanup_free_ char *question = NULL;
         int r;
 

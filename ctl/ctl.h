@@ -117,8 +117,7 @@ int reply_malformed(const char *cmd, const struct reply *rep);
 struct simple_request {
         const char *cmd;
         enum proto_type type;
-        bool has_user;          /* the body is (str user) rather than () */
-        const char *user;
+        const char *user;        /* sent when the type carries a user (proto.c says); NULL: the caller */
         const char *enoent_user; /* non-NULL: -ENOENT means "no crontab for USER", exit 1 */
         bool json, raw, quiet;  /* quiet: print nothing on OK */
         const char *json_key;

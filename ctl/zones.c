@@ -1,14 +1,12 @@
 /* ctl/zones.c: time zones by name (and a cache of them for showing tockd's times), and the seed
  * for '~' values. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ctl.h"
+#include "seed.h"
 #include "tzdb.h"
 #include "util.h"
 
@@ -30,16 +28,10 @@ int zone_check(const char *name, void *userdata) {
 
 /* The same seed tockd uses for the table at `path`, so '~' values shown here are tockd's. */
 uint64_t table_seed(const char *path) {
-        char id[64] = "", abs[PATH_MAX];
-        int fd = open("/etc/machine-id", O_RDONLY | O_CLOEXEC);
+        char id[SEED_MACHINE_ID_MAX];
 
-        if (fd >= 0) {
-                ssize_t k = read(fd, id, sizeof(id) - 1);
-                id[k > 0 ? k : 0] = 0;
-                id[strcspn(id, "\n")] = 0;
-                close(fd);
-        }
-        return crontab_seed(id, path && !streq(path, "-") && realpath(path, abs) ? abs : NULL);
+        seed_machine_id(id);
+        return seed_table(id, path && !streq(path, "-") ? path : NULL);
 }
 
 const struct tz *zone_cache_get(struct zone_cache *zc, const char *name) {

@@ -1,163 +1,237 @@
-/* daemon/spool.c: noticing changed tables with inotify.
+/* daemon/spool.c: users' tables in the spool directory, and the previous version of each.
  *
- * tockd watches directories, never table files themselves, so that editors and tools that
- * replace a file by rename are seen like any other write: the parent of /etc/crontab (also for
- * the system zone, /etc/localtime), cron.d, the spool and the single table's directory. A changed
- * name is re-read at once and only that table is re-planned. A queue overflow means events were
- * lost: everything is rescanned. */
-#include <limits.h>
+ * A table is checked whole with the parser tockctl check uses and then replaced atomically
+ * (write_atomic()); the version it replaces, or removes, is kept in STATE/previous/USER for
+ * `tockctl restore`. The spool is created as Debian's crontab(1) has it. These functions write no
+ * replies: they return 0 or -errno with a message in struct spool_result (or, for a refused table,
+ * the parser's diagnostics), and request.c answers with it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "tockd.h"
-#include "tzdb.h"
 #include "util.h"
 
-#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB | \
-                    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
-
-static char *dir_of(const char *path) {
-        char *d = strdup(path), *slash = d ? strrchr(d, '/') : NULL;
-
-        if (!d)
-                return NULL;
-        if (!slash)
-                strcpy(d, ".");
-        else if (slash == d)
-                d[1] = 0;
-        else
-                *slash = 0;
-        return d;
+void spool_result_done(struct spool_result *r) {
+        free(r->msg);
+        free(r->text);
+        diag_list_done(&r->diags);
+        *r = (struct spool_result) {};
 }
 
-/* Watches a directory. One that does not exist yet (a spool no cron has made, a cron.d removed
- * and made again) is waited for through its parent: a directory appearing there makes a rescan. */
-static int add_watch(struct daemon *d, const char *dir) {
-        int wd = inotify_add_watch(d->inotify_io.fd, dir, DIR_EVENTS);
+/* Sets r->msg and returns err (a negative errno, or 0). */
+static int result(struct spool_result *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int result(struct spool_result *r, int err, const char *fmt, ...) {
+        va_list ap;
 
-        if (wd < 0 && errno == ENOENT) {
-                _cleanup_free_ char *parent = dir_of(dir);
-                if (parent && inotify_add_watch(d->inotify_io.fd, parent, DIR_EVENTS) >= 0) {
-                        log_info("%s does not exist; its tables are read when it appears", dir);
-                        return -1;
-                }
-        }
-        if (wd < 0)
-                log_warning_errno(errno, "cannot watch %s; changes there are seen only on SIGHUP", dir);
-        return wd;
+        free(r->msg);
+        va_start(ap, fmt);
+        if (vasprintf(&r->msg, fmt, ap) < 0)
+                r->msg = NULL;
+        va_end(ap);
+        return err;
 }
 
-int watch_setup(struct daemon *d) {
-        _cleanup_free_ char *crontab_dir = NULL, *table_dir = NULL;
-
-        /* watches are per inode and deduplicated by the kernel: adding one twice gives the same wd */
-        if (*d->cfg.crontab && (crontab_dir = dir_of(d->cfg.crontab)))
-                d->wd_crontab_dir = add_watch(d, crontab_dir);
-        if (*d->cfg.cron_d)
-                d->wd_cron_d = add_watch(d, d->cfg.cron_d);
-        if (*d->cfg.spool)
-                d->wd_spool = add_watch(d, d->cfg.spool);
-        if (*d->cfg.table && (table_dir = dir_of(d->cfg.table)))
-                d->wd_table_dir = add_watch(d, table_dir);
-        if (*d->cfg.localtime) {
-                _cleanup_free_ char *lt_dir = dir_of(d->cfg.localtime);
-                if (lt_dir)
-                        d->wd_localtime_dir = add_watch(d, lt_dir);
-        }
-        return 0;
+char *spool_path(const struct daemon *d, const char *user) {
+        char *p;
+        return asprintf(&p, "%s/%s", d->cfg.spool, user) < 0 ? NULL : p;
 }
 
-static void reload_local_zone(struct daemon *d) {
-        struct tz *z = NULL;
-        int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &z);
-
-        if (r < 0) {
-                log_warning_errno(r, "the system time zone changed but cannot be read; keeping %s", tz_name(d->local_zone));
-                return;
-        }
-        log_info("the system time zone is now %s; jobs without CRON_TZ follow it", tz_name(z));
-        struct tz *old = d->local_zone;
-        d->local_zone = z;
-        tables_replan_local(d);
-        tz_free(old);
+static char *previous_path(const struct daemon *d, const char *user) {
+        char *p;
+        return asprintf(&p, "%s/previous/%s", d->cfg.state_dir, user) < 0 ? NULL : p;
 }
 
-/* Which of our paths lives in the directory of watch `wd` under `name`. */
-static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mask, bool *rescan) {
-        const struct {
-                const char *path;
-                int wd;
-        } files[] = { { d->cfg.crontab, d->wd_crontab_dir }, { d->cfg.table, d->wd_table_dir },
-                      { d->cfg.localtime, d->wd_localtime_dir } };
-        _cleanup_free_ char *path = NULL;
+/* A regular file of at most `max` bytes, NUL-terminated. */
+static int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
 
-        if (mask & IN_ISDIR) {
-                /* perhaps a directory of ours that was missing */
-                if (mask & (IN_CREATE | IN_MOVED_TO))
-                        *rescan = true;
-                return;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                const char *base;
-                if (!*files[i].path || files[i].wd != wd)
-                        continue;
-                base = strrchr(files[i].path, '/');
-                if (!streq(base ? base + 1 : files[i].path, name))
-                        continue;
-                if (i == 2)
-                        reload_local_zone(d);
-                else
-                        (void) table_reload_path(d, files[i].path);
-                return;
-        }
-        /* a file being created is read when it is closed; only a new symlink has no close */
-        if (wd == d->wd_cron_d || wd == d->wd_spool) {
-                const char *dir = wd == d->wd_cron_d ? d->cfg.cron_d : d->cfg.spool;
-                if (asprintf(&path, "%s/%s", dir, name) < 0)
-                        return;
-                if (mask & IN_CREATE) {
-                        struct stat st;
-                        if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
-                                return;
-                }
-                (void) table_reload_path(d, path);
-        }
-}
-
-int watch_handle(struct daemon *d) {
-        char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
-        bool rescan = false;
-        ssize_t k;
-
-        for (;;) {
-                k = read(d->inotify_io.fd, buf, sizeof buf);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if ((size_t) st.st_size > max)
+                return -EFBIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (len < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + len, (size_t) st.st_size - len);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0)
                         break;
-                for (char *p = buf; p < buf + k;) {
-                        const struct inotify_event *ev = (const struct inotify_event *) p;
-                        p += sizeof(*ev) + ev->len;
-                        if (ev->mask & IN_Q_OVERFLOW) {
-                                log_warning("inotify queue overflowed; rescanning every table");
-                                rescan = true;
-                        } else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
-                                rescan = true;
-                        } else if (ev->len > 0 && !rescan) {
-                                handle_name(d, ev->wd, ev->name, ev->mask, &rescan);
-                        }
-                }
+                len += (size_t) k;
         }
-        if (rescan) {
-                watch_setup(d);
-                tables_rescan(d);
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+/* Keeps the current table of `user` as the previous one, for restore. */
+static int keep_previous(struct daemon *d, const char *user, const char *text, size_t len) {
+        _cleanup_free_ char *prev = previous_path(d, user), *dir = NULL;
+
+        if (!prev || asprintf(&dir, "%s/previous", d->cfg.state_dir) < 0)
+                return -ENOMEM;
+        (void) mkdir(d->cfg.state_dir, 0755);
+        (void) mkdir(dir, 0700);
+        return write_atomic(prev, text, len, 0, 0, 0600);
+}
+
+/* Debian's crontab(1) leaves tables with group crontab; so do we, when that group exists */
+static gid_t spool_gid(const struct user_info *u) {
+        struct group *g = getgrnam("crontab");
+        return g ? g->gr_gid : u->gid;
+}
+
+/* Debian's spool: 1730 root:crontab, so that crontab(1) and tock can share it */
+static void spool_make_dir(struct daemon *d) {
+        if (mkdir(d->cfg.spool, 01730) == 0) {
+                struct group *g = getgrnam("crontab");
+                (void) chmod(d->cfg.spool, 01730);
+                if (g && geteuid() == 0)
+                        (void) !chown(d->cfg.spool, 0, g->gr_gid);
         }
+}
+
+/* A table changed on disk: tockd plans it now rather than when inotify tells. */
+static void spool_changed(struct daemon *d, const char *path) {
+        (void) table_reload_path(d, path);
         catchup_sync(d, now_real());
-        dispatch_status(d);
-        return dispatch_arm(d);
+        (void) dispatch_arm(d);
+}
+
+static int zone_check_cb(const char *name, void *userdata) {
+        return zone_get(userdata, name) ? 0 : -ENOENT;
+}
+
+/* "installed the table of alice: 3 entries", and the parser's warnings, one a line */
+static char *installed_message(const char *what, const char *user, const struct crontab *ct,
+                               const struct diag_list *diags) {
+        char *w = NULL;
+        size_t wl = 0;
+        FILE *f = open_memstream(&w, &wl);
+
+        if (!f)
+                return NULL;
+        fprintf(f, "%s the table of %s: %zu entr%s", what, user, ct->n_entries, ct->n_entries == 1 ? "y" : "ies");
+        for (size_t i = 0; i < diags->n; i++)
+                fprintf(f, "\n%s:%u:%u: warning: %s", user, diags->items[i].line, diags->items[i].col, diags->items[i].msg);
+        fclose(f);
+        return w;
+}
+
+/* Installs `text` as the table of `user`; `what` says what to call it ("installed", "restored"). */
+static int install(struct daemon *d, const char *user, const char *text, size_t len, const char *what,
+                   const struct caller *by, struct spool_result *ret) {
+        _cleanup_free_ char *path = spool_path(d, user), *old = NULL;
+        _cleanup_(crontab_freep) struct crontab *ct = NULL;
+        _cleanup_(diag_list_done) struct diag_list diags = {};
+        const struct user_info *u = users_get(&d->users, user);
+        size_t old_len = 0;
+        int r;
+
+        if (!path || !u)
+                return result(ret, -ENOMEM, "out of memory");
+        const struct crontab_opts opts = { .mode = CRONTAB_USER, .seed = 0, .zone_check = zone_check_cb, .userdata = d };
+        r = crontab_parse(text, len, &opts, &ct, &diags);
+        if (r == -EINVAL) {
+                ret->refused = true;
+                ret->text = strdup(text);
+                ret->diags = diags;
+                diags = (struct diag_list) {};
+                return -EINVAL;
+        }
+        if (r < 0)
+                return result(ret, r, "cannot check the table: %s", strerror(-r));
+        if (read_file(path, CRONTAB_MAX_BYTES, &old, &old_len) == 0) {
+                if (old_len == len && memcmp(old, text, len) == 0)
+                        return result(ret, 0, "no changes to the table of %s", user);
+                r = keep_previous(d, user, old, old_len);
+                if (r < 0)
+                        log_warning_errno(r, "cannot keep the previous table of %s", user);
+        }
+        spool_make_dir(d);
+        r = write_atomic(path, text, len, u->uid, spool_gid(u), 0600);
+        if (r < 0) {
+                log_errno(r, "cannot install the table of %s", user);
+                return result(ret, r, "cannot install the table of %s: %s", user, strerror(-r));
+        }
+        spool_changed(d, path);
+        log_info("%s: %s by uid %u (pid %d)", path, what, (unsigned) by->uid, (int) by->pid);
+        ret->msg = installed_message(what, user, ct, &diags);
+        if (!ret->msg)
+                ret->msg = strdup("installed");
+        return 0;
+}
+
+int spool_install(struct daemon *d, const char *user, const char *text, size_t len, const struct caller *by,
+                  struct spool_result *ret) {
+        return install(d, user, text, len, "installed", by, ret);
+}
+
+int spool_read(struct daemon *d, const char *user, char **ret_text, size_t *ret_len, struct spool_result *ret) {
+        _cleanup_free_ char *path = spool_path(d, user);
+        int r;
+
+        if (!path)
+                return result(ret, -ENOMEM, "out of memory");
+        r = read_file(path, CRONTAB_MAX_BYTES, ret_text, ret_len);
+        if (r == -ENOENT)
+                return result(ret, -ENOENT, "no crontab for %s", user);
+        if (r < 0)
+                return result(ret, r, "cannot read the table of %s: %s", user, strerror(-r));
+        return 0;
+}
+
+int spool_remove(struct daemon *d, const char *user, const struct caller *by, struct spool_result *ret) {
+        _cleanup_free_ char *path = spool_path(d, user), *old = NULL;
+        size_t len;
+        int r;
+
+        if (!path)
+                return result(ret, -ENOMEM, "out of memory");
+        r = read_file(path, CRONTAB_MAX_BYTES, &old, &len);
+        if (r == -ENOENT)
+                return result(ret, -ENOENT, "no crontab for %s", user);
+        if (r == 0 && (r = keep_previous(d, user, old, len)) < 0)
+                log_warning_errno(r, "cannot keep the previous table of %s", user);
+        if (unlink(path) < 0)
+                return result(ret, -errno, "cannot remove the table of %s: %s", user, strerror(errno));
+        spool_changed(d, path);
+        log_info("%s: removed by uid %u (pid %d)", path, (unsigned) by->uid, (int) by->pid);
+        return result(ret, 0, "removed the table of %s (tockctl restore brings it back)", user);
+}
+
+int spool_restore(struct daemon *d, const char *user, const struct caller *by, struct spool_result *ret) {
+        _cleanup_free_ char *prev = previous_path(d, user), *cur_path = spool_path(d, user), *text = NULL, *cur = NULL;
+        size_t len, cur_len;
+        int r;
+
+        if (!prev || !cur_path)
+                return result(ret, -ENOMEM, "out of memory");
+        r = read_file(prev, CRONTAB_MAX_BYTES, &text, &len);
+        if (r == -ENOENT)
+                return result(ret, -ENOENT, "no previous version of the table of %s is kept", user);
+        if (r < 0)
+                return result(ret, r, "cannot read the previous table of %s: %s", user, strerror(-r));
+        bool had_current = read_file(cur_path, CRONTAB_MAX_BYTES, &cur, &cur_len) == 0;
+        r = install(d, user, text, len, "restored", by, ret);
+        if (r == 0 && !had_current)
+                (void) unlink(prev);
+        return r;
 }

@@ -17,12 +17,13 @@
 
 #include "hash.h"
 #include "log.h"
+#include "seed.h"
 #include "timefmt.h"
 #include "tockd.h"
 #include "tzdb.h"
 #include "util.h"
 
-static char machine_id[64];
+static char machine_id[SEED_MACHINE_ID_MAX]; /* read once: it does not change while tockd runs */
 
 /* ---- zones ---- */
 
@@ -112,7 +113,6 @@ void tables_free(struct daemon *d) {
 static int table_new(struct daemon *d, enum table_kind kind, const char *path, const char *owner,
                      struct table **ret) {
         _cleanup_free_ struct table *t = calloc(1, sizeof(*t));
-        char abs[PATH_MAX];
 
         if (!t)
                 return -ENOMEM;
@@ -124,15 +124,8 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
                 d->tables = v;
                 d->cap_tables = cap;
         }
-        if (!machine_id[0]) {
-                FILE *f = fopen("/etc/machine-id", "re");
-                if (f) {
-                        if (!fgets(machine_id, sizeof machine_id, f))
-                                machine_id[0] = 0;
-                        machine_id[strcspn(machine_id, "\n")] = 0;
-                        fclose(f);
-                }
-        }
+        if (!machine_id[0])
+                seed_machine_id(machine_id);
         t->kind = kind;
         t->path = strdup(path);
         t->owner = owner ? strdup(owner) : NULL;
@@ -143,7 +136,7 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
                 free(t->name);
                 return -ENOMEM;
         }
-        t->seed = crontab_seed(machine_id, realpath(path, abs) ? abs : path);
+        t->seed = seed_table(machine_id, path);
         d->tables[d->n_tables++] = t;
         *ret = TAKE_PTR(t);
         return 0;

@@ -353,7 +353,7 @@ void tables_replan_local(struct daemon *d);
 const struct user_info *users_get(struct user_cache *c, const char *name); /* NULL: no such user */
 void users_flush(struct user_cache *c);
 
-/* spool.c: inotify */
+/* watch.c: inotify */
 int watch_setup(struct daemon *d);
 int watch_handle(struct daemon *d);
 
@@ -452,13 +452,89 @@ int run_handle_io(struct daemon *d, struct io_source *io);
 /* fileio.c */
 int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);
 
-/* control.c */
+/* control.c: the socket, its clients and their bounded buffers */
+struct proto_buf;
+
+/* Who sent a request: from SO_PEERCRED, never from the message. */
+struct caller {
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+        char *user; /* the uid's name, or NULL when it has none */
+};
+
 int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
 void control_accept(struct daemon *d);
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events);
 void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err, const char *why);
 void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t duration_ms);
+/* For request.c: the caller of c, the fds that came with its request, and its replies. */
+const struct caller *control_caller(const struct client *c);
+size_t control_fds(const struct client *c, const int **ret_fds);
+void control_set_running(struct client *c, bool running);
+void control_close_after_reply(struct client *c);
+/* Queues a message begun with a proto_put_*() (finished here; an unfinishable one closes c). */
+void control_send(struct daemon *d, struct client *c, struct proto_buf *b);
+void control_reply_error(struct daemon *d, struct client *c, int err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+void control_reply_ok(struct daemon *d, struct client *c, const char *msg);
+
+/* request.c: the request table, who may send what, and the handlers */
+/* Answers one whole request of `type` from c (a request type: control.c checked the header). */
+void request_handle(struct daemon *d, struct client *c, uint16_t type, const void *body, size_t len);
+
+/* access.c: who may do what; answers and messages, never replies */
+enum access_rule {
+        ACCESS_ANYONE,      /* no user named; the handler filters by the caller itself */
+        ACCESS_SELF,        /* the caller, or for root any user: "" is the caller */
+        ACCESS_SELF_OR_ALL, /* as ACCESS_SELF, but root naming nobody means every user ("") */
+        ACCESS_TABLE,       /* ACCESS_SELF on a spool table: a spool, and cron.allow / cron.deny */
+        ACCESS_ROOT,        /* root only */
+};
+/* Whether `user` is listed, one name a line, in `path`: 1, 0, -ENOENT (no such file) or -errno. */
+int access_listed_in(const char *path, const char *user);
+/* Debian's crontab(1) rule: cron.allow, when it exists, lists who may; otherwise cron.deny lists
+ * who may not; root always may. "" paths are absent files. */
+bool access_cron_allowed(const char *allow_path, const char *deny_path, const char *user);
+/* The user a job runs as. */
+const char *access_job_user(const struct job *j);
+/* Whether `by` may see job j when asking about `user`: jobs that run as `user`, when that is the
+ * caller or the caller is root. */
+bool access_job_visible(const struct caller *by, const struct job *j, const char *user);
+/* The job `spec` names ("LINE" in `spool_path`, "TABLE:LINE" or a [name:...]) among `tables`, if
+ * `by` may see it; `any`: root asked without naming a user, and sees every job. */
+struct job *access_find_job(struct table *const *tables, size_t n_tables, const char *spool_path,
+                            const struct caller *by, const char *user, const char *spec, bool any);
+/* Applies `rule` to `by` asking about `asked` ("" or NULL: nobody named); `what` the request does,
+ * for ACCESS_ROOT's message. Returns 0 and the target user in *ret_user (asked, by->user, or "";
+ * NULL for ANYONE and ROOT), or the -errno and the message to send in *ret_msg (owned, or NULL
+ * when out of memory). */
+int access_check(struct daemon *d, enum access_rule rule, const char *what, const struct caller *by,
+                 const char *asked, const char **ret_user, char **ret_msg);
+
+/* spool.c: users' tables in the spool, and the previous version of each kept for restore */
+/* What a spool operation did: a message for a person (OK's when it returned 0, ERROR's when it
+ * returned -errno), or, when `refused` (it returned -EINVAL), the table and the parser's reasons
+ * (DIAGS). Owned. */
+struct spool_result {
+        char *msg;
+        bool refused;
+        char *text;
+        struct diag_list diags;
+};
+void spool_result_done(struct spool_result *r);
+/* NULL on out-of-memory. */
+char *spool_path(const struct daemon *d, const char *user);
+/* The table of `user` (owned, NUL-terminated) in *ret_text; -ENOENT when there is none. */
+int spool_read(struct daemon *d, const char *user, char **ret_text, size_t *ret_len, struct spool_result *ret);
+/* Checks `text` and installs it whole, keeping the table it replaces; `by` is logged. */
+int spool_install(struct daemon *d, const char *user, const char *text, size_t len, const struct caller *by,
+                  struct spool_result *ret);
+int spool_remove(struct daemon *d, const char *user, const struct caller *by, struct spool_result *ret);
+/* Installs the kept table again: with no current table the kept one is used up, otherwise the two
+ * swap. */
+int spool_restore(struct daemon *d, const char *user, const struct caller *by, struct spool_result *ret);
 
 /* metrics.c */
 char *metrics_text(struct daemon *d, const char *only_user); /* only_user NULL: every job */

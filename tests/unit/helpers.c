@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crontab.h"
+#include "proto.h"
 #include "helpers.h"
 #include "timefmt.h"
 #include "tzdb.h"
@@ -88,4 +89,54 @@ const char *test_iso(const struct tz *zone, int64_t at) {
 
         timefmt_iso(zone, at, buf);
         return buf;
+}
+
+/* ---- wire format ---- */
+
+void test_proto_buf_donep(struct proto_buf *b) {
+        proto_buf_done(b);
+}
+
+void test_body_reader(const struct proto_buf *b, struct proto_reader *r) {
+        proto_reader_init(r, b->data + PROTO_HDR_SIZE, b->len - PROTO_HDR_SIZE);
+}
+
+struct proto_job test_proto_job(void) {
+        return (struct proto_job) {
+                .table = (char *) "/var/spool/cron/crontabs/alice",
+                .line = 12,
+                .name = (char *) "backup",
+                .user = (char *) "alice",
+                .schedule = (char *) "[timeout:2h] 30 3 * * *",
+                .command = (char *) "/usr/local/bin/backup --all",
+                .zone = (char *) "Europe/Berlin",
+                .next_at = 1767231000,
+                .last_at = 1767144600,
+                .last_wstatus = 1 << 8,
+                .last_duration_ms = 8123456789LL,
+                .last_success_at = 1767058200,
+                .runs = 400,
+                .failures = 3,
+                .running_pid = 4242,
+                .running_since = 1767144600,
+        };
+}
+
+void test_assert_job_eq(const struct proto_job *got, const struct proto_job *want) {
+        cr_assert_str_eq(got->table, want->table);
+        cr_assert_eq(got->line, want->line);
+        cr_assert_str_eq(got->name, want->name ? want->name : "");
+        cr_assert_str_eq(got->user, want->user ? want->user : "");
+        cr_assert_str_eq(got->schedule, want->schedule);
+        cr_assert_str_eq(got->command, want->command);
+        cr_assert_str_eq(got->zone, want->zone ? want->zone : "");
+        cr_assert_eq(got->next_at, want->next_at);
+        cr_assert_eq(got->last_at, want->last_at);
+        cr_assert_eq(got->last_wstatus, want->last_wstatus);
+        cr_assert_eq(got->last_duration_ms, want->last_duration_ms);
+        cr_assert_eq(got->last_success_at, want->last_success_at);
+        cr_assert_eq(got->runs, want->runs);
+        cr_assert_eq(got->failures, want->failures);
+        cr_assert_eq(got->running_pid, want->running_pid);
+        cr_assert_eq(got->running_since, want->running_since);
 }

@@ -1,4 +1,4 @@
-/* tests/unit/helpers.h: small helpers shared by the unit tests of the scheduler.
+/* tests/unit/helpers.h: small helpers shared by the unit tests of the scheduler and the wire format.
  *
  * Each one asserts (Criterion) instead of returning an error, so a table row with a typo fails
  * loudly and names itself. Expected instants are written as wall times in a zone, so a reviewer
@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "proto.h"
 #include "sched.h"
 #include "tz.h"
 
@@ -28,3 +29,14 @@ struct sched test_sched(const char *expr);
 
 /* `at` as ISO 8601 in `zone`, for messages; a ring of 8 static buffers. */
 const char *test_iso(const struct tz *zone, int64_t at);
+
+/* ---- wire format ---- */
+
+void test_proto_buf_donep(struct proto_buf *b);
+#define _cleanup_buf_ _cleanup_(test_proto_buf_donep)
+/* The body of a finished message, for a reader. */
+void test_body_reader(const struct proto_buf *b, struct proto_reader *r);
+/* A job with every field set (strings borrowed from static storage). */
+struct proto_job test_proto_job(void);
+/* Field by field; NULL strings in `want` are expected back as "". */
+void test_assert_job_eq(const struct proto_job *got, const struct proto_job *want);

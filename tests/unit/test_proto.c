@@ -2,29 +2,21 @@
  *
  * Round trips of every field type and of a whole job, the exact bytes on the wire (little-endian,
  * strings as a u32 length and the bytes), the header checks (magic, version, size), and the
- * readers failing, and staying failed, on short bodies, a NUL inside a string and trailing bytes. */
+ * readers failing, and staying failed, on short bodies, a NUL inside a string and trailing bytes.
+ * The message bodies' put/get pairs are in test_proto_bodies.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "proto.h"
 #include "util.h"
-
-static void proto_buf_donep(struct proto_buf *b) {
-        proto_buf_done(b);
-}
-#define _cleanup_buf_ _cleanup_(proto_buf_donep)
 
 static void proto_job_donep(struct proto_job *j) {
         proto_job_done(j);
 }
 #define _cleanup_job_ _cleanup_(proto_job_donep)
-
-/* The body of a finished message, for a reader. */
-static void body_reader(const struct proto_buf *b, struct proto_reader *r) {
-        proto_reader_init(r, b->data + PROTO_HDR_SIZE, b->len - PROTO_HDR_SIZE);
-}
 
 /* ---- fields ----------------------------------------------------------------------------------- */
 
@@ -46,7 +38,7 @@ Test(proto_fields, u32_i32_and_i64_come_back_as_they_went) {
         cr_assert_eq(proto_finish(&b), 0);
         cr_assert_eq(b.len, PROTO_HDR_SIZE + 4 * ELEMENTSOF(u) + 4 * ELEMENTSOF(i) + 8 * ELEMENTSOF(l));
 
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         for (size_t k = 0; k < ELEMENTSOF(u); k++)
                 cr_assert_eq(proto_get_u32(&r), u[k], "u32 #%zu", k);
         for (size_t k = 0; k < ELEMENTSOF(i); k++)
@@ -76,7 +68,7 @@ Test(proto_fields, strings_come_back_as_they_went_null_as_empty) {
         proto_put_str(&b, big);
         cr_assert_eq(proto_finish(&b), 0);
 
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 _cleanup_free_ char *got = proto_get_str(&r);
                 cr_assert_str_eq(got, s[k], "string #%zu", k);
@@ -264,7 +256,7 @@ Test(proto_build, a_buffer_is_reused_from_the_start_by_proto_begin) {
         cr_assert_eq(proto_hdr_unpack(b.data, &h), 0);
         cr_assert_eq(h.type, PROTO_ERROR);
         cr_assert_eq(h.len, 4 + 4 + 8);
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         cr_assert_eq(proto_get_i32(&r), -ENOENT);
         _cleanup_free_ char *msg = proto_get_str(&r);
         cr_assert_str_eq(msg, "no table");
@@ -364,48 +356,8 @@ Test(proto_read, an_empty_body_is_complete_and_has_no_fields) {
 
 /* ---- jobs ------------------------------------------------------------------------------------- */
 
-static struct proto_job sample_job(void) {
-        return (struct proto_job) {
-                .table = (char *) "/var/spool/cron/crontabs/alice",
-                .line = 12,
-                .name = (char *) "backup",
-                .user = (char *) "alice",
-                .schedule = (char *) "[timeout:2h] 30 3 * * *",
-                .command = (char *) "/usr/local/bin/backup --all",
-                .zone = (char *) "Europe/Berlin",
-                .next_at = 1767231000,
-                .last_at = 1767144600,
-                .last_wstatus = 1 << 8,
-                .last_duration_ms = 8123456789LL,
-                .last_success_at = 1767058200,
-                .runs = 400,
-                .failures = 3,
-                .running_pid = 4242,
-                .running_since = 1767144600,
-        };
-}
-
-static void assert_job_eq(const struct proto_job *got, const struct proto_job *want) {
-        cr_assert_str_eq(got->table, want->table);
-        cr_assert_eq(got->line, want->line);
-        cr_assert_str_eq(got->name, want->name ? want->name : "");
-        cr_assert_str_eq(got->user, want->user ? want->user : "");
-        cr_assert_str_eq(got->schedule, want->schedule);
-        cr_assert_str_eq(got->command, want->command);
-        cr_assert_str_eq(got->zone, want->zone ? want->zone : "");
-        cr_assert_eq(got->next_at, want->next_at);
-        cr_assert_eq(got->last_at, want->last_at);
-        cr_assert_eq(got->last_wstatus, want->last_wstatus);
-        cr_assert_eq(got->last_duration_ms, want->last_duration_ms);
-        cr_assert_eq(got->last_success_at, want->last_success_at);
-        cr_assert_eq(got->runs, want->runs);
-        cr_assert_eq(got->failures, want->failures);
-        cr_assert_eq(got->running_pid, want->running_pid);
-        cr_assert_eq(got->running_since, want->running_since);
-}
-
 Test(proto_job, a_job_comes_back_field_by_field) {
-        const struct proto_job want = sample_job();
+        const struct proto_job want = test_proto_job();
         _cleanup_buf_ struct proto_buf b = {};
         _cleanup_job_ struct proto_job got = {};
         struct proto_reader r;
@@ -414,16 +366,16 @@ Test(proto_job, a_job_comes_back_field_by_field) {
         proto_put_job(&b, &want);
         proto_put_str(&b, "after");
         cr_assert_eq(proto_finish(&b), 0);
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         cr_assert_eq(proto_get_job(&r, &got), 0);
-        assert_job_eq(&got, &want);
+        test_assert_job_eq(&got, &want);
         _cleanup_free_ char *after = proto_get_str(&r);
         cr_assert_str_eq(after, "after", "the job is read exactly, no more");
         cr_assert_eq(proto_reader_end(&r), 0);
 }
 
 Test(proto_job, a_job_that_never_ran_keeps_its_no_time_markers_and_null_strings_become_empty) {
-        struct proto_job want = sample_job();
+        struct proto_job want = test_proto_job();
         _cleanup_buf_ struct proto_buf b = {};
         _cleanup_job_ struct proto_job got = {};
         struct proto_reader r;
@@ -439,14 +391,14 @@ Test(proto_job, a_job_that_never_ran_keeps_its_no_time_markers_and_null_strings_
         proto_begin(&b, PROTO_STATUS_REPLY);
         proto_put_job(&b, &want);
         cr_assert_eq(proto_finish(&b), 0);
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         cr_assert_eq(proto_get_job(&r, &got), 0);
-        assert_job_eq(&got, &want);
+        test_assert_job_eq(&got, &want);
         cr_assert_eq(proto_reader_end(&r), 0);
 }
 
 Test(proto_job, a_cut_job_fails_at_every_length_and_leaves_nothing_behind) {
-        const struct proto_job want = sample_job();
+        const struct proto_job want = test_proto_job();
         _cleanup_buf_ struct proto_buf b = {};
 
         proto_begin(&b, PROTO_STATUS_REPLY);
@@ -464,7 +416,7 @@ Test(proto_job, a_cut_job_fails_at_every_length_and_leaves_nothing_behind) {
 }
 
 Test(proto_job, a_nul_in_a_job_string_fails_the_job) {
-        struct proto_job want = sample_job();
+        struct proto_job want = test_proto_job();
         _cleanup_buf_ struct proto_buf b = {};
         struct proto_job got = {};
         struct proto_reader r;
@@ -477,13 +429,13 @@ Test(proto_job, a_nul_in_a_job_string_fails_the_job) {
         uint8_t *x = memmem(b.data, b.len, "/tmp/x", 6);
         cr_assert_not_null(x);
         x[5] = 0;
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         cr_assert_eq(proto_get_job(&r, &got), -EBADMSG);
         cr_assert_null(got.table);
 }
 
 Test(proto_job, job_done_frees_and_zeroes_and_can_run_twice) {
-        const struct proto_job want = sample_job();
+        const struct proto_job want = test_proto_job();
         _cleanup_buf_ struct proto_buf b = {};
         struct proto_job got = {};
         struct proto_reader r;
@@ -491,7 +443,7 @@ Test(proto_job, job_done_frees_and_zeroes_and_can_run_twice) {
         proto_begin(&b, PROTO_STATUS_REPLY);
         proto_put_job(&b, &want);
         cr_assert_eq(proto_finish(&b), 0);
-        body_reader(&b, &r);
+        test_body_reader(&b, &r);
         cr_assert_eq(proto_get_job(&r, &got), 0);
         proto_job_done(&got);
         cr_assert_null(got.table);

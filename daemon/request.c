@@ -1,0 +1,390 @@
+/* daemon/request.c: tockctl's requests: the table of them, who may send each, and the handlers.
+ *
+ * As the table atop OpenSSH's monitor.c: one row per request type says what it is called, who may
+ * send it (enum access_rule, access.c), which fds come with it and which function answers it. The
+ * dispatcher decodes the body (common/proto.c), checks the fds, then applies the row's rule ONCE;
+ * a handler runs only when the caller may, and receives the user the request is about already
+ * resolved. Error messages and errno values are part of what tockctl and the tests see. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+#include "log.h"
+#include "proto.h"
+#include "tockd.h"
+#include "util.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* What a handler is given: the decoded body and the user it is about (see enum access_rule). */
+struct request_ctx {
+        struct daemon *d;
+        struct client *c;
+        const struct caller *by;
+        const struct proto_request *q;
+        const char *user; /* NULL (ANYONE, ROOT), "" (root, every user), or a user the caller may name */
+};
+
+/* ---- replies ---- */
+
+static void reply_spool(const struct request_ctx *x, int r, struct spool_result *res) {
+        if (r == 0)
+                control_reply_ok(x->d, x->c, res->msg ? res->msg : "");
+        else if (res->refused) {
+                struct proto_buf b = {};
+                proto_put_diags(&b, &(struct proto_diags) { .text = res->text, .list = res->diags });
+                control_send(x->d, x->c, &b);
+        } else
+                control_reply_error(x->d, x->c, r, "%s", res->msg ? res->msg : "out of memory");
+        spool_result_done(res);
+}
+
+/* A job as STATUS and WHY carry it; the strings are borrowed from the job. */
+static struct proto_job job_record(const struct job *j) {
+        const struct job_stats *s = j->stats;
+
+        return (struct proto_job) {
+                .table = j->table->name,
+                .line = j->e->line,
+                .name = j->e->opts.name,
+                .user = (char *) access_job_user(j),
+                .schedule = j->e->schedule,
+                .command = j->e->command,
+                .zone = (char *) (j->zone ? tz_name(j->zone) : ""),
+                .next_at = j->queued ? j->node.at : PROTO_NO_TIME,
+                .last_at = s ? s->last_at : PROTO_NO_TIME,
+                .last_wstatus = s ? s->last_wstatus : -1,
+                .last_duration_ms = s ? s->last_duration_ms : -1,
+                .last_success_at = s ? s->last_success_at : PROTO_NO_TIME,
+                .runs = s ? s->runs : 0,
+                .failures = s ? s->failures : 0,
+                .running_pid = s ? s->running_pid : 0,
+                .running_since = s && s->running_pid ? s->running_since : PROTO_NO_TIME,
+        };
+}
+
+/* Every job in every table: what the lists below are sized for. */
+static size_t jobs_in_tables(const struct daemon *d) {
+        size_t n = 0;
+        for (size_t i = 0; i < d->n_tables; i++)
+                n += d->tables[i]->n_jobs;
+        return n;
+}
+
+/* root naming nobody sees every job; everyone else the jobs that run as `user` */
+static bool listed(const struct request_ctx *x, const struct job *j) {
+        return (x->by->uid == 0 && !*x->user) || access_job_visible(x->by, j, x->user);
+}
+
+/* ---- tables in the spool ---- */
+
+static void req_list(const struct request_ctx *x) {
+        _cleanup_free_ char *text = NULL;
+        struct spool_result res = {};
+        struct proto_buf b = {};
+        size_t len;
+        int r = spool_read(x->d, x->user, &text, &len, &res);
+
+        if (r < 0)
+                return reply_spool(x, r, &res);
+        spool_result_done(&res);
+        proto_put_ok(&b, text, len);
+        control_send(x->d, x->c, &b);
+}
+
+static void req_install(const struct request_ctx *x) {
+        struct spool_result res = {};
+        int r = spool_install(x->d, x->user, x->q->text, x->q->text_len, x->by, &res);
+
+        reply_spool(x, r, &res);
+}
+
+static void req_remove(const struct request_ctx *x) {
+        struct spool_result res = {};
+        int r = spool_remove(x->d, x->user, x->by, &res);
+
+        reply_spool(x, r, &res);
+}
+
+static void req_restore(const struct request_ctx *x) {
+        struct spool_result res = {};
+        int r = spool_restore(x->d, x->user, x->by, &res);
+
+        reply_spool(x, r, &res);
+}
+
+/* ---- what tockd knows ---- */
+
+static void req_status(const struct request_ctx *x) {
+        struct daemon *d = x->d;
+        struct proto_status s = { .version = (char *) TOCK_VERSION, .started_at = d->started_at };
+        bool all = x->by->uid == 0 && !*x->user;
+        size_t tables = 0, running = 0, n = 0, max = jobs_in_tables(d);
+        struct proto_buf b = {};
+
+        s.job = calloc(max ? max : 1, sizeof *s.job);
+        if (!s.job)
+                return control_reply_error(d, x->c, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < d->n_tables; i++) {
+                bool mine = false;
+                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                        const struct job *j = &d->tables[i]->jobs[k];
+                        if (!listed(x, j))
+                                continue;
+                        s.job[n++] = job_record(j);
+                        mine = true;
+                        running += j->stats ? j->stats->n_running : 0;
+                }
+                tables += mine;
+        }
+        /* a user learns about their own tables and runs only */
+        s.tables = (uint32_t) (all ? d->n_tables : tables);
+        s.jobs = (uint32_t) (all ? d->n_jobs : n);
+        s.running = (uint32_t) (all ? d->n_running : running);
+        s.n = n;
+        proto_put_status(&b, &s);
+        free(s.job);
+        control_send(d, x->c, &b);
+}
+
+struct next_item {
+        struct heap_node node;
+        const struct job *j;
+};
+
+/* The queued jobs listed for x, in a heap by fire time; *ret_items holds them. */
+static int next_heap(const struct request_ctx *x, struct heap *h, struct next_item **ret_items) {
+        struct daemon *d = x->d;
+        size_t n = 0, max = jobs_in_tables(d);
+        struct next_item *items = calloc(max ? max : 1, sizeof(*items));
+
+        if (!items)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_tables; i++)
+                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
+                        const struct job *j = &d->tables[i]->jobs[k];
+                        if (!listed(x, j) || !j->queued)
+                                continue;
+                        items[n] = (struct next_item) { .node = { .at = j->nominal_at, .seq = n }, .j = j };
+                        if (heap_push(h, &items[n].node) < 0)
+                                break;
+                        n++;
+                }
+        *ret_items = items;
+        return 0;
+}
+
+static void req_next(const struct request_ctx *x) {
+        _cleanup_free_ struct next_item *items = NULL;
+        struct proto_next next = {};
+        struct proto_buf b = {};
+        struct heap h = {};
+        size_t cap = 0;
+
+        if (next_heap(x, &h, &items) < 0)
+                return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
+        while (next.n < x->q->count) {
+                struct next_item *it = (struct next_item *) heap_pop(&h);
+                if (!it)
+                        break;
+                if (next.n == cap) {
+                        size_t ncap = cap ? cap * 2 : 64;
+                        struct proto_next_run *v = reallocarray(next.runs, ncap, sizeof *v);
+                        if (!v) {
+                                b.oom = true; /* as a reply that could not be built: the client is closed */
+                                break;
+                        }
+                        next.runs = v;
+                        cap = ncap;
+                }
+                next.runs[next.n++] = (struct proto_next_run) {
+                        .at = it->node.at,
+                        .zone = (char *) tz_name(it->j->zone),
+                        .table = it->j->table->name,
+                        .line = it->j->e->line,
+                        .user = (char *) access_job_user(it->j),
+                        .command = it->j->e->command,
+                };
+                if (sched_next(&it->j->e->sched, it->node.at, it->j->zone, &it->node.at) == 0)
+                        (void) heap_push(&h, &it->node);
+        }
+        heap_done(&h);
+        if (!b.oom)
+                proto_put_next(&b, &next);
+        free(next.runs);
+        control_send(x->d, x->c, &b);
+}
+
+static const struct table *table_of_spool(struct daemon *d, const char *user) {
+        _cleanup_free_ char *p = spool_path(d, user);
+        for (size_t i = 0; p && i < d->n_tables; i++)
+                if (streq(d->tables[i]->path, p))
+                        return d->tables[i];
+        return NULL;
+}
+
+/* The job the request names, or NULL */
+static struct job *named_job(const struct request_ctx *x) {
+        _cleanup_free_ char *spool = spool_path(x->d, x->user);
+
+        if (!spool)
+                return NULL;
+        return access_find_job(x->d->tables, x->d->n_tables, spool, x->by, x->user, x->q->job, !*x->q->user);
+}
+
+static void why_no_job(const struct request_ctx *x) {
+        struct daemon *d = x->d;
+        const struct table *t = table_of_spool(d, x->user);
+        const char *spec = x->q->job, *user = x->user;
+
+        if (t && t->refused && !t->ct)
+                return control_reply_error(d, x->c, -ENOENT, "no job '%s': the table of %s was refused (%s)", spec, user,
+                                           t->refusal ? t->refusal : "see the log");
+        if (!access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user))
+                return control_reply_error(d, x->c, -ENOENT, "no job '%s'; note that %s is not allowed to use cron", spec,
+                                           user);
+        control_reply_error(d, x->c, -ENOENT, "no job '%s' of %s (name it LINE, TABLE:LINE or by [name:...])", spec, user);
+}
+
+/* tockd's note on why j did or did not run, the most telling first */
+static void why_note(struct daemon *d, const struct job *j, char note[static 512]) {
+        const struct job_stats *s = j->stats;
+
+        note[0] = 0;
+        if (s && s->note)
+                snprintf(note, 512, "%s", s->note);
+        else if (j->e->user && !users_get(&d->users, j->e->user))
+                snprintf(note, 512, "no such user '%s'", j->e->user);
+        else if (j->table->kind == TABLE_SPOOL && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, access_job_user(j)))
+                snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", access_job_user(j), d->cfg.cron_allow,
+                         d->cfg.cron_deny);
+        else if (s && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
+                snprintf(note, 512, "its last fire time came but it did not start");
+}
+
+static void req_why(const struct request_ctx *x) {
+        const struct job *j = named_job(x);
+        _cleanup_free_ char *state = NULL;
+        struct proto_buf b = {};
+        char note[512];
+
+        if (!j)
+                return why_no_job(x);
+        if (j->table->refused)
+                state = strdup(j->table->refusal ? j->table->refusal : "the file on disk was refused");
+        else
+                xasprintf(&state, "loaded, %zu job%s", j->table->n_jobs, j->table->n_jobs == 1 ? "" : "s");
+        why_note(x->d, j, note);
+        const struct job_stats *s = j->stats;
+        proto_put_why(&b, &(struct proto_why) {
+                                  .job = job_record(j),
+                                  .state = state,
+                                  .note = note,
+                                  .output = s && s->tail ? s->tail : NULL,
+                                  .output_len = s && s->tail ? s->tail_len : 0,
+                          });
+        control_send(x->d, x->c, &b);
+}
+
+/* ---- acting ---- */
+
+static void req_run(const struct request_ctx *x) {
+        struct daemon *d = x->d;
+        const struct job *j = named_job(x);
+        const int *fds;
+
+        if (!j)
+                return control_reply_error(d, x->c, -ENOENT, "no job '%s' of %s", x->q->job, x->user);
+        if (d->stopping)
+                return control_reply_error(d, x->c, -ESHUTDOWN, "tockd is stopping");
+        log_info("%s:%u: run now by uid %u (pid %d)", j->table->name, j->e->line, (unsigned) x->by->uid, (int) x->by->pid);
+        (void) control_fds(x->c, &fds);
+        control_set_running(x->c, true);
+        if (job_spawn(d, j, fds, x->c) < 0) {
+                control_set_running(x->c, false);
+                return control_reply_error(d, x->c, -EIO, "the job could not be started (see the log)");
+        }
+}
+
+static void req_reload(const struct request_ctx *x) {
+        (void) daemon_reload(x->d);
+        control_reply_ok(x->d, x->c, "reloaded the configuration and every table");
+}
+
+static void req_metrics(const struct request_ctx *x) {
+        _cleanup_free_ char *text = metrics_text(x->d, x->by->uid == 0 ? NULL : (x->by->user ? x->by->user : ""));
+
+        if (!text)
+                return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
+        control_reply_ok(x->d, x->c, text);
+}
+
+static void req_hello(const struct request_ctx *x) {
+        struct proto_buf b = {};
+
+        proto_put_hello(&b, &(struct proto_hello) { .version = (char *) TOCK_VERSION, .uid = x->by->uid, .user = x->by->user });
+        control_send(x->d, x->c, &b);
+}
+
+/* ---- the table ---- */
+
+static const struct request {
+        uint16_t type;
+        enum access_rule access;
+        const char *what;      /* for "only root may ..." */
+        size_t n_fds;          /* fds that must come with it; 0: none may */
+        const char *malformed; /* the message for a body that does not decode */
+        void (*handle)(const struct request_ctx *x);
+} requests[] = {
+        { PROTO_HELLO, ACCESS_ANYONE, "say hello", 0, "malformed request", req_hello },
+        { PROTO_LIST, ACCESS_TABLE, "list a table", 0, "malformed request", req_list },
+        { PROTO_INSTALL, ACCESS_TABLE, "install a table", 0, "malformed request (a table has no NUL bytes)", req_install },
+        { PROTO_REMOVE, ACCESS_TABLE, "remove a table", 0, "malformed request", req_remove },
+        { PROTO_RESTORE, ACCESS_TABLE, "restore a table", 0, "malformed request", req_restore },
+        { PROTO_STATUS, ACCESS_SELF_OR_ALL, "ask for the status", 0, "malformed request", req_status },
+        { PROTO_NEXT, ACCESS_SELF_OR_ALL, "ask for the next runs", 0, "malformed request (count " STR(PROTO_NEXT_MIN) ".." STR(PROTO_NEXT_MAX) ")", req_next },
+        { PROTO_WHY, ACCESS_SELF, "ask why", 0, "malformed request", req_why },
+        { PROTO_RUN, ACCESS_SELF, "run a job", 3, "malformed request", req_run },
+        { PROTO_RELOAD, ACCESS_ROOT, "reload tockd", 0, "malformed request", req_reload },
+        { PROTO_METRICS, ACCESS_ANYONE, "read the metrics", 0, "malformed request", req_metrics },
+};
+
+static const struct request *request_find(uint16_t type) {
+        for (size_t i = 0; i < ELEMENTSOF(requests); i++)
+                if (requests[i].type == type)
+                        return &requests[i];
+        return NULL;
+}
+
+void request_handle(struct daemon *d, struct client *c, uint16_t type, const void *body, size_t len) {
+        const struct request *rq = request_find(type);
+        const struct caller *by = control_caller(c);
+        _cleanup_(proto_request_done) struct proto_request q = {};
+        _cleanup_free_ char *msg = NULL;
+        struct proto_reader rd;
+        const char *user;
+        const int *fds;
+        size_t n_fds = control_fds(c, &fds);
+        int r;
+
+        if (!rq) {
+                control_close_after_reply(c);
+                return control_reply_error(d, c, -EBADMSG, "unknown request %u", type);
+        }
+        if (n_fds && !rq->n_fds) {
+                control_close_after_reply(c);
+                return control_reply_error(d, c, -EBADMSG, "unexpected file descriptors");
+        }
+        proto_reader_init(&rd, body, len);
+        if (proto_get_request(&rd, type, &q) < 0)
+                return control_reply_error(d, c, -EBADMSG, "%s", rq->malformed);
+        if (n_fds != rq->n_fds)
+                return control_reply_error(d, c, -EBADMSG, "run needs the caller's stdin, stdout and stderr");
+        r = access_check(d, rq->access, rq->what, by, q.user, &user, &msg);
+        if (r < 0)
+                return control_reply_error(d, c, r, "%s", msg ? msg : "out of memory");
+        rq->handle(&(struct request_ctx) { .d = d, .c = c, .by = by, .q = &q, .user = user });
+}

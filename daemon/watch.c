@@ -1,0 +1,163 @@
+/* daemon/watch.c: noticing changed tables with inotify.
+ *
+ * tockd watches directories, never table files themselves, so that editors and tools that
+ * replace a file by rename are seen like any other write: the parent of /etc/crontab (also for
+ * the system zone, /etc/localtime), cron.d, the spool and the single table's directory. A changed
+ * name is re-read at once and only that table is re-planned. A queue overflow means events were
+ * lost: everything is rescanned. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tockd.h"
+#include "tzdb.h"
+#include "util.h"
+
+#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB | \
+                    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+
+static char *dir_of(const char *path) {
+        char *d = strdup(path), *slash = d ? strrchr(d, '/') : NULL;
+
+        if (!d)
+                return NULL;
+        if (!slash)
+                strcpy(d, ".");
+        else if (slash == d)
+                d[1] = 0;
+        else
+                *slash = 0;
+        return d;
+}
+
+/* Watches a directory. One that does not exist yet (a spool no cron has made, a cron.d removed
+ * and made again) is waited for through its parent: a directory appearing there makes a rescan. */
+static int add_watch(struct daemon *d, const char *dir) {
+        int wd = inotify_add_watch(d->inotify_io.fd, dir, DIR_EVENTS);
+
+        if (wd < 0 && errno == ENOENT) {
+                _cleanup_free_ char *parent = dir_of(dir);
+                if (parent && inotify_add_watch(d->inotify_io.fd, parent, DIR_EVENTS) >= 0) {
+                        log_info("%s does not exist; its tables are read when it appears", dir);
+                        return -1;
+                }
+        }
+        if (wd < 0)
+                log_warning_errno(errno, "cannot watch %s; changes there are seen only on SIGHUP", dir);
+        return wd;
+}
+
+int watch_setup(struct daemon *d) {
+        _cleanup_free_ char *crontab_dir = NULL, *table_dir = NULL;
+
+        /* watches are per inode and deduplicated by the kernel: adding one twice gives the same wd */
+        if (*d->cfg.crontab && (crontab_dir = dir_of(d->cfg.crontab)))
+                d->wd_crontab_dir = add_watch(d, crontab_dir);
+        if (*d->cfg.cron_d)
+                d->wd_cron_d = add_watch(d, d->cfg.cron_d);
+        if (*d->cfg.spool)
+                d->wd_spool = add_watch(d, d->cfg.spool);
+        if (*d->cfg.table && (table_dir = dir_of(d->cfg.table)))
+                d->wd_table_dir = add_watch(d, table_dir);
+        if (*d->cfg.localtime) {
+                _cleanup_free_ char *lt_dir = dir_of(d->cfg.localtime);
+                if (lt_dir)
+                        d->wd_localtime_dir = add_watch(d, lt_dir);
+        }
+        return 0;
+}
+
+static void reload_local_zone(struct daemon *d) {
+        struct tz *z = NULL;
+        int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &z);
+
+        if (r < 0) {
+                log_warning_errno(r, "the system time zone changed but cannot be read; keeping %s", tz_name(d->local_zone));
+                return;
+        }
+        log_info("the system time zone is now %s; jobs without CRON_TZ follow it", tz_name(z));
+        struct tz *old = d->local_zone;
+        d->local_zone = z;
+        tables_replan_local(d);
+        tz_free(old);
+}
+
+/* Which of our paths lives in the directory of watch `wd` under `name`. */
+static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mask, bool *rescan) {
+        const struct {
+                const char *path;
+                int wd;
+        } files[] = { { d->cfg.crontab, d->wd_crontab_dir }, { d->cfg.table, d->wd_table_dir },
+                      { d->cfg.localtime, d->wd_localtime_dir } };
+        _cleanup_free_ char *path = NULL;
+
+        if (mask & IN_ISDIR) {
+                /* perhaps a directory of ours that was missing */
+                if (mask & (IN_CREATE | IN_MOVED_TO))
+                        *rescan = true;
+                return;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                const char *base;
+                if (!*files[i].path || files[i].wd != wd)
+                        continue;
+                base = strrchr(files[i].path, '/');
+                if (!streq(base ? base + 1 : files[i].path, name))
+                        continue;
+                if (i == 2)
+                        reload_local_zone(d);
+                else
+                        (void) table_reload_path(d, files[i].path);
+                return;
+        }
+        /* a file being created is read when it is closed; only a new symlink has no close */
+        if (wd == d->wd_cron_d || wd == d->wd_spool) {
+                const char *dir = wd == d->wd_cron_d ? d->cfg.cron_d : d->cfg.spool;
+                if (asprintf(&path, "%s/%s", dir, name) < 0)
+                        return;
+                if (mask & IN_CREATE) {
+                        struct stat st;
+                        if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+                                return;
+                }
+                (void) table_reload_path(d, path);
+        }
+}
+
+int watch_handle(struct daemon *d) {
+        char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+        bool rescan = false;
+        ssize_t k;
+
+        for (;;) {
+                k = read(d->inotify_io.fd, buf, sizeof buf);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                for (char *p = buf; p < buf + k;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        p += sizeof(*ev) + ev->len;
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                log_warning("inotify queue overflowed; rescanning every table");
+                                rescan = true;
+                        } else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
+                                rescan = true;
+                        } else if (ev->len > 0 && !rescan) {
+                                handle_name(d, ev->wd, ev->name, ev->mask, &rescan);
+                        }
+                }
+        }
+        if (rescan) {
+                watch_setup(d);
+                tables_rescan(d);
+        }
+        catchup_sync(d, now_real());
+        dispatch_status(d);
+        return dispatch_arm(d);
+}
