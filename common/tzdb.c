@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "tzdb.h"
 #include "util.h"
 
@@ -176,4 +177,44 @@ int tzdb_load_local(const char *tz_env, const char *dir, const char *localtime_p
         /* glibc: a value that is not a readable zone file is tried as a rule, e.g. "EST5EDT,M3.2.0,M11.1.0". */
         q = tz_from_posix(tz_env, tz_env, ret_zone);
         return q >= 0 || q == -ENOMEM ? q : r;
+}
+
+/* ---- the cache ---- */
+
+struct cached_zone {
+        struct hmap_node node;
+        struct tz *zone;
+        char name[];
+};
+
+const struct tz *tzdb_cache_get(struct tzdb_cache *c, const char *dir, const char *name) {
+        uint64_t h = hash_fnv1a(HASH_FNV_OFFSET, name);
+        struct cached_zone *z;
+
+        for (struct hmap_node *n = hmap_first(&c->map, h); n; n = hmap_next(n)) {
+                z = HMAP_ENTRY(n, struct cached_zone, node);
+                if (streq(z->name, name))
+                        return z->zone;
+        }
+        z = calloc(1, sizeof(*z) + strlen(name) + 1);
+        if (!z)
+                return NULL;
+        strcpy(z->name, name);
+        if (tzdb_load(dir, name, &z->zone) < 0 || hmap_add(&c->map, &z->node, h) < 0) {
+                tz_free(z->zone);
+                free(z);
+                return NULL;
+        }
+        return z->zone;
+}
+
+void tzdb_cache_done(struct tzdb_cache *c) {
+        for (size_t i = 0; i < c->map.n_buckets; i++)
+                for (struct hmap_node *n = c->map.buckets[i], *next; n; n = next) {
+                        struct cached_zone *z = HMAP_ENTRY(n, struct cached_zone, node);
+                        next = n->next;
+                        tz_free(z->zone);
+                        free(z);
+                }
+        hmap_done(&c->map);
 }

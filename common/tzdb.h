@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "hmap.h"
 #include "tz.h"
 
 #define TZDB_DIR "/usr/share/zoneinfo"
@@ -30,3 +31,12 @@ int tzdb_load(const char *dir, const char *name, struct tz **ret_zone);
  * The zone is named after the zone when known: the symlink target of `localtime_path` below
  * ".../zoneinfo/", else "localtime". Returns 0 or the -errno of tzdb_load() / tz_from_posix(). */
 int tzdb_load_local(const char *tz_env, const char *dir, const char *localtime_path, struct tz **ret_zone);
+
+/* Zones by name, each loaded once: tockd's CRON_TZ zones, tockctl's zones of the times it shows. */
+struct tzdb_cache {
+        struct hmap map;
+};
+/* Zone `name` under `dir` (NULL: TZDB_DIR), loaded at its first use; NULL when it cannot be
+ * loaded (a later call tries again). The zone is the cache's until tzdb_cache_done(). */
+const struct tz *tzdb_cache_get(struct tzdb_cache *c, const char *dir, const char *name);
+void tzdb_cache_done(struct tzdb_cache *c);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "readfile.h"
 #include "util.h"
 
 /* What each command line says; crontab's words are cronie's and Debian's, for people and
@@ -181,7 +182,7 @@ static int read_back(struct edit *e) {
                 return -EPERM;
         free(e->text);
         e->text = NULL;
-        return read_fd(fd, CRONTAB_MAX_BYTES, &e->text, &e->len);
+        return read_bounded(fd, CRONTAB_MAX_BYTES, &e->text, &e->len);
 }
 
 static bool unchanged(const struct edit *e) {

@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "heap.h"
 #include "timefmt.h"
+#include "tzdb.h"
 #include "util.h"
 
 struct next_args {
@@ -109,39 +110,8 @@ static int next_expr_runs(struct next_args *a, const struct sched *s, const char
 struct job {
         struct heap_node node; /* first: the heap hands back a pointer to it */
         const struct entry *e;
-        struct tz *zone; /* borrowed from the zone list */
+        const struct tz *zone; /* borrowed from the zone cache */
 };
-
-struct zone_list {
-        char *names[64];
-        struct tz *zones[64];
-        size_t n;
-};
-
-static struct tz *zone_for(struct zone_list *zl, struct tz *dflt, const char *name) {
-        if (!name)
-                return dflt;
-        for (size_t i = 0; i < zl->n; i++)
-                if (streq(zl->names[i], name))
-                        return zl->zones[i];
-        if (zl->n == ELEMENTSOF(zl->names))
-                return NULL;
-        if (zone_load(name, &zl->zones[zl->n]) < 0)
-                return NULL;
-        zl->names[zl->n] = strdup(name);
-        if (!zl->names[zl->n]) {
-                tz_free(zl->zones[zl->n]);
-                return NULL;
-        }
-        return zl->zones[zl->n++];
-}
-
-static void zone_list_done(struct zone_list *zl) {
-        for (size_t i = 0; i < zl->n; i++) {
-                free(zl->names[i]);
-                tz_free(zl->zones[i]);
-        }
-}
 
 static void print_job(const struct next_args *a, const struct job *j, int64_t at) {
         char buf[TIMEFMT_ISO_MAX];
@@ -171,7 +141,7 @@ static int next_file(struct next_args *a) {
         _cleanup_free_ char *text = NULL;
         _cleanup_(crontab_freep) struct crontab *t = NULL;
         _cleanup_free_ struct job *jobs = NULL;
-        struct zone_list zl = {};
+        struct tzdb_cache zones = {};
         struct heap h = {};
         struct diag_list diags = {};
         const char *shown = streq(a->file, "-") ? "<stdin>" : a->file;
@@ -202,11 +172,12 @@ static int next_file(struct next_args *a) {
         for (size_t i = 0; i < t->n_entries; i++) {
                 struct job *j = &jobs[i];
                 j->e = &t->entries[i];
-                j->zone = zone_for(&zl, a->zone, crontab_env_get(t, j->e, "CRON_TZ"));
+                const char *tz_name = crontab_env_get(t, j->e, "CRON_TZ");
+                j->zone = tz_name ? tzdb_cache_get(&zones, NULL, tz_name) : a->zone;
                 j->node.seq = i;
                 if (!j->zone) {
                         fprintf(stderr, "%s:%u: error: cannot load time zone '%s'\n", shown, j->e->line,
-                                crontab_env_get(t, j->e, "CRON_TZ"));
+                                tz_name);
                         ret = EXIT_IO;
                         goto out;
                 }
@@ -237,7 +208,7 @@ out:
                 json_close(a->json);
         }
         heap_done(&h);
-        zone_list_done(&zl);
+        tzdb_cache_done(&zones);
         return ret;
 }
 

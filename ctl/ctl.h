@@ -10,6 +10,7 @@
 #include "proto.h"
 #include "timefmt.h"
 #include "tz.h"
+#include "tzdb.h"
 
 /* Exit codes, documented in tockctl(1) and `tockctl help`. `tockctl run` exits with the job's
  * own status once the job has started. */
@@ -149,7 +150,7 @@ int cmd_options(int argc, char **argv, const struct cmd_spec *spec, struct cmd_o
 
 /* ---- out.c ---- */
 int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len); /* "-" is stdin */
-int read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len); /* -EFBIG past max bytes */
+/* read_bounded() (common/readfile.h) reads a descriptor */
 void print_diags(const struct diag_list *d, const char *file, const char *text, size_t len);
 void usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -198,12 +199,10 @@ int zone_check(const char *name, void *userdata);
 uint64_t table_seed(const char *path);
 
 /* Zones by name, each loaded once, for showing tockd's times in each job's zone. */
-#define ZONE_CACHE_MAX 64
 struct zone_cache {
-        char *names[ZONE_CACHE_MAX];
-        struct tz *zones[ZONE_CACHE_MAX];
-        size_t n;
-        struct tz *utc;
+        struct tzdb_cache zones;
+        struct tz *local; /* "" */
+        struct tz *utc;   /* for a zone this machine does not have */
 };
 /* The zone `name` ("": the local zone); UTC when it cannot be loaded; NULL only on OOM. */
 const struct tz *zone_cache_get(struct zone_cache *zc, const char *name);

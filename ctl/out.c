@@ -12,51 +12,18 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "readfile.h"
 #include "util.h"
-
-int read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (;;) {
-                if (len == cap) {
-                        size_t ncap = cap ? cap * 2 : 65536;
-                        char *n;
-                        if (cap > max + 1)
-                                return -EFBIG;
-                        n = realloc(buf, ncap + 1);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                        cap = ncap;
-                }
-                ssize_t k = read(fd, buf + len, cap - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        if (len > max)
-                return -EFBIG;
-        buf[len] = 0;
-        *ret_buf = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
 
 int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
 
         if (streq(path, "-"))
-                return read_fd(STDIN_FILENO, max, ret_buf, ret_len);
+                return read_bounded(STDIN_FILENO, max, ret_buf, ret_len);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        return read_fd(fd, max, ret_buf, ret_len);
+        return read_bounded(fd, max, ret_buf, ret_len);
 }
 
 void print_diags(const struct diag_list *d, const char *file, const char *text, size_t len) {

@@ -35,32 +35,23 @@ uint64_t table_seed(const char *path) {
 }
 
 const struct tz *zone_cache_get(struct zone_cache *zc, const char *name) {
-        struct tz *z = NULL;
+        const struct tz *z = NULL;
 
-        if (!name)
-                name = "";
-        for (size_t i = 0; i < zc->n; i++)
-                if (streq(zc->names[i], name))
-                        return zc->zones[i];
-        if (zc->n < ZONE_CACHE_MAX && zone_load(name, &z) == 0) {
-                zc->names[zc->n] = strdup(name);
-                if (zc->names[zc->n]) {
-                        zc->zones[zc->n] = z;
-                        return zc->zones[zc->n++];
-                }
-                tz_free(z);
-        }
-        /* a zone this machine does not have (or too many): show the instant in UTC, which says so */
+        if (!name || !*name)
+                z = zc->local || zone_load(NULL, &zc->local) == 0 ? zc->local : NULL;
+        else
+                z = tzdb_cache_get(&zc->zones, NULL, name);
+        if (z)
+                return z;
+        /* a zone this machine does not have: show the instant in UTC, which says so */
         if (!zc->utc && tz_from_posix("UTC", "UTC0", &zc->utc) < 0)
                 return NULL;
         return zc->utc;
 }
 
 void zone_cache_done(struct zone_cache *zc) {
-        for (size_t i = 0; i < zc->n; i++) {
-                free(zc->names[i]);
-                tz_free(zc->zones[i]);
-        }
+        tzdb_cache_done(&zc->zones);
+        tz_free(zc->local);
         tz_free(zc->utc);
         *zc = (struct zone_cache) {};
 }

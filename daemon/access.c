@@ -47,13 +47,9 @@ bool access_cron_allowed(const char *allow_path, const char *deny_path, const ch
         return r != 1;
 }
 
-const char *access_job_user(const struct job *j) {
-        return j->e->user ? j->e->user : j->table->owner;
-}
-
 /* root sees everything; everyone else the jobs that run as them */
 bool access_job_visible(const struct caller *by, const struct job *j, const char *user) {
-        return streq(access_job_user(j), user) && (by->uid == 0 || streq(user, by->user));
+        return streq(job_user(j), user) && (by->uid == 0 || streq(user, by->user));
 }
 
 /* Whether the caller may see job j: root asking without -u sees every job (`any`); otherwise the

@@ -27,7 +27,7 @@ struct catchup_entry {
 static uint64_t job_key(const struct job *j) {
         uint64_t h = HASH_FNV_OFFSET;
         h = hash_fnv1a_field(h, j->table->path);
-        h = hash_fnv1a_field(h, j->e->user ? j->e->user : j->table->owner);
+        h = hash_fnv1a_field(h, job_user(j));
         h = hash_fnv1a_field(h, j->e->schedule);
         return hash_fnv1a_field(h, j->e->command);
 }

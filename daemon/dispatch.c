@@ -17,6 +17,7 @@
 
 #include "hash.h"
 #include "log.h"
+#include "readfile.h"
 #include "sd.h"
 #include "timefmt.h"
 #include "tockd.h"
@@ -204,34 +205,20 @@ int dispatch_clock_jump(struct daemon *d) {
 
 /* ---- @reboot ---- */
 
-static int read_line(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t k;
-
-        if (fd < 0)
-                return -errno;
-        k = read(fd, buf, size - 1);
-        if (k < 0)
-                return -errno;
-        buf[k] = 0;
-        buf[strcspn(buf, "\n")] = 0;
-        return 0;
-}
-
 /* @reboot jobs run once per boot: the boot id they last ran for is kept in the state directory,
  * so restarting tockd does not run them again. */
 void dispatch_reboot_jobs(struct daemon *d) {
         char boot[64] = "", last[64] = "", *state = NULL;
         int r;
 
-        r = read_line(d->cfg.boot_id, boot, sizeof boot);
+        r = read_first_line(d->cfg.boot_id, boot, sizeof boot);
         if (r < 0 || !boot[0]) {
                 log_warning_errno(r, "cannot read the boot id from %s; @reboot jobs run at every start", d->cfg.boot_id);
                 boot[0] = 0;
         }
         if (asprintf(&state, "%s/reboot-boot-id", d->cfg.state_dir) < 0)
                 return;
-        if (boot[0] && read_line(state, last, sizeof last) == 0 && streq(last, boot)) {
+        if (boot[0] && read_first_line(state, last, sizeof last) == 0 && streq(last, boot)) {
                 log_info("@reboot jobs already ran in this boot (%s); not again", boot);
                 free(state);
                 return;

@@ -31,7 +31,7 @@ static void put_labels(FILE *f, const struct job *j) {
         fputc('{', f);
         put_label(f, "table", j->table->name, true);
         put_label(f, "line", line, false);
-        put_label(f, "user", j->e->user ? j->e->user : j->table->owner, false);
+        put_label(f, "user", job_user(j), false);
         if (j->e->opts.name)
                 put_label(f, "name", j->e->opts.name, false);
         fputc('}', f);
@@ -62,7 +62,7 @@ char *metrics_text(struct daemon *d, const char *only_user) {
                 const struct job *j;
                 FOREACH_JOB(d, j) {
                         const struct job_stats *s = j->stats;
-                        const char *user = j->e->user ? j->e->user : j->table->owner;
+                        const char *user = job_user(j);
                         if (!s || (only_user && !streq(user, only_user)))
                                 continue;
                         if (fi == 2 && s->last_success_at == INT64_MIN)

@@ -50,7 +50,7 @@ static struct proto_job job_record(const struct job *j) {
                 .table = j->table->name,
                 .line = j->e->line,
                 .name = j->e->opts.name,
-                .user = (char *) access_job_user(j),
+                .user = (char *) job_user(j),
                 .schedule = j->e->schedule,
                 .command = j->e->command,
                 .zone = (char *) (j->zone ? tz_name(j->zone) : ""),
@@ -205,7 +205,7 @@ static void req_next(const struct request_ctx *x) {
                         .zone = (char *) tz_name(it->j->zone),
                         .table = it->j->table->name,
                         .line = it->j->e->line,
-                        .user = (char *) access_job_user(it->j),
+                        .user = (char *) job_user(it->j),
                         .command = it->j->e->command,
                 };
                 if (sched_next(&it->j->e->sched, it->node.at, it->j->zone, &it->node.at) == 0)
@@ -258,8 +258,8 @@ static void why_note(struct daemon *d, const struct job *j, char note[static 512
                 snprintf(note, 512, "%s", s->note);
         else if (j->e->user && !users_get(&d->users, j->e->user))
                 snprintf(note, 512, "no such user '%s'", j->e->user);
-        else if (j->table->kind == TABLE_SPOOL && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, access_job_user(j)))
-                snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", access_job_user(j), d->cfg.cron_allow,
+        else if (j->table->kind == TABLE_SPOOL && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, job_user(j)))
+                snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", job_user(j), d->cfg.cron_allow,
                          d->cfg.cron_deny);
         else if (s && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
                 snprintf(note, 512, "its last fire time came but it did not start");

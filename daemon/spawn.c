@@ -452,7 +452,7 @@ static int job_fds(const struct job *j, const int client_fds[3], const struct lo
 }
 
 int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], struct client *client) {
-        const char *user = j->e->user ? j->e->user : j->table->owner;
+        const char *user = job_user(j);
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
                               .exit_status = -1, .duration_ms = -1 };
         enum run_kind kind = client_fds ? RUN_MANUAL : RUN_SCHEDULED;

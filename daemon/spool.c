@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "readfile.h"
 #include "tockd.h"
 #include "util.h"
 
@@ -49,12 +50,10 @@ static char *previous_path(const struct daemon *d, const char *user) {
         return asprintf(&p, "%s/previous/%s", d->cfg.state_dir, user) < 0 ? NULL : p;
 }
 
-/* A regular file of at most `max` bytes, NUL-terminated. */
+/* A regular file of at most `max` bytes, NUL-terminated; not a link, never a FIFO to block on. */
 static int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        _cleanup_free_ char *buf = NULL;
         struct stat st;
-        size_t len = 0;
 
         if (fd < 0)
                 return -errno;
@@ -62,23 +61,7 @@ static int read_file(const char *path, size_t max, char **ret, size_t *ret_len) 
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
-        if ((size_t) st.st_size > max)
-                return -EFBIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (len < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + len, (size_t) st.st_size - len);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                len += (size_t) k;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        return read_bounded(fd, max, ret, ret_len);
 }
 
 /* Keeps the current table of `user` as the previous one, for restore. */

@@ -17,6 +17,7 @@
 
 #include "hash.h"
 #include "log.h"
+#include "readfile.h"
 #include "seed.h"
 #include "timefmt.h"
 #include "tockd.h"
@@ -28,29 +29,8 @@ static char machine_id[SEED_MACHINE_ID_MAX]; /* read once: it does not change wh
 /* ---- zones ---- */
 
 const struct tz *zone_get(struct daemon *d, const char *name) {
-        struct zone_cache_entry *v;
-        struct tz *z = NULL;
-
-        if (!name)
-                return d->local_zone;
-        for (size_t i = 0; i < d->n_zones; i++)
-                if (streq(d->zones[i].name, name))
-                        return d->zones[i].zone;
-        /* bounded: only names of existing zone files get here, a few hundred at most */
-        if (tzdb_load(d->cfg.zoneinfo, name, &z) < 0)
-                return NULL;
-        v = reallocarray(d->zones, d->n_zones + 1, sizeof(*v));
-        if (!v) {
-                tz_free(z);
-                return NULL;
-        }
-        d->zones = v;
-        v[d->n_zones] = (struct zone_cache_entry) { .name = strdup(name), .zone = z };
-        if (!v[d->n_zones].name) {
-                tz_free(z);
-                return NULL;
-        }
-        return v[d->n_zones++].zone;
+        /* bounded: only names of existing zone files are kept, a few hundred at most */
+        return name ? tzdb_cache_get(&d->zones, d->cfg.zoneinfo, name) : d->local_zone;
 }
 
 static int zone_check_cb(const char *name, void *userdata) {
@@ -101,13 +81,7 @@ void tables_free(struct daemon *d) {
                 table_drop(d, d->tables[0]);
         free(d->tables);
         d->tables = NULL;
-        for (size_t i = 0; i < d->n_zones; i++) {
-                free(d->zones[i].name);
-                tz_free(d->zones[i].zone);
-        }
-        free(d->zones);
-        d->zones = NULL;
-        d->n_zones = 0;
+        tzdb_cache_done(&d->zones);
 }
 
 static int table_new(struct daemon *d, enum table_kind kind, const char *path, const char *owner,
@@ -322,38 +296,6 @@ static int table_open(struct daemon *d, enum table_kind kind, const char *path, 
         return TAKE_FD(fd);
 }
 
-static int read_all(int fd, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (;;) {
-                if (len == cap) {
-                        if (cap > max)
-                                return -EFBIG;
-                        cap = cap ? cap * 2 : 16384;
-                        char *n = realloc(buf, cap + 1);
-                        if (!n)
-                                return -ENOMEM;
-                        buf = n;
-                }
-                ssize_t k = read(fd, buf + len, cap - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        if (len > max)
-                return -EFBIG;
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 static void log_diags(const struct table *t, const struct diag_list *diags) {
         for (size_t i = 0; i < diags->n; i++) {
                 const struct diag *g = &diags->items[i];
@@ -404,7 +346,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         }
         t->seen = true;
         t->sig = sig;
-        r = read_all(fd, CRONTAB_MAX_BYTES, &text, &len);
+        r = read_bounded(fd, CRONTAB_MAX_BYTES, &text, &len);
         if (r < 0) {
                 log_errno(r, "%s: refused: cannot read%s", t->name, t->ct ? ", keeping the previous version" : "");
                 t->refused = true;

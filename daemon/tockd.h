@@ -11,6 +11,7 @@
 #include "heap.h"
 #include "hmap.h"
 #include "tz.h"
+#include "tzdb.h"
 
 /* ---- config.c ---- */
 
@@ -141,10 +142,11 @@ struct table {
         char *refusal;    /* why, for tockctl why */
 };
 
-struct zone_cache_entry {
-        char *name;
-        struct tz *zone;
-};
+/* Who a job runs as: the system table's user field, or the owner of its table */
+static inline const char *job_user(const struct job *j) {
+        return j->e->user ? j->e->user : j->table->owner;
+}
+
 
 struct user_info {
         char *name;
@@ -303,8 +305,7 @@ struct daemon {
         uint64_t seq;
 
         struct tz *local_zone;
-        struct zone_cache_entry *zones;
-        size_t n_zones;
+        struct tzdb_cache zones; /* CRON_TZ zones */
 
         struct run_list runs[RUN_N_STATES]; /* by state (run.c); RUN_NEW's stays empty */
         size_t n_running;      /* runs in RUN_UNSENT, RUN_PENDING and RUN_RUNNING */
@@ -498,7 +499,6 @@ int access_listed_in(const char *path, const char *user);
  * who may not; root always may. "" paths are absent files. */
 bool access_cron_allowed(const char *allow_path, const char *deny_path, const char *user);
 /* The user a job runs as. */
-const char *access_job_user(const struct job *j);
 /* Whether `by` may see job j when asking about `user`: jobs that run as `user`, when that is the
  * caller or the caller is root. */
 bool access_job_visible(const struct caller *by, const struct job *j, const char *user);
