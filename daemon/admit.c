@@ -72,7 +72,7 @@ static void count_runs(struct daemon *d, const char *user, size_t *ret_all, size
         size_t all = 0, mine = 0;
 
         for (size_t i = 0; i < ELEMENTSOF(counted); i++)
-                for (const struct run *r = d->runs[counted[i]].head; r; r = r->next)
+                for (const struct run *r = d->runs.by_state[counted[i]].head; r; r = r->next)
                         if (r->kind == RUN_SCHEDULED) {
                                 all++;
                                 mine += streq(r->user, user);
@@ -98,7 +98,7 @@ bool admit_over_caps(struct daemon *d, const struct run *run) {
 /* A run ended: waiting runs start, in order, as far as the caps allow (one held back only by its
  * user's cap does not hold back the others). */
 static void release_capped(struct daemon *d) {
-        for (struct run *r = d->runs[RUN_CAPPED].head, *next; r; r = next) {
+        for (struct run *r = d->runs.by_state[RUN_CAPPED].head, *next; r; r = next) {
                 enum admit_cap cap = caps_check(d, r->user);
 
                 next = r->next;
@@ -128,37 +128,50 @@ void admit_run_ended(struct daemon *d, struct job_stats *s) {
 /* ---- out of file descriptors ---- */
 
 void admit_defer(struct daemon *d, const struct job *j, const struct log_job *lj) {
-        struct job_stats **v = reallocarray(d->retry, d->n_retry + 1, sizeof(*v));
+        struct job_stats **v = reallocarray(d->admit.retry, d->admit.n_retry + 1, sizeof(*v));
 
         if (!v) {
                 log_job(LOG_ERR, lj, "not run: out of file descriptors and of memory");
                 return;
         }
-        d->retry = v;
-        v[d->n_retry++] = job_stats_ref(j->stats);
-        (void) timer_set_once(d, &d->retry_timer, 1000000000LL);
-        if (d->n_retry == 1 || d->n_retry % 1000 == 0)
-                log_job(LOG_WARNING, lj, "out of file descriptors: %zu run%s for running jobs to end", d->n_retry,
-                        d->n_retry == 1 ? " waits" : "s wait");
+        d->admit.retry = v;
+        v[d->admit.n_retry++] = job_stats_ref(j->stats);
+        (void) timer_set_once(d, &d->admit.retry_timer, 1000000000LL);
+        if (d->admit.n_retry == 1 || d->admit.n_retry % 1000 == 0)
+                log_job(LOG_WARNING, lj, "out of file descriptors: %zu run%s for running jobs to end", d->admit.n_retry,
+                        d->admit.n_retry == 1 ? " waits" : "s wait");
 }
 
 /* Runs waiting for a descriptor are tried again every second, also when no run is going whose
  * end would bring them back (descriptors held by clients, or by something else). */
-void admit_retry_fire(struct daemon *d, struct timer *t) {
+static void admit_retry_fire(struct daemon *d, struct timer *t) {
         admit_retry(d);
-        if (d->n_retry > 0 && !d->stopping)
+        if (d->admit.n_retry > 0 && !d->stopping)
                 (void) timer_set_once(d, t, 1000000000LL);
+}
+
+void admit_init(struct daemon *d) {
+        timer_init(&d->admit.retry_timer, admit_retry_fire);
+}
+
+void admit_done(struct daemon *d) {
+        for (size_t i = 0; i < d->admit.n_retry; i++)
+                job_stats_unref(d->admit.retry[i]);
+        free(d->admit.retry);
+        d->admit.retry = NULL;
+        d->admit.n_retry = 0;
+        timer_cancel(d, &d->admit.retry_timer);
 }
 
 /* A run ended and freed descriptors: deferred runs start in order, as far as they fit. */
 void admit_retry(struct daemon *d) {
         size_t done = 0;
 
-        if (d->n_retry == 0)
+        if (d->admit.n_retry == 0)
                 return;
-        while (done < d->n_retry) {
-                struct job_stats *s = d->retry[done];
-                size_t before = d->n_retry;
+        while (done < d->admit.n_retry) {
+                struct job_stats *s = d->admit.retry[done];
+                size_t before = d->admit.n_retry;
 
                 if (!s->job || d->stopping) { /* the job is gone */
                         job_stats_unref(s);
@@ -166,13 +179,13 @@ void admit_retry(struct daemon *d) {
                         continue;
                 }
                 /* job_spawn() defers again when it still finds no descriptor: stop there */
-                d->retry[done] = NULL;
+                d->admit.retry[done] = NULL;
                 (void) job_spawn(d, s->job, NULL, NULL);
                 job_stats_unref(s);
                 done++;
-                if (d->n_retry > before)
+                if (d->admit.n_retry > before)
                         break;
         }
-        memmove(d->retry, d->retry + done, (d->n_retry - done) * sizeof(*d->retry));
-        d->n_retry -= done;
+        memmove(d->admit.retry, d->admit.retry + done, (d->admit.n_retry - done) * sizeof(*d->admit.retry));
+        d->admit.n_retry -= done;
 }

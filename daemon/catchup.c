@@ -48,7 +48,7 @@ static int entry_cmp(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* d->catchup is kept sorted by key */
+/* d->catchup.v is kept sorted by key */
 void catchup_load(struct daemon *d) {
         _cleanup_free_ char *path = state_file(d);
         FILE *f = path ? fopen(path, "re") : NULL;
@@ -58,20 +58,20 @@ void catchup_load(struct daemon *d) {
         if (!f)
                 return;
         while (fscanf(f, "%llx %lld\n", &key, &at) == 2) {
-                struct catchup_entry *v = reallocarray(d->catchup, d->n_catchup + 1, sizeof(*v));
+                struct catchup_entry *v = reallocarray(d->catchup.v, d->catchup.n + 1, sizeof(*v));
                 if (!v)
                         break;
-                d->catchup = v;
-                v[d->n_catchup++] = (struct catchup_entry) { .key = key, .at = at };
+                d->catchup.v = v;
+                v[d->catchup.n++] = (struct catchup_entry) { .key = key, .at = at };
         }
         fclose(f);
-        if (d->n_catchup > 1)
-                qsort(d->catchup, d->n_catchup, sizeof(*d->catchup), entry_cmp);
+        if (d->catchup.n > 1)
+                qsort(d->catchup.v, d->catchup.n, sizeof(*d->catchup.v), entry_cmp);
 }
 
 static struct catchup_entry *find(struct daemon *d, uint64_t key) {
         struct catchup_entry k = { .key = key };
-        return d->n_catchup ? bsearch(&k, d->catchup, d->n_catchup, sizeof(k), entry_cmp) : NULL;
+        return d->catchup.n ? bsearch(&k, d->catchup.v, d->catchup.n, sizeof(k), entry_cmp) : NULL;
 }
 
 /* Writes the state file when something changed, once per round of fire times, not per job. A
@@ -89,17 +89,17 @@ void catchup_flush(struct daemon *d) {
         FILE *f;
         int r;
 
-        if (!d->catchup_dirty)
+        if (!d->catchup.dirty)
                 return;
-        if (!d->catchup_urgent && now - d->catchup_written_ns < CATCHUP_LAZY_S * 1000000000LL) {
+        if (!d->catchup.urgent && now - d->catchup.written_ns < CATCHUP_LAZY_S * 1000000000LL) {
                 /* written within a minute, also when nothing else happens by then */
-                if (!timer_is_set(d, &d->catchup_timer))
-                        (void) timer_set(d, &d->catchup_timer, d->catchup_written_ns + CATCHUP_LAZY_S * 1000000000LL);
+                if (!timer_is_set(d, &d->catchup.timer))
+                        (void) timer_set(d, &d->catchup.timer, d->catchup.written_ns + CATCHUP_LAZY_S * 1000000000LL);
                 return;
         }
-        timer_cancel(d, &d->catchup_timer);
-        d->catchup_dirty = d->catchup_urgent = false;
-        d->catchup_written_ns = now;
+        timer_cancel(d, &d->catchup.timer);
+        d->catchup.dirty = d->catchup.urgent = false;
+        d->catchup.written_ns = now;
         path = state_file(d);
         f = open_memstream(&text, &len);
         if (!path || !f) {
@@ -107,8 +107,8 @@ void catchup_flush(struct daemon *d) {
                         fclose(f);
                 return;
         }
-        for (size_t i = 0; i < d->n_catchup; i++)
-                fprintf(f, "%016" PRIx64 " %lld\n", d->catchup[i].key, (long long) d->catchup[i].at);
+        for (size_t i = 0; i < d->catchup.n; i++)
+                fprintf(f, "%016" PRIx64 " %lld\n", d->catchup.v[i].key, (long long) d->catchup.v[i].at);
         if (fclose(f) != 0)
                 return;
         (void) mkdir(d->cfg.state_dir, 0755);
@@ -117,33 +117,46 @@ void catchup_flush(struct daemon *d) {
                 log_warning_errno(r, "cannot write %s; missed runs of catchup jobs cannot be known", path);
 }
 
-void catchup_flush_fire(struct daemon *d, struct timer *t) {
+/* At stop: what was written lazily is written now. */
+void catchup_done(struct daemon *d) {
+        d->catchup.urgent = true;
+        catchup_flush(d);
+        free(d->catchup.v);
+        d->catchup.v = NULL;
+        d->catchup.n = 0;
+}
+
+static void catchup_flush_fire(struct daemon *d, struct timer *t) {
         (void) t;
         if (!d->stopping)
                 catchup_flush(d);
+}
+
+void catchup_init(struct daemon *d) {
+        timer_init(&d->catchup.timer, catchup_flush_fire);
 }
 
 static void set_at(struct daemon *d, uint64_t key, int64_t at, bool urgent) {
         struct catchup_entry *e = find(d, key);
 
         if (!e) {
-                struct catchup_entry *v = reallocarray(d->catchup, d->n_catchup + 1, sizeof(*v));
-                size_t i = d->n_catchup;
+                struct catchup_entry *v = reallocarray(d->catchup.v, d->catchup.n + 1, sizeof(*v));
+                size_t i = d->catchup.n;
                 if (!v)
                         return;
-                d->catchup = v;
+                d->catchup.v = v;
                 while (i > 0 && v[i - 1].key > key)
                         i--;
-                memmove(v + i + 1, v + i, (d->n_catchup - i) * sizeof(*v));
-                d->n_catchup++;
+                memmove(v + i + 1, v + i, (d->catchup.n - i) * sizeof(*v));
+                d->catchup.n++;
                 e = &v[i];
                 e->key = key;
                 urgent = true;
         }
         if (urgent)
-                d->catchup_urgent = true;
+                d->catchup.urgent = true;
         e->at = at;
-        d->catchup_dirty = true;
+        d->catchup.dirty = true;
 }
 
 /* A fire time of j came (run, skipped or missed). */
@@ -164,9 +177,9 @@ void catchup_sync(struct daemon *d, int64_t now) {
         struct catchup_entry *v = NULL;
         size_t n = 0;
 
-        if (!d->jobs_changed) /* an event that changed no table: nothing to look at */
+        if (!d->tables.changed) /* an event that changed no table: nothing to look at */
                 return;
-        d->jobs_changed = false;
+        d->tables.changed = false;
         const struct job *j;
         FOREACH_JOB(d, j) {
                 if (!catchup_wanted(d, j))
@@ -188,11 +201,11 @@ void catchup_sync(struct daemon *d, int64_t now) {
         for (size_t i = 0; i < n; i++)
                 if (u == 0 || v[u - 1].key != v[i].key)
                         v[u++] = v[i];
-        if (u != d->n_catchup || (u && memcmp(v, d->catchup, u * sizeof(*v)) != 0))
-                d->catchup_dirty = d->catchup_urgent = true;
-        free(d->catchup);
-        d->catchup = v;
-        d->n_catchup = u;
+        if (u != d->catchup.n || (u && memcmp(v, d->catchup.v, u * sizeof(*v)) != 0))
+                d->catchup.dirty = d->catchup.urgent = true;
+        free(d->catchup.v);
+        d->catchup.v = v;
+        d->catchup.n = u;
         catchup_flush(d);
 }
 
@@ -218,6 +231,6 @@ void catchup_startup(struct daemon *d, int64_t now) {
                 catchup_record(d, j, now);
                 admit_fire(d, j);
         }
-        d->jobs_changed = false; /* every job is known now */
+        d->tables.changed = false; /* every job is known now */
         catchup_flush(d);
 }

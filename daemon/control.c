@@ -93,10 +93,10 @@ int control_start(struct daemon *d) {
 have_fd:
         (void) fcntl(fd, F_SETFL, O_NONBLOCK);
         spare_take();
-        d->listen_io = (struct io_source) { .kind = IO_LISTEN, .fd = fd };
-        if (loop_add(d, &d->listen_io, EPOLLIN) < 0) {
+        d->control.listen_io = (struct io_source) { .kind = IO_LISTEN, .fd = fd };
+        if (loop_add(d, &d->control.listen_io, EPOLLIN) < 0) {
                 close(fd);
-                d->listen_io.fd = -1;
+                d->control.listen_io.fd = -1;
                 return log_errno(errno, "cannot watch the control socket");
         }
         return 0;
@@ -111,10 +111,10 @@ static void client_free(struct daemon *d, struct client *c) {
         if (c->prev)
                 c->prev->next = c->next;
         else
-                d->clients = c->next;
+                d->control.clients = c->next;
         if (c->next)
                 c->next->prev = c->prev;
-        d->n_clients--;
+        d->control.n_clients--;
         free(c->who.user);
         free(c->body);
         free(c->out);
@@ -122,12 +122,12 @@ static void client_free(struct daemon *d, struct client *c) {
 }
 
 void control_stop(struct daemon *d) {
-        while (d->clients)
-                client_free(d, d->clients);
-        if (d->listen_io.fd >= 0) {
-                loop_del(d, &d->listen_io);
-                close(d->listen_io.fd);
-                d->listen_io.fd = -1;
+        while (d->control.clients)
+                client_free(d, d->control.clients);
+        if (d->control.listen_io.fd >= 0) {
+                loop_del(d, &d->control.listen_io);
+                close(d->control.listen_io.fd);
+                d->control.listen_io.fd = -1;
                 if (*d->cfg.socket && sd_listen_fd() < 0)
                         (void) unlink(d->cfg.socket);
         }
@@ -141,7 +141,7 @@ static void client_update_events(struct daemon *d, struct client *c) {
         struct epoll_event ev = { .data.ptr = &c->io };
 
         ev.events = c->out_len > c->out_off ? EPOLLOUT : (c->running || c->closing) ? 0 : EPOLLIN;
-        (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, c->io.fd, &ev);
+        (void) epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_MOD, c->io.fd, &ev);
 }
 
 void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
@@ -188,14 +188,14 @@ void control_accept(struct daemon *d) {
         for (int i = 0; i < 64; i++) {
                 struct ucred cred;
                 socklen_t len = sizeof cred;
-                int fd = accept4(d->listen_io.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                int fd = accept4(d->control.listen_io.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 struct client *c;
 
                 if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
                         static int64_t warned_ns;
                         int64_t now = now_mono_ns();
                         closep(&spare_fd);
-                        fd = accept4(d->listen_io.fd, NULL, NULL, SOCK_CLOEXEC);
+                        fd = accept4(d->control.listen_io.fd, NULL, NULL, SOCK_CLOEXEC);
                         if (fd >= 0)
                                 close(fd);
                         spare_take();
@@ -213,9 +213,9 @@ void control_accept(struct daemon *d) {
                         close(fd);
                         continue;
                 }
-                if (d->n_clients >= MAX_CLIENTS) {
+                if (d->control.n_clients >= MAX_CLIENTS) {
                         /* full: the oldest idle client makes room (the list is newest first) */
-                        struct client *old = d->clients;
+                        struct client *old = d->control.clients;
                         while (old && old->next)
                                 old = old->next;
                         while (old && old->running)
@@ -244,11 +244,11 @@ void control_accept(struct daemon *d) {
                         close(fd);
                         continue;
                 }
-                c->next = d->clients;
-                if (d->clients)
-                        d->clients->prev = c;
-                d->clients = c;
-                d->n_clients++;
+                c->next = d->control.clients;
+                if (d->control.clients)
+                        d->control.clients->prev = c;
+                d->control.clients = c;
+                d->control.n_clients++;
         }
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -50,7 +51,7 @@ static int64_t start_delay(struct daemon *d, const struct job *j, int64_t nomina
 
         if (rd && *rd && strspn(rd, "0123456789") == strlen(rd) && strlen(rd) <= 6) {
                 int64_t span = atoll(rd) * 60;
-                delay += (int64_t) ((d->random_delay_factor % 1000000) * (uint64_t) span / 1000000);
+                delay += (int64_t) ((d->sched.random_delay_factor % 1000000) * (uint64_t) span / 1000000);
         }
         if (jitter > 0)
                 delay += (int64_t) (hash_splitmix64(j->table->seed ^ hash_splitmix64((uint64_t) nominal) ^ j->e->line) % (uint64_t) (jitter + 1));
@@ -62,8 +63,8 @@ static void queue_push(struct daemon *d, struct job *j, int64_t nominal) {
 
         j->nominal_at = nominal;
         j->node.at = at;
-        j->node.seq = d->seq++;
-        if (heap_push(&d->queue, &j->node) < 0) {
+        j->node.seq = d->sched.seq++;
+        if (heap_push(&d->sched.queue, &j->node) < 0) {
                 struct log_job lj = log_job_of(j);
                 log_job(LOG_ERR, &lj, "out of memory queueing the job; it will not run until its table is reloaded");
                 return;
@@ -80,7 +81,7 @@ void dispatch_job_added(struct daemon *d, struct job *j) {
                 return;
         /* after what was dispatched, and never before now: an idle tockd's last wake-up may be
          * hours old, and a new entry must not run for a fire time that passed before it existed */
-        r = sched_next(&j->e->sched, MAX(d->last_real, now_real() - 1), j->zone, &at);
+        r = sched_next(&j->e->sched, MAX(d->sched.last_real, now_real() - 1), j->zone, &at);
         if (r == -ENOENT) {
                 log_debug("%s:%u: never fires", j->table->name, j->e->line);
                 return;
@@ -94,8 +95,8 @@ void dispatch_job_added(struct daemon *d, struct job *j) {
 static void run_due(struct daemon *d, int64_t now) {
         struct heap_node *top;
 
-        while ((top = heap_top(&d->queue)) && top->at <= now) {
-                struct job *j = (struct job *) heap_pop(&d->queue);
+        while ((top = heap_top(&d->sched.queue)) && top->at <= now) {
+                struct job *j = (struct job *) heap_pop(&d->sched.queue);
                 int64_t at = j->nominal_at, next;
                 int r;
 
@@ -134,23 +135,36 @@ static void run_due(struct daemon *d, int64_t now) {
         }
 }
 
+int dispatch_setup(struct daemon *d) {
+        d->sched.timer_io = (struct io_source) { .kind = IO_TIMER, .fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC) };
+        if (d->sched.timer_io.fd < 0)
+                return -errno;
+        return loop_add(d, &d->sched.timer_io, EPOLLIN);
+}
+
+void dispatch_done(struct daemon *d) {
+        heap_done(&d->sched.queue);
+        closep(&d->sched.timer_io.fd);
+        d->sched.timer_io.fd = -1;
+}
+
 int dispatch_arm(struct daemon *d) {
-        struct heap_node *top = heap_top(&d->queue);
+        struct heap_node *top = heap_top(&d->sched.queue);
         struct itimerspec its = {};
 
         if (d->stopping)
                 top = NULL;
-        d->armed_at = top ? top->at : INT64_MAX;
+        d->sched.armed_at = top ? top->at : INT64_MAX;
         /* with nothing queued the timer still watches for clock changes, armed far away */
         its.it_value.tv_sec = top ? (time_t) top->at : (time_t) (now_real() + 365 * 86400);
-        if (timerfd_settime(d->timer_io.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+        if (timerfd_settime(d->sched.timer_io.fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
                 return log_errno(errno, "cannot arm the timer");
         return 0;
 }
 
 static void mark_time(struct daemon *d, int64_t now) {
-        d->last_real = now;
-        d->last_boot_ns = now_boot_ns();
+        d->sched.last_real = now;
+        d->sched.last_boot_ns = now_boot_ns();
 }
 
 int dispatch_due(struct daemon *d) {
@@ -159,7 +173,7 @@ int dispatch_due(struct daemon *d) {
         admit_retry(d);
         run_due(d, now);
         catchup_flush(d);
-        if (now > d->last_real)
+        if (now > d->sched.last_real)
                 mark_time(d, now);
         dispatch_status(d);
         return dispatch_arm(d);
@@ -169,7 +183,7 @@ int dispatch_due(struct daemon *d) {
  * jumps nor stops in suspend. */
 int dispatch_clock_jump(struct daemon *d) {
         int64_t now = now_real();
-        int64_t before = d->last_real + (now_boot_ns() - d->last_boot_ns) / 1000000000LL;
+        int64_t before = d->sched.last_real + (now_boot_ns() - d->sched.last_boot_ns) / 1000000000LL;
         int64_t delta = now - before;
 
         if (delta == 0) {
@@ -185,7 +199,7 @@ int dispatch_clock_jump(struct daemon *d) {
                 int64_t next;
                 if (!j->queued)
                         continue;
-                heap_remove(&d->queue, &j->node);
+                heap_remove(&d->sched.queue, &j->node);
                 j->queued = false;
                 int64_t planned = j->nominal_at;
                 if (sched_after_jump(&j->e->sched, planned, before, now, j->zone, &next) == 0) {
@@ -198,8 +212,8 @@ int dispatch_clock_jump(struct daemon *d) {
         }
         /* a backward jump: fixed-time jobs keep their planned times, so "dispatched up to" must
          * not move back with the clock; a forward one has been handled job by job */
-        d->last_real = now - 1;
-        d->last_boot_ns = now_boot_ns();
+        d->sched.last_real = now - 1;
+        d->sched.last_boot_ns = now_boot_ns();
         return dispatch_due(d);
 }
 
@@ -244,12 +258,12 @@ void dispatch_reboot_jobs(struct daemon *d) {
 }
 
 void dispatch_status(struct daemon *d) {
-        struct heap_node *top = heap_top(&d->queue);
+        struct heap_node *top = heap_top(&d->sched.queue);
         char when[TIMEFMT_ISO_MAX] = "none";
 
         if (!d->ready)
                 return;
         if (top)
-                timefmt_iso(d->local_zone, top->at, when);
-        sd_notifyf_text("STATUS=%zu tables, %zu jobs, %zu running, next run %s", d->n_tables, d->n_jobs, d->n_running, when);
+                timefmt_iso(d->tables.local_zone, top->at, when);
+        sd_notifyf_text("STATUS=%zu tables, %zu jobs, %zu running, next run %s", d->tables.n, d->tables.n_jobs, d->runs.n_running, when);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -16,13 +17,13 @@
 
 int loop_add(struct daemon *d, struct io_source *io, uint32_t events) {
         struct epoll_event ev = { .events = events, .data.ptr = io };
-        if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
+        if (epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_ADD, io->fd, &ev) < 0)
                 return -errno;
         return 0;
 }
 
 void loop_del(struct daemon *d, struct io_source *io) {
-        (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, io->fd, NULL);
+        (void) epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_DEL, io->fd, NULL);
 }
 
 
@@ -39,28 +40,28 @@ static void begin_stop(struct daemon *d, int sig) {
         (void) dispatch_arm(d);
         switch (d->cfg.on_stop) {
         case ON_STOP_LEAVE:
-                log_info("stopping on %s; %zu running job%s left to finish on %s own", strsignal(sig), d->n_running,
-                         d->n_running == 1 ? " is" : "s are", d->n_running == 1 ? "its" : "their");
+                log_info("stopping on %s; %zu running job%s left to finish on %s own", strsignal(sig), d->runs.n_running,
+                         d->runs.n_running == 1 ? " is" : "s are", d->runs.n_running == 1 ? "its" : "their");
                 break;
         case ON_STOP_TERM:
-                log_info("stopping on %s; sending SIGTERM to %zu running job%s", strsignal(sig), d->n_running,
-                         d->n_running == 1 ? "" : "s");
+                log_info("stopping on %s; sending SIGTERM to %zu running job%s", strsignal(sig), d->runs.n_running,
+                         d->runs.n_running == 1 ? "" : "s");
                 runs_signal_all(d, SIGTERM);
                 break;
         case ON_STOP_WAIT:
                 log_info("stopping on %s; waiting up to %llds for %zu running job%s", strsignal(sig),
-                         (long long) d->cfg.stop_timeout_s, d->n_running, d->n_running == 1 ? "" : "s");
+                         (long long) d->cfg.stop_timeout_s, d->runs.n_running, d->runs.n_running == 1 ? "" : "s");
                 break;
         }
-        if (d->cfg.on_stop != ON_STOP_LEAVE && d->n_running)
-                (void) timer_set(d, &d->stop_timer, now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL);
+        if (d->cfg.on_stop != ON_STOP_LEAVE && d->runs.n_running)
+                (void) timer_set(d, &d->loop.stop_timer, now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL);
 }
 
 /* on_stop=term or wait: what still runs at stop_timeout is killed */
 static void stop_timeout_fire(struct daemon *d, struct timer *t) {
         (void) t;
-        if (d->n_running) {
-                log_warning("stop timeout: killing %zu remaining job%s", d->n_running, d->n_running == 1 ? "" : "s");
+        if (d->runs.n_running) {
+                log_warning("stop timeout: killing %zu remaining job%s", d->runs.n_running, d->runs.n_running == 1 ? "" : "s");
                 runs_signal_all(d, SIGKILL);
         }
 }
@@ -74,21 +75,54 @@ static void watchdog_fire(struct daemon *d, struct timer *t) {
                 (void) timer_set(d, t, now_mono_ns() + (int64_t) (usec / 2) * 1000);
 }
 
-void loop_timers_init(struct daemon *d) {
-        timer_init(&d->stop_timer, stop_timeout_fire);
-        timer_init(&d->watchdog_timer, watchdog_fire);
+/* Signals are blocked and read from a signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP. */
+int loop_setup(struct daemon *d) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        signal(SIGPIPE, SIG_IGN);
+        d->loop.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (d->loop.epoll_fd < 0)
+                return -errno;
+        d->loop.signal_io = (struct io_source) { .kind = IO_SIGNAL, .fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC) };
+        if (d->loop.signal_io.fd < 0)
+                return -errno;
+        if (loop_add(d, &d->loop.signal_io, EPOLLIN) < 0)
+                return -errno;
+        /* orphans of jobs that double-fork become our children, so that we reap them */
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                log_warning_errno(errno, "cannot become a child subreaper; double-forked jobs are reaped by init");
+        timer_init(&d->loop.stop_timer, stop_timeout_fire);
+        timer_init(&d->loop.watchdog_timer, watchdog_fire);
+        return 0;
+}
+
+/* From now on systemd's watchdog is pinged, when the unit asks for it. */
+void loop_start_watchdog(struct daemon *d) {
         if (sd_watchdog_usec())
-                (void) timer_set(d, &d->watchdog_timer, now_mono_ns() + (int64_t) (sd_watchdog_usec() / 2) * 1000);
+                (void) timer_set(d, &d->loop.watchdog_timer, now_mono_ns() + (int64_t) (sd_watchdog_usec() / 2) * 1000);
+}
+
+void loop_done(struct daemon *d) {
+        closep(&d->loop.signal_io.fd);
+        closep(&d->loop.epoll_fd);
+        d->loop.signal_io.fd = d->loop.epoll_fd = -1;
 }
 
 static bool stop_done(struct daemon *d) {
-        return d->stopping && (d->cfg.on_stop == ON_STOP_LEAVE || d->n_running == 0);
+        return d->stopping && (d->cfg.on_stop == ON_STOP_LEAVE || d->runs.n_running == 0);
 }
 
 static int handle_signal(struct daemon *d) {
         struct signalfd_siginfo si;
 
-        while (read(d->signal_io.fd, &si, sizeof si) == (ssize_t) sizeof si) {
+        while (read(d->loop.signal_io.fd, &si, sizeof si) == (ssize_t) sizeof si) {
                 switch (si.ssi_signo) {
                 case SIGCHLD:
                         (void) reap_children(d);
@@ -111,7 +145,7 @@ static int handle_signal(struct daemon *d) {
 
 static void handle_timer(struct daemon *d) {
         uint64_t n;
-        ssize_t k = read(d->timer_io.fd, &n, sizeof n);
+        ssize_t k = read(d->sched.timer_io.fd, &n, sizeof n);
 
         if (k < 0 && errno == ECANCELED) {
                 (void) dispatch_clock_jump(d);
@@ -127,7 +161,7 @@ int loop_run(struct daemon *d) {
         struct epoll_event evs[64];
 
         while (!stop_done(d)) {
-                int n = epoll_wait(d->epoll_fd, evs, (int) ELEMENTSOF(evs), -1);
+                int n = epoll_wait(d->loop.epoll_fd, evs, (int) ELEMENTSOF(evs), -1);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;

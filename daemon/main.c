@@ -1,19 +1,12 @@
 /* daemon/main.c: tockd's command line, set-up, reload and shutdown. */
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/inotify.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -170,37 +163,16 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
 }
 
 static int setup_fds(struct daemon *d) {
-        sigset_t mask;
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGCHLD);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return log_errno(errno, "cannot block signals");
-        signal(SIGPIPE, SIG_IGN);
-        d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-        d->signal_io = (struct io_source) { .kind = IO_SIGNAL, .fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC) };
-        d->timer_io = (struct io_source) { .kind = IO_TIMER,
-                                           .fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC) };
-        d->inotify_io = (struct io_source) { .kind = IO_INOTIFY, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
-        if (d->epoll_fd < 0 || d->signal_io.fd < 0 || d->timer_io.fd < 0 || d->inotify_io.fd < 0)
+        if (loop_setup(d) < 0 || dispatch_setup(d) < 0 || watch_open(d) < 0 || timers_setup(d) < 0)
                 return log_errno(errno, "cannot set up the event loop");
-        if (loop_add(d, &d->signal_io, EPOLLIN) < 0 || loop_add(d, &d->timer_io, EPOLLIN) < 0 ||
-            loop_add(d, &d->inotify_io, EPOLLIN) < 0 || timers_setup(d) < 0)
-                return log_errno(errno, "cannot set up the event loop");
-        /* orphans of jobs that double-fork become our children, so that we reap them */
-        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-                log_warning_errno(errno, "cannot become a child subreaper; double-forked jobs are reaped by init");
         return 0;
 }
 
 static int load_local_zone(struct daemon *d) {
-        int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &d->local_zone);
+        int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &d->tables.local_zone);
         if (r < 0) {
                 log_warning_errno(r, "cannot read the system time zone from %s; using UTC", d->cfg.localtime);
-                r = tz_from_posix("UTC", "UTC0", &d->local_zone);
+                r = tz_from_posix("UTC", "UTC0", &d->tables.local_zone);
         }
         return r;
 }
@@ -224,24 +196,17 @@ int daemon_reload(struct daemon *d) {
                 log_setup(d->cfg.log_target, d->cfg.log_level);
                 spawn_pam_check(d);
         }
-        struct tz *old = d->local_zone;
-        d->local_zone = NULL;
+        struct tz *old = d->tables.local_zone;
+        d->tables.local_zone = NULL;
         if (load_local_zone(d) < 0)
-                d->local_zone = old;
+                d->tables.local_zone = old;
         else {
                 tables_replan_local(d);
                 tz_free(old);
         }
-        /* new watches for possibly new paths: a fresh inotify instance drops the old ones */
-        loop_del(d, &d->inotify_io);
-        close(d->inotify_io.fd);
-        d->inotify_io.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (d->inotify_io.fd < 0 || loop_add(d, &d->inotify_io, EPOLLIN) < 0)
-                log_errno(errno, "cannot watch the tables any more; changes are seen on SIGHUP only");
-        else
-                watch_setup(d);
-        for (size_t i = 0; i < d->n_tables; i++)
-                d->tables[i]->sig = (struct file_sig) {}; /* re-read every file */
+        watch_restart(d);
+        for (size_t i = 0; i < d->tables.n; i++)
+                d->tables.v[i]->sig = (struct file_sig) {}; /* re-read every file */
         tables_rescan(d);
         catchup_sync(d, now_real());
         (void) dispatch_arm(d);
@@ -317,47 +282,38 @@ static int daemonize(void) {
         return 0;
 }
 
+/* Each part of the daemon is torn down by its owner; the loop last, since the others take
+ * their descriptors out of it. */
 static void daemon_done(struct daemon *d) {
-        d->catchup_urgent = true; /* what was written lazily */
-        catchup_flush(d);
+        catchup_done(d); /* writes what was written lazily */
         control_stop(d);
-        runs_free_all(d); /* capped ones included: never started, nothing to wait for */
-        hmap_done(&d->pids);
+        runs_done(d);    /* capped ones included: never started, nothing to wait for */
+        admit_done(d);
         users_flush(&d->users);
-        free(d->catchup);
-        for (size_t i = 0; i < d->n_retry; i++)
-                job_stats_unref(d->retry[i]);
-        free(d->retry);
-        tables_free(d);
-        heap_done(&d->queue);
-        tz_free(d->local_zone);
+        tables_done(d);
+        dispatch_done(d);
+        watch_done(d);
+        timers_done(d);
+        spawner_done(d); /* the spawner sees end of file and exits */
+        loop_done(d);
         for (size_t i = 0; i < d->n_overrides; i++)
                 free(d->argv_overrides[i]);
         free(d->argv_overrides);
-        if (d->epoll_fd >= 0)
-                close(d->epoll_fd);
-        closep(&d->signal_io.fd);
-        closep(&d->timer_io.fd);
-        closep(&d->inotify_io.fd);
-        timers_done(d);
-        closep(&d->spawner_io.fd); /* the spawner sees end of file and exits */
-        if (d->spawner_pid > 0)
-                (void) waitpid(d->spawner_pid, NULL, 0); /* so that it is gone when tockd is */
         closep(&d->lock_fd); /* last: another tockd may start now */
         config_done(&d->cfg);
 }
 
 int main(int argc, char **argv) {
-        struct daemon d = { .epoll_fd = -1, .signal_io.fd = -1, .timer_io.fd = -1, .inotify_io.fd = -1,
-                            .spawner_io.fd = -1, .listen_io.fd = -1, .timers.io.fd = -1,
-                            .armed_at = INT64_MAX, .lock_fd = -1 };
+        struct daemon d = { .loop.epoll_fd = -1, .loop.signal_io.fd = -1, .sched.timer_io.fd = -1, .watch.io.fd = -1,
+                            .spawner.io.fd = -1, .control.listen_io.fd = -1, .timers.io.fd = -1,
+                            .sched.armed_at = INT64_MAX, .lock_fd = -1 };
         const char *config_path = "/etc/tock/tockd.conf";
         bool explicit = false, dump = false, fg;
         int r;
 
         config_init(&d.cfg);
-        timer_init(&d.catchup_timer, catchup_flush_fire);
-        timer_init(&d.retry_timer, admit_retry_fire);
+        catchup_init(&d);
+        admit_init(&d);
         metrics_init(&d);
         if (parse_args(&d, argc, argv, &config_path, &explicit, &dump) < 0) {
                 fprintf(stderr, "Try 'tockd --help'.\n");
@@ -393,7 +349,7 @@ int main(int argc, char **argv) {
                                 f = (uint64_t) now_mono_ns();
                         close(rfd);
                 }
-                d.random_delay_factor = f;
+                d.sched.random_delay_factor = f;
         }
         d.started_ns = now_mono_ns();
         if (state_lock(&d) < 0) {
@@ -417,14 +373,14 @@ int main(int argc, char **argv) {
         if (d.uid != 0)
                 log_info("running as uid %u: jobs run as this user only", (unsigned) d.uid);
         spawn_pam_check(&d);
-        d.last_real = now_real();
-        d.started_at = d.last_real;
-        d.last_boot_ns = now_boot_ns();
+        d.sched.last_real = now_real();
+        d.started_at = d.sched.last_real;
+        d.sched.last_boot_ns = now_boot_ns();
         watch_setup(&d);
         catchup_load(&d);
         tables_rescan(&d);
         dispatch_reboot_jobs(&d);
-        catchup_startup(&d, d.last_real);
+        catchup_startup(&d, d.sched.last_real);
         /* without a socket tockd still runs every job (the error is logged); but another tockd
          * answering on it runs these same tables: two would run every job twice */
         if (control_start(&d) == -EADDRINUSE) {
@@ -436,11 +392,11 @@ int main(int argc, char **argv) {
                 return 1;
         }
         d.ready = true;
-        log_info("ready: %zu table%s, %zu job%s, local time zone %s", d.n_tables, d.n_tables == 1 ? "" : "s", d.n_jobs,
-                 d.n_jobs == 1 ? "" : "s", tz_name(d.local_zone));
+        log_info("ready: %zu table%s, %zu job%s, local time zone %s", d.tables.n, d.tables.n == 1 ? "" : "s", d.tables.n_jobs,
+                 d.tables.n_jobs == 1 ? "" : "s", tz_name(d.tables.local_zone));
         sd_notify_text("READY=1");
         dispatch_status(&d);
-        loop_timers_init(&d);
+        loop_start_watchdog(&d);
         r = loop_run(&d);
         log_info("stopped");
         daemon_done(&d);

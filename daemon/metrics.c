@@ -94,11 +94,11 @@ char *metrics_text(struct daemon *d, const char *only_user) {
                 goto done; /* the daemon-wide figures are root's */
         fprintf(f, "# HELP tock_running_jobs Job processes tockd is waiting for.\n# TYPE tock_running_jobs gauge\n"
                    "tock_running_jobs %zu\n",
-                d->n_running);
+                d->runs.n_running);
         fprintf(f, "# HELP tock_queue_length Jobs waiting for their next fire time.\n# TYPE tock_queue_length gauge\n"
                    "tock_queue_length %zu\n",
-                d->queue.n);
-        fprintf(f, "# HELP tock_tables Tables loaded.\n# TYPE tock_tables gauge\ntock_tables %zu\n", d->n_tables);
+                d->sched.queue.n);
+        fprintf(f, "# HELP tock_tables Tables loaded.\n# TYPE tock_tables gauge\ntock_tables %zu\n", d->tables.n);
 done:
         if (fclose(f) != 0) {
                 free(buf);
@@ -111,7 +111,7 @@ static void metrics_write(struct daemon *d) {
         _cleanup_free_ char *text = NULL;
         int r;
 
-        d->metrics_written_ns = now_mono_ns();
+        d->metrics.written_ns = now_mono_ns();
         text = metrics_text(d, NULL);
         if (!text)
                 return;
@@ -126,19 +126,19 @@ static void metrics_fire(struct daemon *d, struct timer *t) {
 }
 
 void metrics_init(struct daemon *d) {
-        timer_init(&d->metrics_timer, metrics_fire);
+        timer_init(&d->metrics.timer, metrics_fire);
 }
 
 /* Rewrites paths.metrics_file atomically, at most once a second: a change within a second of the
  * last write is written when that second is over, so the file never keeps an older state while
  * nothing else happens (node_exporter would report a job as running for hours). */
 void metrics_changed(struct daemon *d) {
-        int64_t next = d->metrics_written_ns + 1000000000LL;
+        int64_t next = d->metrics.written_ns + 1000000000LL;
 
-        if (!d->cfg.metrics_file || !*d->cfg.metrics_file || timer_is_set(d, &d->metrics_timer))
+        if (!d->cfg.metrics_file || !*d->cfg.metrics_file || timer_is_set(d, &d->metrics.timer))
                 return;
-        if (d->metrics_written_ns && now_mono_ns() < next) {
-                if (timer_set(d, &d->metrics_timer, next) < 0)
+        if (d->metrics.written_ns && now_mono_ns() < next) {
+                if (timer_set(d, &d->metrics.timer, next) < 0)
                         log_warning("out of memory: %s is written at the next change", d->cfg.metrics_file);
                 return;
         }

@@ -209,9 +209,9 @@ int reap_children(struct daemon *d) {
                         continue;
                 if (pid <= 0)
                         return 0;
-                if (pid == d->spawner_pid) {
-                        d->spawner_pid = 0;
-                        if (d->spawner_io.fd >= 0)
+                if (pid == d->spawner.pid) {
+                        d->spawner.pid = 0;
+                        if (d->spawner.io.fd >= 0)
                                 spawner_lost(d);
                         continue;
                 }

@@ -69,8 +69,8 @@ static struct proto_job job_record(const struct job *j) {
 /* Every job in every table: what the lists below are sized for. */
 static size_t jobs_in_tables(const struct daemon *d) {
         size_t n = 0;
-        for (size_t i = 0; i < d->n_tables; i++)
-                n += d->tables[i]->n_jobs;
+        for (size_t i = 0; i < d->tables.n; i++)
+                n += d->tables.v[i]->n_jobs;
         return n;
 }
 
@@ -128,10 +128,10 @@ static void req_status(const struct request_ctx *x) {
         s.job = calloc(max ? max : 1, sizeof *s.job);
         if (!s.job)
                 return control_reply_error(d, x->c, -ENOMEM, "out of memory");
-        for (size_t i = 0; i < d->n_tables; i++) {
+        for (size_t i = 0; i < d->tables.n; i++) {
                 bool mine = false;
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        const struct job *j = &d->tables[i]->jobs[k];
+                for (size_t k = 0; k < d->tables.v[i]->n_jobs; k++) {
+                        const struct job *j = &d->tables.v[i]->jobs[k];
                         if (!listed(x, j))
                                 continue;
                         s.job[n++] = job_record(j);
@@ -141,9 +141,9 @@ static void req_status(const struct request_ctx *x) {
                 tables += mine;
         }
         /* a user learns about their own tables and runs only */
-        s.tables = (uint32_t) (all ? d->n_tables : tables);
-        s.jobs = (uint32_t) (all ? d->n_jobs : n);
-        s.running = (uint32_t) (all ? d->n_running : running);
+        s.tables = (uint32_t) (all ? d->tables.n : tables);
+        s.jobs = (uint32_t) (all ? d->tables.n_jobs : n);
+        s.running = (uint32_t) (all ? d->runs.n_running : running);
         s.n = n;
         proto_put_status(&b, &s);
         free(s.job);
@@ -163,16 +163,15 @@ static int next_heap(const struct request_ctx *x, struct heap *h, struct next_it
 
         if (!items)
                 return -ENOMEM;
-        for (size_t i = 0; i < d->n_tables; i++)
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        const struct job *j = &d->tables[i]->jobs[k];
-                        if (!listed(x, j) || !j->queued)
-                                continue;
-                        items[n] = (struct next_item) { .node = { .at = j->nominal_at, .seq = n }, .j = j };
-                        if (heap_push(h, &items[n].node) < 0)
-                                break;
-                        n++;
-                }
+        const struct job *j;
+        FOREACH_JOB(d, j) {
+                if (!listed(x, j) || !j->queued)
+                        continue;
+                items[n] = (struct next_item) { .node = { .at = j->nominal_at, .seq = n }, .j = j };
+                if (heap_push(h, &items[n].node) < 0)
+                        break;
+                n++;
+        }
         *ret_items = items;
         return 0;
 }
@@ -220,9 +219,9 @@ static void req_next(const struct request_ctx *x) {
 
 static const struct table *table_of_spool(struct daemon *d, const char *user) {
         _cleanup_free_ char *p = spool_path(d, user);
-        for (size_t i = 0; p && i < d->n_tables; i++)
-                if (streq(d->tables[i]->path, p))
-                        return d->tables[i];
+        for (size_t i = 0; p && i < d->tables.n; i++)
+                if (streq(d->tables.v[i]->path, p))
+                        return d->tables.v[i];
         return NULL;
 }
 
@@ -232,7 +231,7 @@ static struct job *named_job(const struct request_ctx *x) {
 
         if (!spool)
                 return NULL;
-        return access_find_job(x->d->tables, x->d->n_tables, spool, x->by, x->user, x->q->job, !*x->q->user);
+        return access_find_job(x->d->tables.v, x->d->tables.n, spool, x->by, x->user, x->q->job, !*x->q->user);
 }
 
 static void why_no_job(const struct request_ctx *x) {

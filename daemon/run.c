@@ -77,7 +77,7 @@ static void list_remove(struct run_list *l, struct run *r) {
 
 /* ---- state changes ---- */
 
-/* Counted in d->n_running: on its way to the spawner or running */
+/* Counted in d->runs.n_running: on its way to the spawner or running */
 static bool live(enum run_state s) {
         return s == RUN_UNSENT || s == RUN_PENDING || s == RUN_RUNNING;
 }
@@ -96,16 +96,16 @@ static void run_set_state(struct daemon *d, struct run *r, enum run_state to) {
         enum run_state from = r->state;
 
         if (from != RUN_NEW)
-                list_remove(&d->runs[from], r);
+                list_remove(&d->runs.by_state[from], r);
         if (from == RUN_UNSENT)
                 drop_request(r);
         if (from == RUN_RUNNING && r->pid > 0)
-                hmap_del(&d->pids, &r->pid_node);
+                hmap_del(&d->runs.pids, &r->pid_node);
         if (to == RUN_RUNNING && r->pid > 0)
-                (void) hmap_add(&d->pids, &r->pid_node, (uint64_t) r->pid); /* out of memory: its exit is not matched */
-        d->n_running += live(to) - live(from);
+                (void) hmap_add(&d->runs.pids, &r->pid_node, (uint64_t) r->pid); /* out of memory: its exit is not matched */
+        d->runs.n_running += live(to) - live(from);
         r->state = to;
-        list_append(&d->runs[to], r);
+        list_append(&d->runs.by_state[to], r);
 }
 
 void run_event(struct daemon *d, struct run *r, enum run_event ev) {
@@ -123,12 +123,12 @@ void run_event(struct daemon *d, struct run *r, enum run_event ev) {
 /* ---- lookups ---- */
 
 struct run *run_by_pid(struct daemon *d, pid_t pid) {
-        return pid_map_get(&d->pids, pid);
+        return pid_map_get(&d->runs.pids, pid);
 }
 
 /* A PAM job's parent is its session holder, which ends as the job did */
 struct run *run_by_holder(struct daemon *d, pid_t holder) {
-        for (struct run *r = d->runs[RUN_RUNNING].head; r; r = r->next)
+        for (struct run *r = d->runs.by_state[RUN_RUNNING].head; r; r = r->next)
                 if (r->holder_pid == holder)
                         return r;
         return NULL;
@@ -137,7 +137,7 @@ struct run *run_by_holder(struct daemon *d, pid_t holder) {
 /* The run whose request carried `spawn_id`: answers come in request order but for PAM runs, which
  * answer when their session is open, so the first pending run is nearly always it. */
 struct run *run_pending(struct daemon *d, uint32_t spawn_id) {
-        for (struct run *r = d->runs[RUN_PENDING].head; r; r = r->next)
+        for (struct run *r = d->runs.by_state[RUN_PENDING].head; r; r = r->next)
                 if (r->spawn_id == spawn_id)
                         return r;
         return NULL;
@@ -189,36 +189,41 @@ void run_free(struct daemon *d, struct run *r) {
                 closep(&r->output.fd);
         }
         if (r->state == RUN_RUNNING && r->pid > 0)
-                hmap_del(&d->pids, &r->pid_node);
+                hmap_del(&d->runs.pids, &r->pid_node);
         run_timeout_stop(d, r);
         if (r->state != RUN_NEW)
-                list_remove(&d->runs[r->state], r);
-        d->n_running -= live(r->state);
+                list_remove(&d->runs.by_state[r->state], r);
+        d->runs.n_running -= live(r->state);
         run_destroy(r);
 }
 
 /* Dead runs are freed here, after the loop iteration: events already fetched may point at them. */
 void runs_free_dead(struct daemon *d) {
-        while (d->runs[RUN_DEAD].head)
-                run_free(d, d->runs[RUN_DEAD].head);
+        while (d->runs.by_state[RUN_DEAD].head)
+                run_free(d, d->runs.by_state[RUN_DEAD].head);
+}
+
+void runs_done(struct daemon *d) {
+        runs_free_all(d);
+        hmap_done(&d->runs.pids);
 }
 
 void runs_free_all(struct daemon *d) {
         for (int s = 0; s < RUN_N_STATES; s++)
-                while (d->runs[s].head)
-                        run_free(d, d->runs[s].head);
+                while (d->runs.by_state[s].head)
+                        run_free(d, d->runs.by_state[s].head);
 }
 
 /* The tockctl run client went away: its run goes on, nobody waits for it. */
 void runs_client_gone(struct daemon *d, const struct client *c) {
         for (int s = 0; s < RUN_N_STATES; s++)
-                for (struct run *r = d->runs[s].head; r; r = r->next)
+                for (struct run *r = d->runs.by_state[s].head; r; r = r->next)
                         if (r->client == c)
                                 r->client = NULL;
 }
 
 void runs_signal_all(struct daemon *d, int sig) {
-        for (struct run *r = d->runs[RUN_RUNNING].head; r; r = r->next)
+        for (struct run *r = d->runs.by_state[RUN_RUNNING].head; r; r = r->next)
                 if (r->pid > 0)
                         (void) kill(-r->pid, sig); /* its whole process group: the job made its own session */
 }

@@ -11,11 +11,13 @@
  * reports every exit. Changing ids is the spawner's alone (spawner.c). */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -80,9 +82,9 @@ int spawner_start(struct daemon *d) {
         }
         close(sv[1]);
         (void) fcntl(sv[0], F_SETFL, O_NONBLOCK);
-        d->spawner_pid = pid;
-        d->spawner_io = (struct io_source) { .kind = IO_SPAWNER, .fd = sv[0] };
-        if (loop_add(d, &d->spawner_io, EPOLLIN) < 0)
+        d->spawner.pid = pid;
+        d->spawner.io = (struct io_source) { .kind = IO_SPAWNER, .fd = sv[0] };
+        if (loop_add(d, &d->spawner.io, EPOLLIN) < 0)
                 return log_errno(errno, "cannot watch the spawner");
         log_debug("spawner started, pid %d", (int) pid);
         return 0;
@@ -95,7 +97,7 @@ void spawn_pam_check(struct daemon *d) {
         const char *service = d->cfg.pam_service, *why = NULL;
         char path[PATH_MAX] = "";
 
-        d->pam = false;
+        d->spawner.pam = false;
 #ifndef TOCK_PAM
         why = "tockd was built without PAM";
         (void) service;
@@ -114,15 +116,15 @@ void spawn_pam_check(struct daemon *d) {
                         dirs[0] = "/etc/pam.d";
                         dirs[1] = "/usr/lib/pam.d";
                 }
-                for (size_t i = 0; i < 2 && dirs[i] && !d->pam; i++) {
+                for (size_t i = 0; i < 2 && dirs[i] && !d->spawner.pam; i++) {
                         snprintf(path, sizeof path, "%s/%s", dirs[i], service);
-                        d->pam = access(path, R_OK) == 0;
+                        d->spawner.pam = access(path, R_OK) == 0;
                 }
-                if (!d->pam)
+                if (!d->spawner.pam)
                         why = "the system has no such PAM service";
         }
 #endif
-        if (d->pam)
+        if (d->spawner.pam)
                 log_info("jobs go through the PAM service '%s' (%s)", service, path);
         else
                 log_info("jobs run without PAM: %s", why);
@@ -223,7 +225,7 @@ static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *use
 static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *command, char **ret, size_t *ret_len,
                       uint32_t *ret_id) {
         struct spawn_order o = {
-                .id = d->spawn_seq + 1, .uid = p->uid, .gid = p->gid, .groups = p->groups,
+                .id = d->spawner.seq + 1, .uid = p->uid, .gid = p->gid, .groups = p->groups,
                 .n_groups = p->drop ? p->n_groups : 0, .drop = p->drop, .pam = p->pam, .umask = d->cfg.umask,
                 .nice = d->cfg.nice, .home = p->home, .shell = p->shell, .command = command, .user = p->user,
                 .pam_service = p->pam ? d->cfg.pam_service : "", .pam_dir = p->pam ? d->cfg.pam_dir : "",
@@ -235,7 +237,7 @@ static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *
         r = spawn_wire_encode(&o, ret, ret_len);
         if (r < 0)
                 return r;
-        *ret_id = ++d->spawn_seq;
+        *ret_id = ++d->spawner.seq;
         return 0;
 }
 
@@ -272,7 +274,7 @@ static int open_input(const struct entry *e, int *ret_read_fd) {
 int spawner_flush(struct daemon *d) {
         struct run *r;
 
-        while ((r = d->runs[RUN_UNSENT].head)) {
+        while ((r = d->runs.by_state[RUN_UNSENT].head)) {
                 size_t n_fds = r->req_fds[2] >= 0 ? 3 : 2;
                 char cbuf[CMSG_SPACE(3 * sizeof(int))] = {};
                 struct iovec iov = { r->req, r->req_len };
@@ -284,14 +286,14 @@ int spawner_flush(struct daemon *d) {
                 c->cmsg_type = SCM_RIGHTS;
                 c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
                 memcpy(CMSG_DATA(c), r->req_fds, n_fds * sizeof(int));
-                if (sendmsg(d->spawner_io.fd, &mh, MSG_NOSIGNAL) < 0) {
+                if (sendmsg(d->spawner.io.fd, &mh, MSG_NOSIGNAL) < 0) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN) {
-                                if (!d->spawner_out) {
-                                        struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = &d->spawner_io };
-                                        (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, d->spawner_io.fd, &ev);
-                                        d->spawner_out = true;
+                                if (!d->spawner.out) {
+                                        struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = &d->spawner.io };
+                                        (void) epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_MOD, d->spawner.io.fd, &ev);
+                                        d->spawner.out = true;
                                 }
                                 return 0;
                         }
@@ -299,10 +301,10 @@ int spawner_flush(struct daemon *d) {
                 }
                 run_event(d, r, RUN_EV_SENT); /* closes our copies of the job's descriptors */
         }
-        if (d->spawner_out) {
-                struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->spawner_io };
-                (void) epoll_ctl(d->epoll_fd, EPOLL_CTL_MOD, d->spawner_io.fd, &ev);
-                d->spawner_out = false;
+        if (d->spawner.out) {
+                struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &d->spawner.io };
+                (void) epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_MOD, d->spawner.io.fd, &ev);
+                d->spawner.out = false;
         }
         return 0;
 }
@@ -312,7 +314,7 @@ void spawn_submit(struct daemon *d, struct run *r) {
         run_event(d, r, RUN_EV_SUBMIT);
         if (r->output.fd >= 0 && loop_add(d, &r->output, EPOLLIN) < 0)
                 log_error("%s:%u: cannot watch the run's output; it is lost", r->table, r->line);
-        if (!d->spawner_out)
+        if (!d->spawner.out)
                 (void) spawner_flush(d);
 }
 
@@ -349,7 +351,7 @@ int spawn_plan_helper(struct daemon *d, const struct run *jr, struct spawn_plan 
         int r = plan_identity(p, d, jr->user);
         if (r < 0)
                 return r;
-        p->pam = jr->pam && p->drop && d->pam;
+        p->pam = jr->pam && p->drop && d->spawner.pam;
         if (spawn_plan_setenv(p, "HOME", p->home) < 0 || spawn_plan_setenv(p, "LOGNAME", p->user) < 0 ||
             spawn_plan_setenv(p, "USER", p->user) < 0 || spawn_plan_setenv(p, "PATH", d->cfg.path) < 0 ||
             spawn_plan_setenv(p, "SHELL", "/bin/sh") < 0)
@@ -412,7 +414,7 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, con
                 return r;
         }
         /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
-        p->pam = r == 0 && p->drop && d->pam && j->table->kind != TABLE_SINGLE;
+        p->pam = r == 0 && p->drop && d->spawner.pam && j->table->kind != TABLE_SINGLE;
         if (r < 0 || (r = plan_env(p, d, j)) < 0 || (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 job_event(LOG_ERR, lj, j->stats, "not run: %s while preparing it", why);
@@ -538,6 +540,10 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
                 run_timeout_start(d, r);
         log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->kind == RUN_MANUAL ? " for tockctl run" : "",
                 r->command);
+        /* on_stop=term sent SIGTERM to the runs going on when the stop began: one whose start was
+         * still on its way gets it now */
+        if (d->stopping && d->cfg.on_stop == ON_STOP_TERM && r->pid > 0)
+                (void) kill(-r->pid, SIGTERM);
 }
 
 /* Answers from the spawner: a run started (in request order), or a process exited. */
@@ -548,7 +554,7 @@ int spawner_handle(struct daemon *d, uint32_t events) {
                 return 0;
         for (int i = 0; i < 1024; i++) {
                 struct spawn_reply rep;
-                ssize_t k = recv(d->spawner_io.fd, &rep, sizeof rep, 0);
+                ssize_t k = recv(d->spawner.io.fd, &rep, sizeof rep, 0);
                 struct run *r = NULL;
 
                 if (k < 0 && errno == EINTR)
@@ -569,16 +575,26 @@ int spawner_handle(struct daemon *d, uint32_t events) {
 
 /* The spawner died (it should not): what waited for it is failed, in request order, and a new one
  * starts. Jobs it had started are reparented to tockd, a subreaper, and reaped by reap_children(). */
+/* At stop: the spawner sees end of file and exits; it is waited for, so that it is gone when
+ * tockd is (its jobs go on, reparented to init). */
+void spawner_done(struct daemon *d) {
+        closep(&d->spawner.io.fd);
+        d->spawner.io.fd = -1;
+        if (d->spawner.pid > 0)
+                (void) waitpid(d->spawner.pid, NULL, 0);
+        d->spawner.pid = 0;
+}
+
 void spawner_lost(struct daemon *d) {
         struct spawn_reply rep = { .type = SPAWN_MSG_STARTED, .pid = -1, .stage = SPAWN_STAGE_FORK, .err = ECONNRESET };
         struct run *r;
 
         log_error("the spawner process died; starting a new one");
-        loop_del(d, &d->spawner_io);
-        closep(&d->spawner_io.fd);
-        d->spawner_io.fd = -1;
-        d->spawner_out = false;
-        while ((r = d->runs[RUN_PENDING].head) || (r = d->runs[RUN_UNSENT].head))
+        loop_del(d, &d->spawner.io);
+        closep(&d->spawner.io.fd);
+        d->spawner.io.fd = -1;
+        d->spawner.out = false;
+        while ((r = d->runs.by_state[RUN_PENDING].head) || (r = d->runs.by_state[RUN_UNSENT].head))
                 run_started(d, r, &rep);
         if (!d->stopping)
                 (void) spawner_start(d);

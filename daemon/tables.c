@@ -30,7 +30,7 @@ static char machine_id[SEED_MACHINE_ID_MAX]; /* read once: it does not change wh
 
 const struct tz *zone_get(struct daemon *d, const char *name) {
         /* bounded: only names of existing zone files are kept, a few hundred at most */
-        return name ? tzdb_cache_get(&d->zones, d->cfg.zoneinfo, name) : d->local_zone;
+        return name ? tzdb_cache_get(&d->tables.zones, d->cfg.zoneinfo, name) : d->tables.local_zone;
 }
 
 static int zone_check_cb(const char *name, void *userdata) {
@@ -40,22 +40,22 @@ static int zone_check_cb(const char *name, void *userdata) {
 /* ---- the table list ---- */
 
 static struct table *table_find(struct daemon *d, const char *path) {
-        for (size_t i = 0; i < d->n_tables; i++)
-                if (streq(d->tables[i]->path, path))
-                        return d->tables[i];
+        for (size_t i = 0; i < d->tables.n; i++)
+                if (streq(d->tables.v[i]->path, path))
+                        return d->tables.v[i];
         return NULL;
 }
 
 static void table_unplan(struct daemon *d, struct table *t) {
         for (size_t i = 0; i < t->n_jobs; i++) {
                 if (t->jobs[i].queued)
-                        heap_remove(&d->queue, &t->jobs[i].node);
+                        heap_remove(&d->sched.queue, &t->jobs[i].node);
                 if (t->jobs[i].stats && t->jobs[i].stats->job == &t->jobs[i])
                         t->jobs[i].stats->job = NULL;
                 job_stats_unref(t->jobs[i].stats);
         }
-        d->n_jobs -= t->n_jobs;
-        d->jobs_changed = true;
+        d->tables.n_jobs -= t->n_jobs;
+        d->tables.changed = true;
         free(t->jobs);
         t->jobs = NULL;
         t->n_jobs = 0;
@@ -68,20 +68,22 @@ static void table_drop(struct daemon *d, struct table *t) {
         free(t->name);
         free(t->owner);
         free(t->refusal);
-        for (size_t i = 0; i < d->n_tables; i++)
-                if (d->tables[i] == t) {
-                        d->tables[i] = d->tables[--d->n_tables];
+        for (size_t i = 0; i < d->tables.n; i++)
+                if (d->tables.v[i] == t) {
+                        d->tables.v[i] = d->tables.v[--d->tables.n];
                         break;
                 }
         free(t);
 }
 
-void tables_free(struct daemon *d) {
-        while (d->n_tables)
-                table_drop(d, d->tables[0]);
-        free(d->tables);
-        d->tables = NULL;
-        tzdb_cache_done(&d->zones);
+void tables_done(struct daemon *d) {
+        while (d->tables.n)
+                table_drop(d, d->tables.v[0]);
+        free(d->tables.v);
+        d->tables.v = NULL;
+        tzdb_cache_done(&d->tables.zones);
+        tz_free(d->tables.local_zone);
+        d->tables.local_zone = NULL;
 }
 
 static int table_new(struct daemon *d, enum table_kind kind, const char *path, const char *owner,
@@ -90,13 +92,13 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
 
         if (!t)
                 return -ENOMEM;
-        if (d->n_tables == d->cap_tables) {
-                size_t cap = d->cap_tables ? d->cap_tables * 2 : 16;
-                struct table **v = reallocarray(d->tables, cap, sizeof(*v));
+        if (d->tables.n == d->tables.cap) {
+                size_t cap = d->tables.cap ? d->tables.cap * 2 : 16;
+                struct table **v = reallocarray(d->tables.v, cap, sizeof(*v));
                 if (!v)
                         return -ENOMEM;
-                d->tables = v;
-                d->cap_tables = cap;
+                d->tables.v = v;
+                d->tables.cap = cap;
         }
         if (!machine_id[0])
                 seed_machine_id(machine_id);
@@ -111,7 +113,7 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
                 return -ENOMEM;
         }
         t->seed = seed_table(machine_id, path);
-        d->tables[d->n_tables++] = t;
+        d->tables.v[d->tables.n++] = t;
         *ret = TAKE_PTR(t);
         return 0;
 }
@@ -182,8 +184,8 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                 return;
         }
         t->n_jobs = t->ct->n_entries;
-        d->n_jobs += t->n_jobs;
-        d->jobs_changed = true;
+        d->tables.n_jobs += t->n_jobs;
+        d->tables.changed = true;
         old_jobs_init(&o, old, n_old);
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];
@@ -390,12 +392,12 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 table_plan(d, t, old, n_old);
                 for (size_t i = 0; i < n_old; i++) {
                         if (old[i].queued)
-                                heap_remove(&d->queue, &old[i].node);
+                                heap_remove(&d->sched.queue, &old[i].node);
                         if (old[i].stats && old[i].stats->job == &old[i])
                                 old[i].stats->job = NULL;
                         job_stats_unref(old[i].stats);
                 }
-                d->n_jobs -= n_old;
+                d->tables.n_jobs -= n_old;
                 free(old);
                 crontab_free(old_ct);
         }
@@ -446,8 +448,8 @@ static const char *own_user_name(struct daemon *d) {
 }
 
 int tables_rescan(struct daemon *d) {
-        for (size_t i = 0; i < d->n_tables; i++)
-                d->tables[i]->seen = false;
+        for (size_t i = 0; i < d->tables.n; i++)
+                d->tables.v[i]->seen = false;
         if (*d->cfg.crontab)
                 (void) table_load(d, TABLE_SYSTEM, d->cfg.crontab, NULL);
         if (*d->cfg.cron_d)
@@ -462,8 +464,8 @@ int tables_rescan(struct daemon *d) {
                         (void) table_load(d, TABLE_SINGLE, d->cfg.table, me);
         }
         /* what was not seen is gone */
-        for (size_t i = 0; i < d->n_tables;) {
-                struct table *t = d->tables[i];
+        for (size_t i = 0; i < d->tables.n;) {
+                struct table *t = d->tables.v[i];
                 if (t->seen) {
                         i++;
                         continue;
@@ -510,16 +512,15 @@ int table_reload_path(struct daemon *d, const char *path) {
 /* The system zone changed: jobs on local time get their next fire time again, from the last
  * instant already dispatched, so that nothing is skipped or run twice. */
 void tables_replan_local(struct daemon *d) {
-        for (size_t i = 0; i < d->n_tables; i++)
-                for (size_t k = 0; k < d->tables[i]->n_jobs; k++) {
-                        struct job *j = &d->tables[i]->jobs[k];
-                        if (!crontab_env_get(j->table->ct, j->e, "CRON_TZ")) {
-                                j->zone = d->local_zone;
-                                if (j->queued) {
-                                        heap_remove(&d->queue, &j->node);
-                                        j->queued = false;
-                                }
-                                dispatch_job_added(d, j);
+        struct job *j;
+        FOREACH_JOB(d, j) {
+                if (!crontab_env_get(j->table->ct, j->e, "CRON_TZ")) {
+                        j->zone = d->tables.local_zone;
+                        if (j->queued) {
+                                heap_remove(&d->sched.queue, &j->node);
+                                j->queued = false;
                         }
+                        dispatch_job_added(d, j);
                 }
+        }
 }

@@ -225,7 +225,7 @@ struct run_list {
  * table may be reloaded or removed while it runs. */
 struct run {
         struct run *prev, *next;  /* its state's list; changed by run_event() only */
-        struct hmap_node pid_node; /* in d->pids while RUN_RUNNING with a pid */
+        struct hmap_node pid_node; /* in d->runs.pids while RUN_RUNNING with a pid */
         enum run_kind kind;
         enum run_state state;
         pid_t pid;                /* 0 until the spawner answers */
@@ -263,70 +263,97 @@ static inline bool run_mails_output(const struct run *r) {
 }
 
 
+/* The daemon's state, in parts each owned by one module: only that module writes its part (the
+ * others may read it). Each part is torn down by its owner's *_done(). */
 struct daemon {
-        struct config cfg;
-        char **argv_overrides; /* "section.key=value" from the command line, re-applied on SIGHUP */
+        struct config cfg;     /* config.c; main.c loads and reloads it */
+        char **argv_overrides; /* main.c: "section.key=value" from the command line, re-applied on SIGHUP */
         size_t n_overrides;
-
-        int epoll_fd;
-        struct io_source signal_io, timer_io, inotify_io;
-        int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
-
-        struct catchup_entry *catchup; /* last fire times of catchup jobs (catchup.c) */
-        size_t n_catchup;
-        bool jobs_changed;             /* a table was planned or dropped since catchup_sync() */
-        bool catchup_dirty;            /* changed since last written */
-        bool catchup_urgent;           /* ... by more than a frequent job's next fire time: write now */
-        int64_t catchup_written_ns;    /* CLOCK_MONOTONIC */
-        struct timer catchup_timer;    /* the lazy write of a change */
-        uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
-
-        struct io_source listen_io;
-        struct client *clients;
-        size_t n_clients;
-        int64_t started_at;    /* UTC seconds */
-        int64_t metrics_written_ns;
-        struct timer metrics_timer;    /* the write of a change that came within a second of the last */
-
-        struct io_source spawner_io;
-        pid_t spawner_pid;
-        int lock_fd;           /* state/tockd.lock, held while tockd runs */
-        uint32_t spawn_seq;    /* the last request's id */
-        bool pam;              /* jobs.pam_service exists and tockd can use it (spawn_pam_check) */
-        bool spawner_out;      /* waiting for EPOLLOUT on the spawner's socket */
-        struct job_stats **retry;           /* jobs whose run found no file descriptor, in order */
-        size_t n_retry;
-        struct timer retry_timer;           /* tries them again every second */
-
-        struct heap queue;
-        struct table **tables;
-        size_t n_tables, cap_tables;
-        size_t n_jobs;
-        uint64_t seq;
-
-        struct tz *local_zone;
-        struct tzdb_cache zones; /* CRON_TZ zones */
-
-        struct run_list runs[RUN_N_STATES]; /* by state (run.c); RUN_NEW's stays empty */
-        size_t n_running;      /* runs in RUN_UNSENT, RUN_PENDING and RUN_RUNNING */
-        struct hmap pids; /* RUN_RUNNING runs by pid */
-
-        struct user_cache users;
         uid_t uid;             /* tockd's own uid: 0 for the system cron */
-        int64_t last_real;     /* every fire time <= this has been dispatched */
-        int64_t last_boot_ns;  /* CLOCK_BOOTTIME when last_real was taken */
-        int64_t armed_at;      /* what the timer is armed for, or INT64_MAX */
-        int64_t started_ns;
-        bool stopping;
-        struct timer stop_timer;       /* on_stop=term or wait: SIGKILL to what is left at stop_timeout */
-        struct timer watchdog_timer;   /* systemd's WatchdogSec=, at half of it */
-        struct {
+        int lock_fd;           /* state/tockd.lock, held while tockd runs */
+        int64_t started_at;    /* UTC seconds */
+        int64_t started_ns;    /* CLOCK_MONOTONIC */
+        bool ready;            /* past start-up: status lines may go to systemd */
+        bool stopping;         /* SIGTERM came: no new runs */
+        struct user_cache users; /* users.c */
+
+        struct {               /* loop.c */
+                int epoll_fd;
+                struct io_source signal_io;
+                struct timer stop_timer;     /* on_stop=term or wait: SIGKILL to what is left at stop_timeout */
+                struct timer watchdog_timer; /* systemd's WatchdogSec=, at half of it */
+        } loop;
+
+        struct {               /* timer.c */
                 struct io_source io;   /* a CLOCK_MONOTONIC timerfd, armed at the earliest */
                 struct heap heap;
                 uint64_t seq;
                 int64_t armed_ns;
         } timers;
-        bool ready;
+
+        struct {               /* tables.c */
+                struct table **v;
+                size_t n, cap;
+                size_t n_jobs;
+                bool changed;          /* a table was planned or dropped since catchup_sync() */
+                struct tz *local_zone;
+                struct tzdb_cache zones; /* CRON_TZ zones */
+        } tables;
+
+        struct {               /* watch.c: inotify */
+                struct io_source io;
+                int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
+        } watch;
+
+        struct {               /* dispatch.c: the queue against the clock */
+                struct heap queue;
+                uint64_t seq;
+                struct io_source timer_io;     /* CLOCK_REALTIME, at the earliest fire time */
+                int64_t last_real;             /* every fire time <= this has been dispatched */
+                int64_t last_boot_ns;          /* CLOCK_BOOTTIME when last_real was taken */
+                int64_t armed_at;              /* what the timer is armed for, or INT64_MAX */
+                uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
+        } sched;
+
+        struct {               /* spawn.c: the link to the spawner */
+                struct io_source io;
+                pid_t pid;
+                uint32_t seq;  /* the last request's id */
+                bool out;      /* waiting for EPOLLOUT on its socket */
+                bool pam;      /* jobs.pam_service exists and tockd can use it (spawn_pam_check) */
+        } spawner;
+
+        struct {               /* run.c */
+                struct run_list by_state[RUN_N_STATES]; /* RUN_NEW's stays empty */
+                size_t n_running;      /* runs in RUN_UNSENT, RUN_PENDING and RUN_RUNNING */
+                struct hmap pids;      /* RUN_RUNNING runs by pid */
+        } runs;
+
+        struct {               /* admit.c */
+                struct job_stats **retry; /* jobs whose run found no file descriptor, in order */
+                size_t n_retry;
+                struct timer retry_timer; /* tries them again every second */
+        } admit;
+
+        struct {               /* catchup.c */
+                struct catchup_entry *v; /* last fire times of catchup jobs, by key */
+                size_t n;
+                bool dirty;            /* changed since last written */
+                bool urgent;           /* ... by more than a frequent job's next fire time: write now */
+                int64_t written_ns;    /* CLOCK_MONOTONIC */
+                struct timer timer;    /* the lazy write of a change */
+        } catchup;
+
+        struct {               /* control.c */
+                struct io_source listen_io;
+                struct client *clients;
+                size_t n_clients;
+        } control;
+
+        struct {               /* metrics.c */
+                int64_t written_ns;
+                struct timer timer;    /* the write of a change that came within a second of the last */
+        } metrics;
 };
 
 /* Every job of every table, in table order: `struct job *j; FOREACH_JOB(d, j) { ... }` */
@@ -334,9 +361,9 @@ struct job_iter {
         size_t table, job;
 };
 static inline struct job *job_iter_next(const struct daemon *d, struct job_iter *it) {
-        for (; it->table < d->n_tables; it->table++, it->job = 0)
-                if (it->job < d->tables[it->table]->n_jobs)
-                        return &d->tables[it->table]->jobs[it->job++];
+        for (; it->table < d->tables.n; it->table++, it->job = 0)
+                if (it->job < d->tables.v[it->table]->n_jobs)
+                        return &d->tables.v[it->table]->jobs[it->job++];
         return NULL;
 }
 #define FOREACH_JOB(d, j) for (struct job_iter _job_it = {}; ((j) = job_iter_next((d), &_job_it));)
@@ -346,7 +373,7 @@ static inline struct job *job_iter_next(const struct daemon *d, struct job_iter 
 /* tables.c */
 int tables_rescan(struct daemon *d);
 int table_reload_path(struct daemon *d, const char *path);
-void tables_free(struct daemon *d);
+void tables_done(struct daemon *d);
 const struct tz *zone_get(struct daemon *d, const char *name);
 void tables_replan_local(struct daemon *d);
 
@@ -355,7 +382,10 @@ const struct user_info *users_get(struct user_cache *c, const char *name); /* NU
 void users_flush(struct user_cache *c);
 
 /* watch.c: inotify */
+int watch_open(struct daemon *d);
 int watch_setup(struct daemon *d);
+void watch_restart(struct daemon *d);
+void watch_done(struct daemon *d);
 int watch_handle(struct daemon *d);
 
 /* dispatch.c */
@@ -364,6 +394,8 @@ int64_t now_mono_ns(void);
 int64_t now_boot_ns(void);
 int dispatch_due(struct daemon *d);
 int dispatch_clock_jump(struct daemon *d);
+int dispatch_setup(struct daemon *d);
+void dispatch_done(struct daemon *d);
 int dispatch_arm(struct daemon *d);
 void dispatch_job_added(struct daemon *d, struct job *j);
 void dispatch_reboot_jobs(struct daemon *d);
@@ -376,6 +408,7 @@ void spawn_pam_check(struct daemon *d);
 int spawner_handle(struct daemon *d, uint32_t events);
 int spawner_flush(struct daemon *d);
 void spawner_lost(struct daemon *d);
+void spawner_done(struct daemon *d);
 /* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
  * stderr for tockctl run, with `client` to answer when it ends. */
 int job_spawn(struct daemon *d, const struct job *j, const int fds[3], struct client *client);
@@ -396,7 +429,8 @@ bool admit_over_caps(struct daemon *d, const struct run *run);
 void admit_run_ended(struct daemon *d, struct job_stats *s);
 void admit_defer(struct daemon *d, const struct job *j, const struct log_job *lj);
 void admit_retry(struct daemon *d);
-void admit_retry_fire(struct daemon *d, struct timer *t);
+void admit_done(struct daemon *d);
+void admit_init(struct daemon *d);
 
 /* mail.c: what a scheduled run's end sends out: its output by mail, the on_failure hook */
 /* The headers of a mail of a job's output (text ending in the blank line), or NULL. */
@@ -415,7 +449,8 @@ bool catchup_wanted(const struct daemon *d, const struct job *j);
 void catchup_sync(struct daemon *d, int64_t now);
 /* Writes the state file if it changed. */
 void catchup_flush(struct daemon *d);
-void catchup_flush_fire(struct daemon *d, struct timer *t);
+void catchup_done(struct daemon *d);
+void catchup_init(struct daemon *d);
 
 /* timer.c */
 void timer_init(struct timer *t, timer_fn fire);
@@ -442,6 +477,7 @@ struct run *run_pending(struct daemon *d, uint32_t spawn_id);
 void run_free(struct daemon *d, struct run *r);
 void runs_free_dead(struct daemon *d);
 void runs_free_all(struct daemon *d);
+void runs_done(struct daemon *d);
 void runs_client_gone(struct daemon *d, const struct client *c);
 void runs_signal_all(struct daemon *d, int sig);
 
@@ -548,4 +584,6 @@ int daemon_reload(struct daemon *d);
 int loop_add(struct daemon *d, struct io_source *io, uint32_t events);
 void loop_del(struct daemon *d, struct io_source *io);
 int loop_run(struct daemon *d);
-void loop_timers_init(struct daemon *d);
+int loop_setup(struct daemon *d);
+void loop_start_watchdog(struct daemon *d);
+void loop_done(struct daemon *d);

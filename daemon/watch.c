@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,11 +39,11 @@ static char *dir_of(const char *path) {
 /* Watches a directory. One that does not exist yet (a spool no cron has made, a cron.d removed
  * and made again) is waited for through its parent: a directory appearing there makes a rescan. */
 static int add_watch(struct daemon *d, const char *dir) {
-        int wd = inotify_add_watch(d->inotify_io.fd, dir, DIR_EVENTS);
+        int wd = inotify_add_watch(d->watch.io.fd, dir, DIR_EVENTS);
 
         if (wd < 0 && errno == ENOENT) {
                 _cleanup_free_ char *parent = dir_of(dir);
-                if (parent && inotify_add_watch(d->inotify_io.fd, parent, DIR_EVENTS) >= 0) {
+                if (parent && inotify_add_watch(d->watch.io.fd, parent, DIR_EVENTS) >= 0) {
                         log_info("%s does not exist; its tables are read when it appears", dir);
                         return -1;
                 }
@@ -52,22 +53,47 @@ static int add_watch(struct daemon *d, const char *dir) {
         return wd;
 }
 
+/* The inotify instance (its watches come with watch_setup()). */
+int watch_open(struct daemon *d) {
+        d->watch.io = (struct io_source) { .kind = IO_INOTIFY, .fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
+        if (d->watch.io.fd < 0)
+                return -errno;
+        return loop_add(d, &d->watch.io, EPOLLIN);
+}
+
+/* New watches for possibly new paths (a reload): a fresh inotify instance drops the old ones. */
+void watch_restart(struct daemon *d) {
+        watch_done(d);
+        if (watch_open(d) < 0)
+                log_errno(errno, "cannot watch the tables any more; changes are seen on SIGHUP only");
+        else
+                watch_setup(d);
+}
+
+void watch_done(struct daemon *d) {
+        if (d->watch.io.fd < 0)
+                return;
+        loop_del(d, &d->watch.io);
+        close(d->watch.io.fd);
+        d->watch.io.fd = -1;
+}
+
 int watch_setup(struct daemon *d) {
         _cleanup_free_ char *crontab_dir = NULL, *table_dir = NULL;
 
         /* watches are per inode and deduplicated by the kernel: adding one twice gives the same wd */
         if (*d->cfg.crontab && (crontab_dir = dir_of(d->cfg.crontab)))
-                d->wd_crontab_dir = add_watch(d, crontab_dir);
+                d->watch.wd_crontab_dir = add_watch(d, crontab_dir);
         if (*d->cfg.cron_d)
-                d->wd_cron_d = add_watch(d, d->cfg.cron_d);
+                d->watch.wd_cron_d = add_watch(d, d->cfg.cron_d);
         if (*d->cfg.spool)
-                d->wd_spool = add_watch(d, d->cfg.spool);
+                d->watch.wd_spool = add_watch(d, d->cfg.spool);
         if (*d->cfg.table && (table_dir = dir_of(d->cfg.table)))
-                d->wd_table_dir = add_watch(d, table_dir);
+                d->watch.wd_table_dir = add_watch(d, table_dir);
         if (*d->cfg.localtime) {
                 _cleanup_free_ char *lt_dir = dir_of(d->cfg.localtime);
                 if (lt_dir)
-                        d->wd_localtime_dir = add_watch(d, lt_dir);
+                        d->watch.wd_localtime_dir = add_watch(d, lt_dir);
         }
         return 0;
 }
@@ -77,12 +103,12 @@ static void reload_local_zone(struct daemon *d) {
         int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &z);
 
         if (r < 0) {
-                log_warning_errno(r, "the system time zone changed but cannot be read; keeping %s", tz_name(d->local_zone));
+                log_warning_errno(r, "the system time zone changed but cannot be read; keeping %s", tz_name(d->tables.local_zone));
                 return;
         }
         log_info("the system time zone is now %s; jobs without CRON_TZ follow it", tz_name(z));
-        struct tz *old = d->local_zone;
-        d->local_zone = z;
+        struct tz *old = d->tables.local_zone;
+        d->tables.local_zone = z;
         tables_replan_local(d);
         tz_free(old);
 }
@@ -92,8 +118,8 @@ static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mas
         const struct {
                 const char *path;
                 int wd;
-        } files[] = { { d->cfg.crontab, d->wd_crontab_dir }, { d->cfg.table, d->wd_table_dir },
-                      { d->cfg.localtime, d->wd_localtime_dir } };
+        } files[] = { { d->cfg.crontab, d->watch.wd_crontab_dir }, { d->cfg.table, d->watch.wd_table_dir },
+                      { d->cfg.localtime, d->watch.wd_localtime_dir } };
         _cleanup_free_ char *path = NULL;
 
         if (mask & IN_ISDIR) {
@@ -116,8 +142,8 @@ static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mas
                 return;
         }
         /* a file being created is read when it is closed; only a new symlink has no close */
-        if (wd == d->wd_cron_d || wd == d->wd_spool) {
-                const char *dir = wd == d->wd_cron_d ? d->cfg.cron_d : d->cfg.spool;
+        if (wd == d->watch.wd_cron_d || wd == d->watch.wd_spool) {
+                const char *dir = wd == d->watch.wd_cron_d ? d->cfg.cron_d : d->cfg.spool;
                 if (asprintf(&path, "%s/%s", dir, name) < 0)
                         return;
                 if (mask & IN_CREATE) {
@@ -135,7 +161,7 @@ int watch_handle(struct daemon *d) {
         ssize_t k;
 
         for (;;) {
-                k = read(d->inotify_io.fd, buf, sizeof buf);
+                k = read(d->watch.io.fd, buf, sizeof buf);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0)

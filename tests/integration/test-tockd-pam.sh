@@ -219,6 +219,31 @@ fi
 td_stop pam
 check "tockd exits 0" test "${TD_RC[pam]}" = 0
 
+section "on_stop=term reaches a run whose start was still on its way"
+# $UB's session takes 4 s to open: tockd is stopped meanwhile, the run's start comes after the
+# stop began, and SIGTERM must reach it then (not only at stop_timeout, 60 s here)
+P=$T/stopterm
+td_prepare stopterm
+mkdir -p "$P/pam.d"
+cp "$D/pam.d/cron" "$P/pam.d/cron"
+: >"$T/out/sessions"
+put "$P/cron.d/t" <<EOF
+[sec:*/20] * * * * * $UB sleep 30
+EOF
+td_start stopterm --set jobs.on_stop=term --set jobs.stop_timeout=60 || { finish; exit; }
+if wait_until 25 grep -q "open_session $UB" "$T/out/sessions"; then
+        td_signal stopterm TERM # while the session opens
+        if wait_until 20 gone "${TD_PID[stopterm]}"; then
+                pass "tockd stops at once (on_stop=term), not at stop_timeout"
+        else flunk "tockd stops at once (on_stop=term), not at stop_timeout" "$(log_tail stopterm)"; fi
+        check "the run that started during the stop was ended by SIGTERM" \
+                log_has stopterm "cron.d/t:1 ($UB) ended: pid $(job_pid stopterm "cron.d/t:1 ($UB)"), killed by signal 15"
+        check "not by the stop timeout's SIGKILL" eval '! log_has stopterm "stop timeout: killing"'
+else
+        flunk "the job with the slow PAM session starts to open it" "$(log_tail stopterm)"
+fi
+td_stop stopterm
+
 section "without the service, or for a single table (containers), no PAM"
 N=$T/nopam
 td_prepare nopam
