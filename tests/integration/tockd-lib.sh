@@ -237,6 +237,23 @@ td_start() {
         return 0
 }
 
+# td_start_faketime NAME SPEC [TOCKD-ARGS...]: td_start under `faketime -f SPEC` ("@2026-03-01
+# 00:50:00", "@... x10", "+0 x10"), put after TD_PREFIX so that TD_PREFIX=(env TZ=...) reaches
+# tockd. libfaketime is an LD_PRELOAD library: an ASan build must not insist on coming first.
+# faketime forks tockd and waits for it: TD_WRAP is faketime, TD_PID tockd (from its log).
+td_start_faketime() {
+        local n=$1 spec=$2 saved=("${TD_PREFIX[@]}") r
+        shift 2
+        TD_PREFIX=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "${saved[@]}" faketime -f "$spec")
+        td_start "$n" "$@"
+        r=$?
+        TD_PREFIX=("${saved[@]}")
+        return $r
+}
+HAVE_FAKETIME=false
+command -v faketime >/dev/null && HAVE_FAKETIME=true
+td_require_faketime() { $HAVE_FAKETIME || td_skip_all "$1" "the faketime command is not installed"; }
+
 # td_signal NAME SIG
 td_signal() { kill -s "$2" "${TD_PID[$1]}"; }
 
@@ -259,6 +276,13 @@ td_stop() {
         [ "${TD_RC[$n]}" != timeout ]
 }
 
+# td_stop_ok NAME: td_stop, then a check that tockd exited 0
+td_stop_ok() {
+        td_stop "$1"
+        if [ "${TD_RC[$1]}" = 0 ]; then pass "$1: tockd exits 0 on SIGTERM"
+        else flunk "$1: tockd exits 0 on SIGTERM" "status ${TD_RC[$1]}; $(log_tail "$1" 5)"; fi
+}
+
 # td_check_sanitizers NAME: ASan/UBSan/LSan (tockd's, its spawner's) write to stderr, our log
 td_check_sanitizers() {
         local f=$T/$1/log
@@ -272,8 +296,18 @@ td_check_sanitizers() {
 # log_has NAME STRING: a fixed string in the instance's current log
 log_has() { grep -qF -- "$2" "$T/$1/log"; }
 log_count() { grep -cF -- "$2" "$T/$1/log"; }
+# log_match NAME REGEX: a basic regular expression in the instance's current log
+log_match() { grep -q -- "$2" "$T/$1/log"; }
 # wait_log SECONDS NAME STRING
 wait_log() { wait_until "$1" log_has "$2" "$3"; }
+# log_count_ge NAME STRING N: STRING is in N lines or more; wait_log_count SECONDS NAME STRING N
+log_count_ge() { [ "$(log_count "$1" "$2")" -ge "$3" ]; }
+wait_log_count() { wait_until "$1" log_count_ge "$2" "$3" "$4"; }
+# log_mark NAME: how many lines the log has now, for what comes after: log_has_since NAME MARK
+# STRING (a fixed string in a line past the first MARK) and wait_log_since SECONDS NAME MARK STRING
+log_mark() { nlines "$T/$1/log"; }
+log_has_since() { tail -n "+$(($2 + 1))" "$T/$1/log" | grep -qF -- "$3"; }
+wait_log_since() { wait_until "$1" log_has_since "$2" "$3" "$4"; }
 # job_pid NAME STRING: the pid of the last "started pid N" line containing STRING
 job_pid() { grep -F -- "$2" "$T/$1/log" | sed -n 's/.* started pid \([0-9]*\): .*/\1/p' | tail -n 1; }
 # log_tail NAME: the last lines of the log, for failure messages
