@@ -176,11 +176,8 @@ else
         table idle <<<"# nothing yet"
         if td_start_faketime idle '@2026-06-01 08:59:50 x10'; then
                 seen=$(now_us)
-                # What is under test needs the fake clock past 09:00 while tockd sleeps: wait until it
-                # is 09:00:10, reckoned from the time of its "ready:" line (logged at or before $seen).
-                ready_s=$(date -u -d "$(grep -m1 ' info: ready: ' "$T/idle/log" | cut -c1-19)" +%s)
-                left_us=$((seen + ($(date -u -d '2026-06-01 09:00:10' +%s) - ready_s) * 100000 - $(now_us)))
-                [ "$left_us" -gt 0 ] && settle "$((left_us / 1000000)).$(printf %06d $((left_us % 1000000)))"
+                # what is under test needs the fake clock past 09:00 while tockd sleeps (2 real s)
+                td_fake_sleep_until idle "$seen" 10 '2026-06-01 09:00:10'
                 # line 2 fires every second: once it has started, line 1 would have too if it were due
                 put "$T/idle/cron.d/t2" <<EOF
 0 9 * * * $ME echo ran >> $T/idle.out

@@ -42,7 +42,13 @@ CLEAN_USERS=()
 CLEAN_GROUPS=()
 
 td_cleanup() {
-        local p u g
+        local p u g n
+        # a tockd under a wrapper (faketime) interrupted in td_start is known only from its log
+        for n in "${!TD_WRAP[@]}"; do
+                [ "${TD_PID[$n]:-}" = "${TD_WRAP[$n]}" ] || continue
+                p=$(sed -n '1s/^[^ ]* tockd\[\([0-9]*\)\].*/\1/p' "$T/$n/log" 2>/dev/null)
+                [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+        done
         for p in "${TD_PID[@]}" "${TD_WRAP[@]}" "${CLEAN_PIDS[@]}"; do
                 [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
         done
@@ -253,6 +259,19 @@ td_start_faketime() {
 HAVE_FAKETIME=false
 command -v faketime >/dev/null && HAVE_FAKETIME=true
 td_require_faketime() { $HAVE_FAKETIME || td_skip_all "$1" "the faketime command is not installed"; }
+
+# td_fake_sleep_until NAME SEEN_US SPEED 'DATE': for a tockd NAME under faketime at SPEED times real
+# time, pauses until its clock reads DATE or later, reckoned from the time on its "ready:" line
+# (read in this script's TZ) and from SEEN_US, a now_us taken after td_start returned: the line
+# was written at or before SEEN_US, so the pause is never too short. Only for tests where time
+# passing unseen (tockd stopped, or idle) is what is under test.
+td_fake_sleep_until() {
+        local ready_s want_s left_us
+        ready_s=$(date -d "$(grep -m1 ' info: ready: ' "$T/$1/log" | cut -c1-19)" +%s) || return 1
+        want_s=$(date -d "$4" +%s) || return 1
+        left_us=$(($2 + (want_s - ready_s) * 1000000 / $3 - $(now_us)))
+        [ "$left_us" -le 0 ] || settle "$((left_us / 1000000)).$(printf %06d $((left_us % 1000000)))"
+}
 
 # td_signal NAME SIG
 td_signal() { kill -s "$2" "${TD_PID[$1]}"; }
