@@ -20,7 +20,8 @@ section "timeout"
 table timeout <<EOF
 [sec:*/3 timeout:1s] * * * * * $ME sleep 300 & echo \$! > $T/timeout.child; echo \$\$ > $T/timeout.pid; wait
 EOF
-if td_start timeout --set jobs.kill_grace=2; then
+# jobs.on_stop=term: the run going on when tockd stops ends with it, with its child
+if td_start timeout --set jobs.kill_grace=2 --set jobs.on_stop=term; then
         if wait_log 40 timeout "timed out after 1s: SIGTERM to its process group"; then
                 pass "a run past its timeout gets SIGTERM to its process group"
                 if wait_log 10 timeout "killed by signal 15 (Terminated) at its timeout"; then pass "the run's end says it was the timeout"
