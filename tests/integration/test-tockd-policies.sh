@@ -51,18 +51,19 @@ fires1() { echo $(($(log_count overlap "$O:1 ($ME) started") + $(log_count overl
 if td_start overlap --set jobs.kill_grace=2; then
         wait_until 20 eval '[ "$(fires1)" -ge 6 ]' || flunk "overlap: six fire times come" "$(log_tail overlap 5)"
         td_stop_ok overlap
-        skip_runs=$(log_count overlap "$O:1 ($ME) started")
-        queue_runs=$(log_count overlap "$O:2 ($ME) started")
-        # every run started writes its line first (the runs outlive tockd: jobs.on_stop=leave)
-        wait_until 10 has_lines "$T/skip.out" "$skip_runs"
-        wait_until 10 has_lines "$T/queue.out" "$queue_runs"
-        if [ "$skip_runs" -ge 1 ] && [ "$skip_runs" -le 3 ] && [ "$(nlines "$T/skip.out")" = "$skip_runs" ]; then
+        # every run started writes its line first (the runs outlive tockd: jobs.on_stop=leave); a
+        # run asked for just before the stop may have started without tockd logging it
+        wait_until 10 has_lines "$T/skip.out" "$(log_count overlap "$O:1 ($ME) started")"
+        wait_until 10 has_lines "$T/queue.out" "$(log_count overlap "$O:2 ($ME) started")"
+        skip_runs=$(nlines "$T/skip.out")
+        queue_runs=$(nlines "$T/queue.out")
+        if [ "$skip_runs" -ge 1 ] && [ "$skip_runs" -le 3 ]; then
                 pass "overlap:skip starts 1 to 3 runs in $(fires1) fire times ($skip_runs)"
-        else flunk "overlap:skip starts 1 to 3 runs in $(fires1) fire times" "$skip_runs runs logged, skip.out has $(nlines "$T/skip.out")"; fi
+        else flunk "overlap:skip starts 1 to 3 runs in $(fires1) fire times" "$skip_runs runs, $(log_count overlap "$O:1 ($ME) started") logged"; fi
         check "a skip is logged" log_match overlap "cron.d/t:1 skipped: the previous run (pid [0-9]*) is still going (overlap:skip)"
-        if [ "$queue_runs" -ge 2 ] && [ "$queue_runs" -le 4 ] && [ "$(nlines "$T/queue.out")" = "$queue_runs" ]; then
+        if [ "$queue_runs" -ge 2 ] && [ "$queue_runs" -le 4 ]; then
                 pass "overlap:queue starts 2 to 4 runs in $(fires1) fire times ($queue_runs)"
-        else flunk "overlap:queue starts 2 to 4 runs in $(fires1) fire times" "$queue_runs runs logged, queue.out has $(nlines "$T/queue.out")"; fi
+        else flunk "overlap:queue starts 2 to 4 runs in $(fires1) fire times" "$queue_runs runs, $(log_count overlap "$O:2 ($ME) started") logged"; fi
         check "a queued run is logged" log_has overlap "cron.d/t:2 queued: starts when the running one"
         check "a second waiting run is skipped" log_has overlap "cron.d/t:2 skipped: a run is already queued"
         # a run of line 2 started after the first "queued": the queued run started
