@@ -3,39 +3,32 @@
 # set to what it already is, so the machine's time does not move; the rules for real jumps
 # (sched_after_jump) are driven through the core with a simulated clock in the unit tests.
 . "$(dirname "$0")/lib.sh"
-TOCKD=${TOCKD:-build/tockd}
-if [ "$(id -u)" != 0 ]; then
-        echo "SKIP: setting the clock needs root"
-        finish
-        exit
-fi
-cc -o "$T_TMP/settime-now" "$(dirname "$0")/settime-now.c" || { fail "cannot build settime-now"; finish; exit; }
-if ! "$T_TMP/settime-now" 2>"$T_TMP/err"; then
-        echo "SKIP: clock_settime is not allowed here: $(cat "$T_TMP/err")"
-        finish
-        exit
-fi
-mkdir -p "$T_TMP/cron.d" "$T_TMP/state"
-echo clock-test >"$T_TMP/boot_id"
-printf '[sec:*/1] * * * * * root echo x >> %s/out\n' "$T_TMP" >"$T_TMP/cron.d/a"
-"$TOCKD" --foreground --set jobs.pam_service= --crontab '' --cron-d "$T_TMP/cron.d" --spool '' --socket '' --state-dir "$T_TMP/state" \
-        --log-target stderr --log-level debug --set paths.boot_id="$T_TMP/boot_id" 2>"$T_TMP/log" &
-pid=$!
-trap 'kill -KILL $pid 2>/dev/null; rm -rf "$T_TMP"' EXIT
+. "$(dirname "$0")/tockd-lib.sh"
+export TZ=UTC
 
-wait_for() { # PATTERN FILE SECONDS
-        local end=$((SECONDS + $3))
-        while [ $SECONDS -lt $end ]; do grep -q -- "$1" "$2" 2>/dev/null && return 0; sleep 0.1; done
-        return 1
-}
-wait_for "ready:" "$T_TMP/log" 20 && ok || fail "tockd did not get ready: $(cat "$T_TMP/log")"
-wait_for x "$T_TMP/out" 20 && ok || fail "the per-second job did not run"
-"$T_TMP/settime-now"
-wait_for "clock set without a change" "$T_TMP/log" 10 && ok || fail "tockd did not notice the clock being set: $(tail -5 "$T_TMP/log")"
-n=$(wc -l <"$T_TMP/out")
-end=$((SECONDS + 10))
-while [ "$(wc -l <"$T_TMP/out")" -le "$n" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
-[ "$(wc -l <"$T_TMP/out")" -gt "$n" ] && ok || fail "jobs stopped after the clock was set"
-kill -TERM $pid
-wait $pid && ok || fail "tockd did not exit cleanly"
+td_require_tockd "tockd clock"
+$IS_ROOT || td_skip_all "tockd clock" "setting the clock needs root"
+command -v cc >/dev/null || td_skip_all "tockd clock" "no C compiler to build settime-now.c"
+if ! cc -o "$T/settime-now" "$(dirname "$0")/settime-now.c" 2>"$T/cc.err"; then
+        flunk "settime-now.c builds" "$(cat "$T/cc.err")"
+        finish
+        exit
+fi
+"$T/settime-now" 2>"$T/settime.err" || td_skip_all "tockd clock" "clock_settime is not allowed here: $(cat "$T/settime.err")"
+td_require_home "tockd clock"
+
+D=$T/clock
+td_prepare clock
+echo "[sec:*/1] * * * * * $ME echo x >> $T/clock.out" | put "$D/cron.d/a"
+td_start clock || { finish; exit; }
+if wait_until 20 nonempty "$T/clock.out"; then pass "the per-second job runs"
+else flunk "the per-second job runs" "$(log_tail clock 5)"; fi
+m=$(log_mark clock)
+"$T/settime-now"
+if wait_log_since 10 clock "$m" "clock set without a change"; then pass "tockd notices the clock being set"
+else flunk "tockd notices the clock being set" "$(log_tail clock 5)"; fi
+n=$(nlines "$T/clock.out")
+if wait_until 10 eval '[ "$(nlines "$T/clock.out")" -gt "$n" ]'; then pass "jobs go on after the clock was set"
+else flunk "jobs go on after the clock was set" "$(log_tail clock 5)"; fi
+td_stop_ok clock
 finish

@@ -42,7 +42,13 @@ CLEAN_USERS=()
 CLEAN_GROUPS=()
 
 td_cleanup() {
-        local p u g
+        local p u g n
+        # a tockd under a wrapper (faketime) interrupted in td_start is known only from its log
+        for n in "${!TD_WRAP[@]}"; do
+                [ "${TD_PID[$n]:-}" = "${TD_WRAP[$n]}" ] || continue
+                p=$(sed -n '1s/^[^ ]* tockd\[\([0-9]*\)\].*/\1/p' "$T/$n/log" 2>/dev/null)
+                [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+        done
         for p in "${TD_PID[@]}" "${TD_WRAP[@]}" "${CLEAN_PIDS[@]}"; do
                 [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
         done
@@ -237,6 +243,36 @@ td_start() {
         return 0
 }
 
+# td_start_faketime NAME SPEC [TOCKD-ARGS...]: td_start under `faketime -f SPEC` ("@2026-03-01
+# 00:50:00", "@... x10", "+0 x10"), put after TD_PREFIX so that TD_PREFIX=(env TZ=...) reaches
+# tockd. libfaketime is an LD_PRELOAD library: an ASan build must not insist on coming first.
+# faketime forks tockd and waits for it: TD_WRAP is faketime, TD_PID tockd (from its log).
+td_start_faketime() {
+        local n=$1 spec=$2 saved=("${TD_PREFIX[@]}") r
+        shift 2
+        TD_PREFIX=(env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "${saved[@]}" faketime -f "$spec")
+        td_start "$n" "$@"
+        r=$?
+        TD_PREFIX=("${saved[@]}")
+        return $r
+}
+HAVE_FAKETIME=false
+command -v faketime >/dev/null && HAVE_FAKETIME=true
+td_require_faketime() { $HAVE_FAKETIME || td_skip_all "$1" "the faketime command is not installed"; }
+
+# td_fake_sleep_until NAME SEEN_US SPEED 'DATE': for a tockd NAME under faketime at SPEED times real
+# time, pauses until its clock reads DATE or later, reckoned from the time on its "ready:" line
+# (read in this script's TZ) and from SEEN_US, a now_us taken after td_start returned: the line
+# was written at or before SEEN_US, so the pause is never too short. Only for tests where time
+# passing unseen (tockd stopped, or idle) is what is under test.
+td_fake_sleep_until() {
+        local ready_s want_s left_us
+        ready_s=$(date -d "$(grep -m1 ' info: ready: ' "$T/$1/log" | cut -c1-19)" +%s) || return 1
+        want_s=$(date -d "$4" +%s) || return 1
+        left_us=$(($2 + (want_s - ready_s) * 1000000 / $3 - $(now_us)))
+        [ "$left_us" -le 0 ] || settle "$((left_us / 1000000)).$(printf %06d $((left_us % 1000000)))"
+}
+
 # td_signal NAME SIG
 td_signal() { kill -s "$2" "${TD_PID[$1]}"; }
 
@@ -259,6 +295,13 @@ td_stop() {
         [ "${TD_RC[$n]}" != timeout ]
 }
 
+# td_stop_ok NAME: td_stop, then a check that tockd exited 0
+td_stop_ok() {
+        td_stop "$1"
+        if [ "${TD_RC[$1]}" = 0 ]; then pass "$1: tockd exits 0 on SIGTERM"
+        else flunk "$1: tockd exits 0 on SIGTERM" "status ${TD_RC[$1]}; $(log_tail "$1" 5)"; fi
+}
+
 # td_check_sanitizers NAME: ASan/UBSan/LSan (tockd's, its spawner's) write to stderr, our log
 td_check_sanitizers() {
         local f=$T/$1/log
@@ -272,8 +315,18 @@ td_check_sanitizers() {
 # log_has NAME STRING: a fixed string in the instance's current log
 log_has() { grep -qF -- "$2" "$T/$1/log"; }
 log_count() { grep -cF -- "$2" "$T/$1/log"; }
+# log_match NAME REGEX: a basic regular expression in the instance's current log
+log_match() { grep -q -- "$2" "$T/$1/log"; }
 # wait_log SECONDS NAME STRING
 wait_log() { wait_until "$1" log_has "$2" "$3"; }
+# log_count_ge NAME STRING N: STRING is in N lines or more; wait_log_count SECONDS NAME STRING N
+log_count_ge() { [ "$(log_count "$1" "$2")" -ge "$3" ]; }
+wait_log_count() { wait_until "$1" log_count_ge "$2" "$3" "$4"; }
+# log_mark NAME: how many lines the log has now, for what comes after: log_has_since NAME MARK
+# STRING (a fixed string in a line past the first MARK) and wait_log_since SECONDS NAME MARK STRING
+log_mark() { nlines "$T/$1/log"; }
+log_has_since() { tail -n "+$(($2 + 1))" "$T/$1/log" | grep -qF -- "$3"; }
+wait_log_since() { wait_until "$1" log_has_since "$2" "$3" "$4"; }
 # job_pid NAME STRING: the pid of the last "started pid N" line containing STRING
 job_pid() { grep -F -- "$2" "$T/$1/log" | sed -n 's/.* started pid \([0-9]*\): .*/\1/p' | tail -n 1; }
 # log_tail NAME: the last lines of the log, for failure messages
