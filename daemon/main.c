@@ -1,4 +1,4 @@
-/* daemon/main.c: tockd's command line, set-up, reload and shutdown. */
+/* daemon/main.c: tockd's command line, set-up and shutdown (reload.c: the reload). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -46,38 +46,6 @@ static int add_override(struct daemon *d, const char *section, const char *key, 
                 return -ENOMEM;
         d->n_overrides++;
         return 0;
-}
-
-static int apply_overrides(struct daemon *d, struct config *c) {
-        for (size_t i = 0; i < d->n_overrides; i++) {
-                _cleanup_free_ char *s = strdup(d->argv_overrides[i]);
-                char *dot, *eq;
-                if (!s)
-                        return -ENOMEM;
-                dot = strchr(s, '.');
-                eq = strchr(s, '=');
-                if (!dot || !eq || dot > eq) {
-                        fprintf(stderr, "tockd: --set takes SECTION.KEY=VALUE, not '%s'\n", s);
-                        return -EINVAL;
-                }
-                *dot = *eq = 0;
-                int r = config_set(c, s, dot + 1, eq + 1);
-                if (r < 0) {
-                        fprintf(stderr, "tockd: %s '%s.%s'\n", r == -ENOENT ? "unknown key" : "bad value for", s, dot + 1);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
-
-static int load_config(struct daemon *d, struct config *c, const char *path, bool explicit) {
-        int r;
-
-        config_init(c);
-        r = config_load(c, path, explicit);
-        if (r < 0)
-                return r;
-        return apply_overrides(d, c);
 }
 
 static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_config, bool *ret_explicit,
@@ -165,53 +133,6 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
 static int setup_fds(struct daemon *d) {
         if (loop_setup(d) < 0 || dispatch_setup(d) < 0 || watch_open(d) < 0 || timers_setup(d) < 0)
                 return log_errno(errno, "cannot set up the event loop");
-        return 0;
-}
-
-static int load_local_zone(struct daemon *d) {
-        int r = tzdb_load_local(getenv("TZ"), d->cfg.zoneinfo, d->cfg.localtime, &d->tables.local_zone);
-        if (r < 0) {
-                log_warning_errno(r, "cannot read the system time zone from %s; using UTC", d->cfg.localtime);
-                r = tz_from_posix("UTC", "UTC0", &d->tables.local_zone);
-        }
-        return r;
-}
-
-/* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
-int daemon_reload(struct daemon *d) {
-        struct config c;
-        char mono[64];
-
-        snprintf(mono, sizeof mono, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long) (now_mono_ns() / 1000));
-        sd_notify_text(mono);
-        log_info("reloading on SIGHUP");
-        if (load_config(d, &c, d->cfg.config_file, d->cfg.config_explicit) < 0) {
-                log_error("the configuration has errors; keeping the one in force");
-                config_done(&c);
-        } else {
-                c.foreground = d->cfg.foreground;
-                c.config_explicit = d->cfg.config_explicit;
-                config_done(&d->cfg);
-                d->cfg = c;
-                log_setup(d->cfg.log_target, d->cfg.log_level);
-                spawn_pam_check(d);
-        }
-        struct tz *old = d->tables.local_zone;
-        d->tables.local_zone = NULL;
-        if (load_local_zone(d) < 0)
-                d->tables.local_zone = old;
-        else {
-                tables_replan_local(d);
-                tz_free(old);
-        }
-        watch_restart(d);
-        for (size_t i = 0; i < d->tables.n; i++)
-                d->tables.v[i]->sig = (struct file_sig) {}; /* re-read every file */
-        tables_rescan(d);
-        catchup_sync(d, now_real());
-        (void) dispatch_arm(d);
-        sd_notify_text("READY=1");
-        dispatch_status(d);
         return 0;
 }
 
@@ -322,7 +243,7 @@ int main(int argc, char **argv) {
         }
         fg = d.cfg.foreground;
         config_done(&d.cfg);
-        if (load_config(&d, &d.cfg, config_path, explicit) < 0) {
+        if (daemon_load_config(&d, &d.cfg, config_path, explicit) < 0) {
                 daemon_done(&d);
                 return 2;
         }
@@ -357,7 +278,7 @@ int main(int argc, char **argv) {
                 return 1;
         }
         /* the spawner is forked first, while tockd is still small and holds few descriptors */
-        if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || load_local_zone(&d) < 0) {
+        if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || daemon_load_local_zone(&d) < 0) {
                 daemon_done(&d);
                 return 1;
         }

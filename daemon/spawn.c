@@ -164,16 +164,16 @@ int spawn_plan_setenv(struct spawn_plan *p, const char *name, const char *value)
 
 /* cron's environment: HOME, LOGNAME, USER, SHELL and PATH from the owner and the defaults, then
  * the table's own lines, which may change all but LOGNAME and USER (crontab(5)). */
-static int plan_env(struct spawn_plan *p, struct daemon *d, const struct job *j) {
-        const struct crontab *ct = j->table->ct;
+int spawn_plan_env(struct spawn_plan *p, const char *shell_default, const char *path_default, const struct crontab *ct,
+                   const struct entry *e) {
         int r = 0;
 
         r |= spawn_plan_setenv(p, "HOME", p->home);
         r |= spawn_plan_setenv(p, "LOGNAME", p->user);
         r |= spawn_plan_setenv(p, "USER", p->user);
-        r |= spawn_plan_setenv(p, "SHELL", d->cfg.shell);
-        r |= spawn_plan_setenv(p, "PATH", d->cfg.path);
-        for (size_t i = 0; i < j->e->n_env && r == 0; i++) {
+        r |= spawn_plan_setenv(p, "SHELL", shell_default);
+        r |= spawn_plan_setenv(p, "PATH", path_default);
+        for (size_t i = 0; i < e->n_env && r == 0; i++) {
                 const struct env_var *ev = &ct->env[i];
                 if (streq(ev->name, "LOGNAME") || streq(ev->name, "USER"))
                         continue;
@@ -181,9 +181,9 @@ static int plan_env(struct spawn_plan *p, struct daemon *d, const struct job *j)
         }
         if (r < 0)
                 return -ENOMEM;
-        const char *shell = crontab_env_get(ct, j->e, "SHELL");
-        const char *home = crontab_env_get(ct, j->e, "HOME");
-        p->shell = strdup(shell ? shell : d->cfg.shell);
+        const char *shell = crontab_env_get(ct, e, "SHELL");
+        const char *home = crontab_env_get(ct, e, "HOME");
+        p->shell = strdup(shell ? shell : shell_default);
         if (!p->shell)
                 return -ENOMEM;
         if (home) { /* cron runs the job in $HOME, also when the table sets it */
@@ -415,7 +415,8 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, con
         }
         /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
         p->pam = r == 0 && p->drop && d->spawner.pam && j->table->kind != TABLE_SINGLE;
-        if (r < 0 || (r = plan_env(p, d, j)) < 0 || (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
+        if (r < 0 || (r = spawn_plan_env(p, d->cfg.shell, d->cfg.path, j->table->ct, j->e)) < 0 ||
+            (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 job_event(LOG_ERR, lj, j->stats, "not run: %s while preparing it", why);
                 return r;

@@ -18,6 +18,13 @@ struct spawn_plan {
 };
 
 void spawn_plan_done(struct spawn_plan *p);
+/* cron's environment for entry `e` of table `ct` (crontab(5)): HOME, LOGNAME, USER, SHELL and
+ * PATH from the owner (p->user, p->home, as set already) and the defaults (jobs.shell,
+ * jobs.path), then the table's lines before the entry, which may change all but LOGNAME and USER.
+ * The table's SHELL runs the job and its HOME is the job's directory: p->shell is set and p->home
+ * replaced. 0 or -ENOMEM. */
+int spawn_plan_env(struct spawn_plan *p, const char *shell_default, const char *path_default, const struct crontab *ct,
+                   const struct entry *e);
 /* Sets NAME=value in the plan's environment, replacing an earlier value. 0 or -ENOMEM. */
 int spawn_plan_setenv(struct spawn_plan *p, const char *name, const char *value);
 /* The plan of a helper run (a mail, an on_failure command) for the job run `jr`: its owner, in

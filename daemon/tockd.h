@@ -577,7 +577,12 @@ char *metrics_text(struct daemon *d, const char *only_user); /* only_user NULL: 
 void metrics_changed(struct daemon *d);
 void metrics_init(struct daemon *d);
 
-/* main.c */
+/* reload.c */
+/* The configuration in `path` with the command line's --set overrides applied; config_done() it. */
+int daemon_load_config(struct daemon *d, struct config *c, const char *path, bool explicit);
+/* d->local_zone from TZ or paths.localtime, UTC when unreadable. */
+int daemon_load_local_zone(struct daemon *d);
+/* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
 int daemon_reload(struct daemon *d);
 
 /* loop.c */
