@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "readfile.h"
 #include "tzdb.h"
 #include "util.h"
 
@@ -45,10 +46,8 @@ bool tzdb_name_is_valid(const char *name) {
 }
 
 /* Reads all of a regular file, refusing more than `max` bytes. */
-static int tzdb_read_fd(int fd, size_t max, void **ret_buf, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
+static int tzdb_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len) {
         struct stat st;
-        size_t len = 0, size;
 
         if (fstat(fd, &st) < 0)
                 return -errno;
@@ -56,41 +55,12 @@ static int tzdb_read_fd(int fd, size_t max, void **ret_buf, size_t *ret_len) {
                 return -EINVAL;
         if ((uint64_t) st.st_size > max)
                 return -EFBIG;
-        size = (size_t) st.st_size + 1; /* one more, to see the end of the file */
-        buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == size) { /* the file grew since fstat() */
-                        char *p;
-                        if (size > max)
-                                return -EFBIG;
-                        size = MIN(2 * size, max + 1);
-                        p = realloc(buf, size);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                }
-                n = read(fd, buf + len, size - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        *ret_buf = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        return read_bounded(fd, max, ret_buf, ret_len);
 }
 
 /* Loads the TZif file `path`, relative to `dir_fd`, as a zone called `name`. */
 static int tzdb_load_at(int dir_fd, const char *path, const char *name, struct tz **ret_zone) {
-        _cleanup_free_ void *buf = NULL;
+        _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -1;
         size_t len = 0;
         int r;
