@@ -136,6 +136,15 @@ static void run_due(struct daemon *d, int64_t now) {
 }
 
 int dispatch_setup(struct daemon *d) {
+        /* cronie's RANDOM_DELAY factor: drawn once per daemon start */
+        int rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        d->sched.random_delay_factor = (uint64_t) now_mono_ns();
+        if (rfd >= 0) {
+                uint64_t f;
+                if (read(rfd, &f, sizeof f) == (ssize_t) sizeof f)
+                        d->sched.random_delay_factor = f;
+                close(rfd);
+        }
         d->sched.timer_io = (struct io_source) { .kind = IO_TIMER, .fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC) };
         if (d->sched.timer_io.fd < 0)
                 return -errno;

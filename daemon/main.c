@@ -224,6 +224,54 @@ static void daemon_done(struct daemon *d) {
         config_done(&d->cfg);
 }
 
+/* a burst of jobs holds a pipe per run: tockd takes every descriptor the system allows; the
+ * spawner, forked already, keeps the usual limit and so do the jobs */
+static void raise_nofile(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
+/* Everything from the lock to "ready:", in the order that matters: the spawner is forked first,
+ * while tockd is still small and holds few descriptors; tables are loaded before @reboot and
+ * catch-up runs; the socket comes last, when there is something to answer about. */
+static int daemon_start(struct daemon *d) {
+        d->uid = geteuid();
+        d->started_ns = now_mono_ns();
+        if (state_lock(d) < 0)
+                return -EBUSY;
+        if (setup_fds(d) < 0 || spawner_start(d) < 0 || daemon_load_local_zone(d) < 0)
+                return -EIO;
+        raise_nofile();
+        if (d->uid != 0)
+                log_info("running as uid %u: jobs run as this user only", (unsigned) d->uid);
+        spawn_pam_check(d);
+        d->sched.last_real = now_real();
+        d->started_at = d->sched.last_real;
+        d->sched.last_boot_ns = now_boot_ns();
+        watch_setup(d);
+        catchup_load(d);
+        tables_rescan(d);
+        dispatch_reboot_jobs(d);
+        catchup_startup(d, d->sched.last_real);
+        /* without a socket tockd still runs every job (the error is logged); but another tockd
+         * answering on it runs these same tables: two would run every job twice */
+        if (control_start(d) == -EADDRINUSE)
+                return -EADDRINUSE;
+        if (dispatch_arm(d) < 0)
+                return -EIO;
+        d->ready = true;
+        log_info("ready: %zu table%s, %zu job%s, local time zone %s", d->tables.n, d->tables.n == 1 ? "" : "s",
+                 d->tables.n_jobs, d->tables.n_jobs == 1 ? "" : "s", tz_name(d->tables.local_zone));
+        sd_notify_text("READY=1");
+        dispatch_status(d);
+        loop_start_watchdog(d);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         struct daemon d = { .loop.epoll_fd = -1, .loop.signal_io.fd = -1, .sched.timer_io.fd = -1, .watch.io.fd = -1,
                             .spawner.io.fd = -1, .control.listen_io.fd = -1, .timers.io.fd = -1,
@@ -260,64 +308,10 @@ int main(int argc, char **argv) {
                 return 1;
         }
         log_setup(d.cfg.log_target, d.cfg.log_level);
-        d.uid = geteuid();
-        {
-                /* cronie's RANDOM_DELAY factor: drawn once per daemon start */
-                uint64_t f = 0;
-                int rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-                if (rfd >= 0) {
-                        if (read(rfd, &f, sizeof f) != (ssize_t) sizeof f)
-                                f = (uint64_t) now_mono_ns();
-                        close(rfd);
-                }
-                d.sched.random_delay_factor = f;
-        }
-        d.started_ns = now_mono_ns();
-        if (state_lock(&d) < 0) {
+        if (daemon_start(&d) < 0) {
                 daemon_done(&d);
                 return 1;
         }
-        /* the spawner is forked first, while tockd is still small and holds few descriptors */
-        if (setup_fds(&d) < 0 || spawner_start(&d) < 0 || daemon_load_local_zone(&d) < 0) {
-                daemon_done(&d);
-                return 1;
-        }
-        /* a burst of jobs holds a pipe per run: tockd takes every descriptor the system allows;
-         * the spawner, forked already, keeps the usual limit and so do the jobs */
-        {
-                struct rlimit rl;
-                if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-                        rl.rlim_cur = rl.rlim_max;
-                        (void) setrlimit(RLIMIT_NOFILE, &rl);
-                }
-        }
-        if (d.uid != 0)
-                log_info("running as uid %u: jobs run as this user only", (unsigned) d.uid);
-        spawn_pam_check(&d);
-        d.sched.last_real = now_real();
-        d.started_at = d.sched.last_real;
-        d.sched.last_boot_ns = now_boot_ns();
-        watch_setup(&d);
-        catchup_load(&d);
-        tables_rescan(&d);
-        dispatch_reboot_jobs(&d);
-        catchup_startup(&d, d.sched.last_real);
-        /* without a socket tockd still runs every job (the error is logged); but another tockd
-         * answering on it runs these same tables: two would run every job twice */
-        if (control_start(&d) == -EADDRINUSE) {
-                daemon_done(&d);
-                return 1;
-        }
-        if (dispatch_arm(&d) < 0) {
-                daemon_done(&d);
-                return 1;
-        }
-        d.ready = true;
-        log_info("ready: %zu table%s, %zu job%s, local time zone %s", d.tables.n, d.tables.n == 1 ? "" : "s", d.tables.n_jobs,
-                 d.tables.n_jobs == 1 ? "" : "s", tz_name(d.tables.local_zone));
-        sd_notify_text("READY=1");
-        dispatch_status(&d);
-        loop_start_watchdog(&d);
         r = loop_run(&d);
         log_info("stopped");
         daemon_done(&d);

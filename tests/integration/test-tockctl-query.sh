@@ -113,7 +113,7 @@ want "why of a job that ran: its last run, exit 0, the end of its output" 0 \
         out "job          tick ($S:1)" out "exit 0 after" out "last output (its end):" out "    tick-out"
 ctl "$W" why 2
 want "why of a job that failed (by LINE): exit 7, failures counted, its output" 0 \
-        out "exit 7 after" out "failure" out "fail-out" out "fail-err" !out "0 failures"
+        out "exit 7 after" out "failure" out "fail-out" out "fail-err" !out ", 0 failures)"
 ctl "$W" why --json "$S:2"
 want "why --json (by TABLE:LINE)" 0 out '"last_exit_status": 7' out '"table_state": "loaded, 5 jobs"'
 want_json "why --json is valid JSON"
