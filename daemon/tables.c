@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hash.h"
 #include "log.h"
 #include "readfile.h"
 #include "seed.h"
@@ -121,62 +120,8 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
 /* ---- planning jobs ---- */
 
 
-static bool same_entry(const struct entry *a, const struct entry *b) {
-        return a->sched.flags == b->sched.flags && streq(a->schedule, b->schedule) && streq(a->command, b->command) &&
-               ((!a->user && !b->user) || streq(a->user, b->user));
-}
-
-static uint64_t entry_hash(const struct entry *e) {
-        uint64_t h = HASH_FNV_OFFSET ^ e->sched.flags;
-        h = hash_fnv1a_field(h, e->schedule);
-        h = hash_fnv1a_field(h, e->command);
-        return hash_fnv1a_field(h, e->user);
-}
-
-/* The old jobs of a table, by entry, so that a reload hands each new job the stats of the old
- * job for the same entry (schedule, user, command) in O(1). A node is taken out when its stats
- * are handed on, so a table of many identical entries stays linear: each lookup finds the next
- * unclaimed one at the head of its chain. */
-struct old_job {
-        struct hmap_node node;
-        const struct job *job;
-};
-
-struct old_jobs {
-        struct hmap map;
-        struct old_job *v;
-};
-
-static void old_jobs_init(struct old_jobs *o, const struct job *old, size_t n_old) {
-        *o = (struct old_jobs) {};
-        if (!n_old || !(o->v = calloc(n_old, sizeof(*o->v))))
-                return; /* none, or out of memory: history starts afresh */
-        /* newest first within a hash: added backwards, the first old job comes out first */
-        for (size_t i = n_old; i-- > 0;) {
-                o->v[i].job = &old[i];
-                if (old[i].stats && hmap_add(&o->map, &o->v[i].node, entry_hash(old[i].e)) < 0)
-                        break;
-        }
-}
-
-static void old_jobs_done(struct old_jobs *o) {
-        hmap_done(&o->map);
-        free(o->v);
-}
-
-static struct job_stats *stats_for(struct old_jobs *o, const struct entry *e) {
-        for (struct hmap_node *n = hmap_first(&o->map, entry_hash(e)); n; n = hmap_next(n)) {
-                struct old_job *oj = HMAP_ENTRY(n, struct old_job, node);
-                if (same_entry(oj->job->e, e)) {
-                        hmap_del(&o->map, n);
-                        return job_stats_ref(oj->job->stats);
-                }
-        }
-        return job_stats_new();
-}
-
 static void table_plan(struct daemon *d, struct table *t, const struct job *old, size_t n_old) {
-        struct old_jobs o;
+        struct carry o;
 
         t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
         if (!t->jobs) {
@@ -186,7 +131,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
         t->n_jobs = t->ct->n_entries;
         d->tables.n_jobs += t->n_jobs;
         d->tables.changed = true;
-        old_jobs_init(&o, old, n_old);
+        carry_init(&o, old, n_old);
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];
                 const char *tzname = crontab_env_get(t->ct, &t->ct->entries[i], "CRON_TZ");
@@ -195,7 +140,9 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                 j->table = t;
                 j->e = &t->ct->entries[i];
                 j->node.idx = SIZE_MAX;
-                j->stats = stats_for(&o, j->e);
+                j->stats = carry_take(&o, j->e);
+                if (!j->stats)
+                        j->stats = job_stats_new();
                 if (!j->stats) {
                         log_error("%s:%u: out of memory, the job will not run", t->name, j->e->line);
                         continue;
@@ -220,7 +167,7 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                 }
                 dispatch_job_added(d, j);
         }
-        old_jobs_done(&o);
+        carry_done(&o);
 }
 
 /* ---- reading one file ---- */

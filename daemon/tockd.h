@@ -370,6 +370,20 @@ static inline struct job *job_iter_next(const struct daemon *d, struct job_iter 
 
 #define LATE_SLACK_S 60 /* a wake-up later than this after a fire time counts as a clock jump */
 
+/* carry.c: a reload hands each new job the run statistics of the old job for the same entry */
+struct carry_item {
+        struct hmap_node node;
+        const struct job *job;
+};
+struct carry {
+        struct hmap map;       /* old jobs not claimed yet, by entry */
+        struct carry_item *v;
+        size_t compared;       /* entry comparisons made, for tests */
+};
+void carry_init(struct carry *c, const struct job *old, size_t n_old);
+struct job_stats *carry_take(struct carry *c, const struct entry *e);
+void carry_done(struct carry *c);
+
 /* tables.c */
 int tables_rescan(struct daemon *d);
 int table_reload_path(struct daemon *d, const char *path);
