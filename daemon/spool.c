@@ -2,12 +2,15 @@
  *
  * A table is checked whole with the parser tockctl check uses and then replaced atomically
  * (write_atomic()); the version it replaces, or removes, is kept in STATE/previous/USER for
- * `tockctl restore`. Both files are the user's only while their owner is the user's uid
- * (access_file_owner()): a name is keyed by, and names are reused, so a new user given a deleted
- * user's name neither lists, keeps nor restores what the old one left. Kept versions written before
- * they had an owner (root's) are therefore no one's but root's. The spool is created as Debian's crontab(1) has it. These functions write no
- * replies: they return 0 or -errno with a message in struct spool_result (or, for a refused table,
- * the parser's diagnostics), and request.c answers with it. */
+ * `tockctl restore`. The spool is created as Debian's crontab(1) has it.
+ *
+ * Files are found by user name, and names are reused: both files are the user's only while their
+ * owner is the uid tockd gives the user's files (access_file_owner()), so a new user given a
+ * deleted user's name neither lists, keeps nor restores what the old one left. Kept versions
+ * written before they had that owner (root's) are root's only.
+ *
+ * These functions write no replies: they return 0 or -errno with a message in struct spool_result
+ * (or, for a refused table, the parser's diagnostics), and request.c answers with it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
