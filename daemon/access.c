@@ -1,9 +1,9 @@
 /* daemon/access.c: who may do what with the control socket.
  *
  * Who asks comes from SO_PEERCRED only (struct caller). root may act on any user; everyone else on
- * themselves, and on their spool table only when cron.allow / cron.deny let them (as Debian's
- * crontab(1): cron.allow, when it exists, lists who may; otherwise cron.deny lists who may not;
- * root always may). request.c applies one rule per request type, through access_check(), before
+ * themselves, and on their spool table or with `tockctl run` only when cron.allow / cron.deny let
+ * them (as Debian's crontab(1): cron.allow, when it exists, lists who may; otherwise cron.deny lists
+ * who may not; root always may). request.c applies one rule per request type, through access_check(), before
  * the handler runs; the handlers then see jobs through access_job_visible() and
  * access_find_job(). Nothing here writes a reply. */
 #include <errno.h>
@@ -45,6 +45,10 @@ bool access_cron_allowed(const char *allow_path, const char *deny_path, const ch
                 return r == 1;
         r = *deny_path ? access_listed_in(deny_path, user) : -ENOENT;
         return r != 1;
+}
+
+uid_t access_file_owner(uid_t tockd_uid, uid_t user_uid) {
+        return tockd_uid == 0 ? user_uid : tockd_uid;
 }
 
 /* root sees everything; everyone else the jobs that run as them */
@@ -104,18 +108,19 @@ static int deny(char **ret_msg, int err, const char *fmt, ...) {
         return err;
 }
 
-/* The user a request is about ("" is the caller), when the caller may act on them. */
-static int check_user(struct daemon *d, const struct caller *by, const char *asked, bool table,
+/* The user a request is about ("" is the caller), when the caller may act on them; `spool`: the
+ * request needs the spool; `cron`: a caller other than root must be let by cron.allow / cron.deny. */
+static int check_user(struct daemon *d, const struct caller *by, const char *asked, bool spool, bool cron,
                       const char **ret_user, char **ret_msg) {
         const char *user = *asked ? asked : by->user;
 
-        if (table && !*d->cfg.spool)
+        if (spool && !*d->cfg.spool)
                 return deny(ret_msg, -ENOTSUP, "tockd has no spool directory for users' tables (paths.spool is empty)");
         if (!user)
                 return deny(ret_msg, -ESRCH, "your uid %u has no user name", (unsigned) by->uid);
         if (by->uid != 0 && !streq(user, by->user))
                 return deny(ret_msg, -EPERM, "only root may act on another user's table");
-        if (table && by->uid != 0 && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user))
+        if (cron && by->uid != 0 && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user))
                 return deny(ret_msg, -EACCES, "you (%s) are not allowed to use cron (%s / %s)", user, d->cfg.cron_allow,
                             d->cfg.cron_deny);
         if (!users_get(&d->users, user))
@@ -142,11 +147,13 @@ int access_check(struct daemon *d, enum access_rule rule, const char *what, cons
                         *ret_user = ""; /* root naming nobody: every user */
                         return 0;
                 }
-                return check_user(d, by, asked, false, ret_user, ret_msg);
+                return check_user(d, by, asked, false, false, ret_user, ret_msg);
         case ACCESS_SELF:
-                return check_user(d, by, asked, false, ret_user, ret_msg);
+                return check_user(d, by, asked, false, false, ret_user, ret_msg);
+        case ACCESS_CRON:
+                return check_user(d, by, asked, false, true, ret_user, ret_msg);
         case ACCESS_TABLE:
-                return check_user(d, by, asked, true, ret_user, ret_msg);
+                return check_user(d, by, asked, true, true, ret_user, ret_msg);
         }
         return -EINVAL;
 }

@@ -346,7 +346,7 @@ static const struct request {
         { PROTO_STATUS, ACCESS_SELF_OR_ALL, "ask for the status", 0, "malformed request", req_status },
         { PROTO_NEXT, ACCESS_SELF_OR_ALL, "ask for the next runs", 0, "malformed request (count " STR(PROTO_NEXT_MIN) ".." STR(PROTO_NEXT_MAX) ")", req_next },
         { PROTO_WHY, ACCESS_SELF, "ask why", 0, "malformed request", req_why },
-        { PROTO_RUN, ACCESS_SELF, "run a job", 3, "malformed request", req_run },
+        { PROTO_RUN, ACCESS_CRON, "run a job", 3, "malformed request", req_run },
         { PROTO_RELOAD, ACCESS_ROOT, "reload tockd", 0, "malformed request", req_reload },
         { PROTO_METRICS, ACCESS_ANYONE, "read the metrics", 0, "malformed request", req_metrics },
 };

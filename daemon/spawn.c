@@ -399,8 +399,9 @@ out:
 
 /* ---- a job's run ---- */
 
-/* Plans the run of `j` as `user` and encodes its request; logs why not. */
-static int job_plan(struct daemon *d, const struct job *j, const char *user, const struct log_job *lj,
+/* Plans the run of `j` as `user` and encodes its request; logs why not. `scheduled`: not a
+ * `tockctl run` (which access.c has already checked against cron.allow / cron.deny). */
+static int job_plan(struct daemon *d, const struct job *j, const char *user, bool scheduled, const struct log_job *lj,
                     struct spawn_plan *p, char **ret_req, size_t *ret_len, uint32_t *ret_id) {
         int r = plan_identity(p, d, user);
 
@@ -412,6 +413,20 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, con
                 job_event(LOG_ERR, lj, j->stats, "not run: tockd runs as uid %u and cannot run jobs as '%s'", (unsigned) d->uid,
                           user);
                 return r;
+        }
+        /* the table was loaded as the file of a user of that name who is gone: the name went to
+         * another uid since (the loader refuses the file at its next reading) */
+        if (r == 0 && j->table->kind == TABLE_SPOOL && j->table->owner_uid != access_file_owner(d->uid, p->uid)) {
+                job_event(LOG_ERR, lj, j->stats, "not run: its table belongs to uid %u, and '%s' is now uid %u",
+                          (unsigned) j->table->owner_uid, user, (unsigned) p->uid);
+                return -EPERM;
+        }
+        /* cron(8): the table of a user cron.allow / cron.deny refuses does not run */
+        if (r == 0 && scheduled && j->table->kind == TABLE_SPOOL &&
+            !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user)) {
+                job_event(LOG_WARNING, lj, j->stats, "not run: %s is not allowed to use cron (%s / %s)", user,
+                          d->cfg.cron_allow, d->cfg.cron_deny);
+                return -EACCES;
         }
         /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
         p->pam = r == 0 && p->drop && d->spawner.pam && j->table->kind != TABLE_SINGLE;
@@ -467,7 +482,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         uint32_t id = 0;
         int r;
 
-        r = job_plan(d, j, user, &lj, &p, &req, &req_len, &id);
+        r = job_plan(d, j, user, kind == RUN_SCHEDULED, &lj, &p, &req, &req_len, &id);
         if (r < 0)
                 goto out;
         r = job_fds(j, client_fds, &lj, &f);

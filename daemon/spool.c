@@ -2,9 +2,15 @@
  *
  * A table is checked whole with the parser tockctl check uses and then replaced atomically
  * (write_atomic()); the version it replaces, or removes, is kept in STATE/previous/USER for
- * `tockctl restore`. The spool is created as Debian's crontab(1) has it. These functions write no
- * replies: they return 0 or -errno with a message in struct spool_result (or, for a refused table,
- * the parser's diagnostics), and request.c answers with it. */
+ * `tockctl restore`. The spool is created as Debian's crontab(1) has it.
+ *
+ * Files are found by user name, and names are reused: both files are the user's only while their
+ * owner is the uid tockd gives the user's files (access_file_owner()), so a new user given a
+ * deleted user's name neither lists, keeps nor restores what the old one left. Kept versions
+ * written before they had that owner (root's) are root's only.
+ *
+ * These functions write no replies: they return 0 or -errno with a message in struct spool_result
+ * (or, for a refused table, the parser's diagnostics), and request.c answers with it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -50,10 +56,12 @@ static char *previous_path(const struct daemon *d, const char *user) {
         return asprintf(&p, "%s/previous/%s", d->cfg.state_dir, user) < 0 ? NULL : p;
 }
 
-/* A regular file of at most `max` bytes, NUL-terminated; not a link, never a FIFO to block on. */
-static int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+/* A regular file of at most `max` bytes, NUL-terminated, and its owner; not a link, never a FIFO
+ * to block on. */
+static int read_file(const char *path, size_t max, char **ret, size_t *ret_len, uid_t *ret_owner) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         struct stat st;
+        int r;
 
         if (fd < 0)
                 return -errno;
@@ -61,18 +69,40 @@ static int read_file(const char *path, size_t max, char **ret, size_t *ret_len) 
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
-        return read_bounded(fd, max, ret, ret_len);
+        r = read_bounded(fd, max, ret, ret_len);
+        if (r < 0)
+                return r;
+        *ret_owner = st.st_uid;
+        return 0;
 }
 
-/* Keeps the current table of `user` as the previous one, for restore. */
-static int keep_previous(struct daemon *d, const char *user, const char *text, size_t len) {
-        _cleanup_free_ char *prev = previous_path(d, user), *dir = NULL;
+/* The file of `u` at `path`, as read_file(); -ESTALE when it is owned by another uid than the
+ * one tockd gives u's files: a former user's of the same name, not u's. */
+static int read_users_file(const struct daemon *d, const struct user_info *u, const char *path, char **ret,
+                           size_t *ret_len) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        uid_t owner = (uid_t) -1;
+        int r = read_file(path, CRONTAB_MAX_BYTES, &text, &len, &owner);
+
+        if (r < 0)
+                return r;
+        if (owner != access_file_owner(d->uid, u->uid))
+                return -ESTALE;
+        *ret = TAKE_PTR(text);
+        *ret_len = len;
+        return 0;
+}
+
+/* Keeps the current table of `u` as the previous one, for restore; owned by u's uid, whose it is. */
+static int keep_previous(struct daemon *d, const struct user_info *u, const char *text, size_t len) {
+        _cleanup_free_ char *prev = previous_path(d, u->name), *dir = NULL;
 
         if (!prev || asprintf(&dir, "%s/previous", d->cfg.state_dir) < 0)
                 return -ENOMEM;
         (void) mkdir(d->cfg.state_dir, 0755);
         (void) mkdir(dir, 0700);
-        return write_atomic(prev, text, len, 0, 0, 0600);
+        return write_atomic(prev, text, len, u->uid, 0, 0600);
 }
 
 /* Debian's crontab(1) leaves tables with group crontab; so do we, when that group exists */
@@ -141,10 +171,10 @@ static int install(struct daemon *d, const char *user, const char *text, size_t 
         }
         if (r < 0)
                 return result(ret, r, "cannot check the table: %s", strerror(-r));
-        if (read_file(path, CRONTAB_MAX_BYTES, &old, &old_len) == 0) {
+        if (read_users_file(d, u, path, &old, &old_len) == 0) { /* another uid's is replaced, not kept */
                 if (old_len == len && memcmp(old, text, len) == 0)
                         return result(ret, 0, "no changes to the table of %s", user);
-                r = keep_previous(d, user, old, old_len);
+                r = keep_previous(d, u, old, old_len);
                 if (r < 0)
                         log_warning_errno(r, "cannot keep the previous table of %s", user);
         }
@@ -169,13 +199,17 @@ int spool_install(struct daemon *d, const char *user, const char *text, size_t l
 
 int spool_read(struct daemon *d, const char *user, char **ret_text, size_t *ret_len, struct spool_result *ret) {
         _cleanup_free_ char *path = spool_path(d, user);
+        const struct user_info *u = users_get(&d->users, user);
         int r;
 
-        if (!path)
+        if (!path || !u)
                 return result(ret, -ENOMEM, "out of memory");
-        r = read_file(path, CRONTAB_MAX_BYTES, ret_text, ret_len);
+        r = read_users_file(d, u, path, ret_text, ret_len);
         if (r == -ENOENT)
                 return result(ret, -ENOENT, "no crontab for %s", user);
+        if (r == -ESTALE)
+                return result(ret, -ENOENT, "no crontab for %s (%s belongs to another uid than %s's %u)", user, path,
+                              user, (unsigned) u->uid);
         if (r < 0)
                 return result(ret, r, "cannot read the table of %s: %s", user, strerror(-r));
         return 0;
@@ -183,15 +217,16 @@ int spool_read(struct daemon *d, const char *user, char **ret_text, size_t *ret_
 
 int spool_remove(struct daemon *d, const char *user, const struct caller *by, struct spool_result *ret) {
         _cleanup_free_ char *path = spool_path(d, user), *old = NULL;
+        const struct user_info *u = users_get(&d->users, user);
         size_t len;
         int r;
 
-        if (!path)
+        if (!path || !u)
                 return result(ret, -ENOMEM, "out of memory");
-        r = read_file(path, CRONTAB_MAX_BYTES, &old, &len);
-        if (r == -ENOENT)
+        r = read_users_file(d, u, path, &old, &len);
+        if (r == -ENOENT || r == -ESTALE) /* another uid's file is not the user's to remove */
                 return result(ret, -ENOENT, "no crontab for %s", user);
-        if (r == 0 && (r = keep_previous(d, user, old, len)) < 0)
+        if (r == 0 && (r = keep_previous(d, u, old, len)) < 0)
                 log_warning_errno(r, "cannot keep the previous table of %s", user);
         if (unlink(path) < 0)
                 return result(ret, -errno, "cannot remove the table of %s: %s", user, strerror(errno));
@@ -202,17 +237,18 @@ int spool_remove(struct daemon *d, const char *user, const struct caller *by, st
 
 int spool_restore(struct daemon *d, const char *user, const struct caller *by, struct spool_result *ret) {
         _cleanup_free_ char *prev = previous_path(d, user), *cur_path = spool_path(d, user), *text = NULL, *cur = NULL;
+        const struct user_info *u = users_get(&d->users, user);
         size_t len, cur_len;
         int r;
 
-        if (!prev || !cur_path)
+        if (!prev || !cur_path || !u)
                 return result(ret, -ENOMEM, "out of memory");
-        r = read_file(prev, CRONTAB_MAX_BYTES, &text, &len);
-        if (r == -ENOENT)
+        r = read_users_file(d, u, prev, &text, &len);
+        if (r == -ENOENT || r == -ESTALE) /* a kept version is the uid's that made it */
                 return result(ret, -ENOENT, "no previous version of the table of %s is kept", user);
         if (r < 0)
                 return result(ret, r, "cannot read the previous table of %s: %s", user, strerror(-r));
-        bool had_current = read_file(cur_path, CRONTAB_MAX_BYTES, &cur, &cur_len) == 0;
+        bool had_current = read_users_file(d, u, cur_path, &cur, &cur_len) == 0;
         r = install(d, user, text, len, "restored", by, ret);
         if (r == 0 && !had_current)
                 (void) unlink(prev);

@@ -333,6 +333,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 t->jobs = NULL;
                 t->n_jobs = 0;
                 t->ct = ct;
+                t->owner_uid = st.st_uid;
                 t->refused = false;
                 free(t->refusal);
                 t->refusal = NULL;

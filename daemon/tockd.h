@@ -132,6 +132,7 @@ struct table {
         char *path;
         char *name;       /* as logged: the path, or "user NAME" */
         char *owner;      /* spool and single tables: the user the entries run as */
+        uid_t owner_uid;  /* spool tables: the uid that owned the file of the version in force */
         uint64_t seed;
         struct crontab *ct;
         struct job *jobs;
@@ -540,6 +541,7 @@ enum access_rule {
         ACCESS_ANYONE,      /* no user named; the handler filters by the caller itself */
         ACCESS_SELF,        /* the caller, or for root any user: "" is the caller */
         ACCESS_SELF_OR_ALL, /* as ACCESS_SELF, but root naming nobody means every user ("") */
+        ACCESS_CRON,        /* ACCESS_SELF, and for everyone but root cron.allow / cron.deny */
         ACCESS_TABLE,       /* ACCESS_SELF on a spool table: a spool, and cron.allow / cron.deny */
         ACCESS_ROOT,        /* root only */
 };
@@ -548,7 +550,10 @@ int access_listed_in(const char *path, const char *user);
 /* Debian's crontab(1) rule: cron.allow, when it exists, lists who may; otherwise cron.deny lists
  * who may not; root always may. "" paths are absent files. */
 bool access_cron_allowed(const char *allow_path, const char *deny_path, const char *user);
-/* The user a job runs as. */
+/* The uid that owns a user's file (spool table, kept version) tockd wrote: the user's, or tockd's
+ * own when tockd is not root and cannot give files away (write_atomic()). A file of that name
+ * owned by another uid is not the user's: a former user of the same name left it. */
+uid_t access_file_owner(uid_t tockd_uid, uid_t user_uid);
 /* Whether `by` may see job j when asking about `user`: jobs that run as `user`, when that is the
  * caller or the caller is root. */
 bool access_job_visible(const struct caller *by, const struct job *j, const char *user);

@@ -312,3 +312,75 @@ Test(access_cron, a_cron_allow_that_cannot_be_read_lets_nobody_but_root) {
         cr_assert_not(access_cron_allowed(unreadable, "", "alice"));
         cr_assert(access_cron_allowed(unreadable, "", "root"));
 }
+
+/* ---- the rule of each request (access_check), issue 10 item 7 ---- */
+
+/* A daemon with only what access_check() reads: the spool and cron.allow / cron.deny. */
+static void rule_daemon(struct daemon *d, const char *spool) {
+        memset(d, 0, sizeof *d);
+        d->cfg.spool = (char *) spool;
+        d->cfg.cron_allow = allow;
+        d->cfg.cron_deny = deny;
+}
+
+static int rule(struct daemon *d, enum access_rule r, uid_t uid, const char *user, const char *asked,
+                const char **ret_user, char **ret_msg) {
+        const struct caller by = { .uid = uid, .user = (char *) user, .pid = 1 };
+        return access_check(d, r, "do it", &by, asked, ret_user, ret_msg);
+}
+
+Test(access_cron, tockctl_run_is_refused_to_a_user_cron_deny_lists) {
+        struct daemon d;
+        const char *user = NULL;
+        char *msg = NULL, want[256];
+
+        rule_daemon(&d, "");
+        write_file(deny, "bob\n");
+        cr_assert_eq(rule(&d, ACCESS_CRON, 1001, "bob", "", &user, &msg), -EACCES);
+        snprintf(want, sizeof want, "you (bob) are not allowed to use cron (%s / %s)", allow, deny);
+        cr_assert_str_eq(msg, want, "the words list and install use");
+        free(msg);
+        msg = NULL;
+        write_file(allow, "alice\n");
+        cr_assert_eq(rule(&d, ACCESS_CRON, 1002, "carol", "", &user, &msg), -EACCES, "not in an existing cron.allow");
+        free(msg);
+        users_flush(&d.users);
+}
+
+Test(access_cron, root_may_run_the_job_of_a_denied_user) {
+        struct daemon d;
+        const char *user = NULL;
+        char *msg = NULL;
+
+        rule_daemon(&d, "");
+        write_file(deny, "root\n");
+        write_file(allow, ""); /* nobody but root */
+        cr_assert_eq(rule(&d, ACCESS_CRON, 0, "root", "", &user, &msg), 0, "%s", msg ? msg : "");
+        cr_assert_str_eq(user, "root");
+        users_flush(&d.users);
+}
+
+Test(access_cron, a_denied_user_may_still_ask_why) {
+        struct daemon d;
+        const char *user = NULL;
+        char *msg = NULL;
+
+        rule_daemon(&d, "");
+        write_file(deny, "bob\n");
+        /* ACCESS_SELF does not read cron.allow / cron.deny: it gets as far as the user lookup */
+        cr_assert_neq(rule(&d, ACCESS_SELF, 1001, "bob", "", &user, &msg), -EACCES);
+        free(msg);
+        users_flush(&d.users);
+}
+
+/* ---- whose a file is (issue 10 item 6) ---- */
+
+Test(access_file_owner, as_root_tockd_gives_a_users_files_to_the_user) {
+        cr_assert_eq(access_file_owner(0, 1001), 1001);
+        cr_assert_eq(access_file_owner(0, 0), 0);
+}
+
+Test(access_file_owner, as_an_ordinary_user_tockd_keeps_them_its_own) {
+        cr_assert_eq(access_file_owner(1000, 1000), 1000);
+        cr_assert_eq(access_file_owner(1000, 1001), 1000, "write_atomic() cannot give files away");
+}
