@@ -280,6 +280,15 @@ static int config_ini_handler(void *user, const char *section, const char *name,
         return r == -ENOENT || r == 0 ? 1 : 0;
 }
 
+/* Parses the INI text in `f` into `c`; `c->config_file` names it in messages. Logs the errors. */
+static int config_parse_file(struct config *c, FILE *f) {
+        int r = ini_parse_file(f, config_ini_handler, c);
+
+        if (r != 0)
+                return log_error("%s: invalid configuration, first error on line %d", c->config_file, r), -EINVAL;
+        return 0;
+}
+
 int config_load(struct config *c, const char *path, bool explicit) {
         FILE *f;
         int r;
@@ -292,11 +301,38 @@ int config_load(struct config *c, const char *path, bool explicit) {
                         return 0;
                 return log_errno(errno, "cannot read config file %s", path);
         }
-        r = ini_parse_file(f, config_ini_handler, c);
+        r = config_parse_file(c, f);
         fclose(f);
-        if (r != 0)
-                return log_error("%s: invalid configuration, first error on line %d", path, r), -EINVAL;
-        return 0;
+        return r;
+}
+
+int config_load_text(struct config *c, const char *name, const char *text, size_t len) {
+        FILE *f;
+        int r;
+
+        if (set_string(&c->config_file, name) < 0)
+                return -ENOMEM;
+        /* a FILE over the bytes, NULs included, so inih reads them as it reads a file */
+        f = fmemopen((void *) text, len, "r");
+        if (!f)
+                return -errno;
+        r = config_parse_file(c, f);
+        fclose(f);
+        return r;
+}
+
+int config_set_override(struct config *c, const char *s) {
+        _cleanup_free_ char *copy = strdup(s);
+        char *dot, *eq;
+
+        if (!copy)
+                return -ENOMEM;
+        dot = strchr(copy, '.');
+        eq = strchr(copy, '=');
+        if (!dot || !eq || dot > eq)
+                return -EBADMSG;
+        *dot = *eq = 0;
+        return config_set(c, copy, dot + 1, eq + 1);
 }
 
 void config_dump(const struct config *c, FILE *f) {
