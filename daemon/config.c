@@ -141,43 +141,51 @@ static int lookup(const char *const *names, size_t n, const char *v) {
         return -1;
 }
 
+/* A count of bytes up to 1 TiB, with an optional K, M or G. The bound is checked before the
+ * suffix multiplies, and a sign is refused: strtoull() reads "-1" as ULLONG_MAX and
+ * "-18446744073709551615" as 1, and "17179869184G" shifted wraps to 0 (issue 10). */
 static int parse_size(const char *v, size_t *ret) {
         char *end;
         unsigned long long n;
+        unsigned shift = 0;
 
+        if (!isdigit((unsigned char) *v))
+                return -EINVAL;
         errno = 0;
         n = strtoull(v, &end, 10);
         if (errno || end == v)
                 return -EINVAL;
         if (*end == 'K' || *end == 'k')
-                n <<= 10, end++;
+                shift = 10, end++;
         else if (*end == 'M' || *end == 'm')
-                n <<= 20, end++;
+                shift = 20, end++;
         else if (*end == 'G' || *end == 'g')
-                n <<= 30, end++;
-        if (*end || n > (1ULL << 40))
+                shift = 30, end++;
+        if (*end || n > (1ULL << 40) >> shift)
                 return -EINVAL;
-        *ret = (size_t) n;
+        *ret = (size_t) (n << shift);
         return 0;
 }
 
+/* Seconds up to a week, with an optional s, m or h; the bound is checked before the unit
+ * multiplies, which overflowed: "9223372036854775807h" was -3600 seconds (issue 10). */
 static int parse_seconds(const char *v, int64_t *ret) {
         char *end;
-        long long n;
+        long long n, unit = 1;
 
         errno = 0;
         n = strtoll(v, &end, 10);
         if (errno || end == v || n < 0)
                 return -EINVAL;
         if (*end == 'm')
-                n *= 60, end++;
+                unit = 60, end++;
         else if (*end == 'h')
-                n *= 3600, end++;
+                unit = 3600, end++;
         else if (*end == 's')
                 end++;
-        if (*end || n > 86400 * 7)
+        if (*end || n > 86400 * 7 / unit)
                 return -EINVAL;
-        *ret = n;
+        *ret = n * unit;
         return 0;
 }
 
@@ -243,7 +251,8 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                 case KEY_UMASK: {
                         char *end;
                         unsigned long m = strtoul(v, &end, 8);
-                        if (end == v || *end || m > 0777)
+                        /* no sign: strtoul() reads "-1777777777777777777777" as 1 (issue 10) */
+                        if (!isdigit((unsigned char) *v) || end == v || *end || m > 0777)
                                 return -EINVAL;
                         *(unsigned *) dst = (unsigned) m;
                         return 0;
