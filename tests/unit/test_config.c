@@ -61,7 +61,7 @@ Test(config, sizes_take_k_m_g) {
         cr_assert_eq(config_set(&c, "jobs", "max_output", "2048G"), -EINVAL, "past 1 TiB");
 }
 
-/* found by fuzz-config (issue 10): the unit or suffix multiplied before the bound was checked, and
+/* found while writing fuzz-config (issue 10): the unit or suffix multiplied before the bound was checked, and
  * strtoull()/strtoul() took a minus sign, so these were accepted as other numbers */
 Test(config, numbers_that_overflow_or_have_a_sign_are_refused_issue10) {
         static const struct { const char *key, *v; } bad[] = {
