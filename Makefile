@@ -130,7 +130,20 @@ REPLAY_BINS  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -D_GNU_SOURCE -DTOCK_VERSION='"$(VERSION)"' -Icommon -o $@ $< $(COMMON_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -D_GNU_SOURCE -DTOCK_VERSION='"$(VERSION)"' -Icommon $(FUZZ_DAEMON_CPPFLAGS) -o $@ $< \
+		$(COMMON_SRC) $(FUZZ_DAEMON_SRC) $(FUZZ_DAEMON_LIBS)
+
+# targets that reach into tockd name the daemon/ files they need: fuzz-config takes config.c,
+# which logs through log.c and sd.c. libFuzzer's build makes sd.c stubs (no libsystemd); the
+# replay links them from libtockd.a (then libtock.a again, which they call) with tockd's libraries.
+FUZZ_CONFIG_SRC := daemon/config.c daemon/log.c daemon/sd.c
+$(BUILD)/fuzz/fuzz-config: $(FUZZ_CONFIG_SRC) $(wildcard daemon/*.h)
+$(BUILD)/fuzz/fuzz-config: FUZZ_DAEMON_CPPFLAGS = -Idaemon -DTOCK_NO_SYSTEMD
+$(BUILD)/fuzz/fuzz-config: FUZZ_DAEMON_SRC = $(FUZZ_CONFIG_SRC)
+$(BUILD)/fuzz/fuzz-config: FUZZ_DAEMON_LIBS = $(INIH_LIBS)
+$(BUILD)/tests/fuzz/fuzz-config.o: CPPFLAGS += -Idaemon $(DAEMON_CPPFLAGS)
+$(BUILD)/fuzz/replay-config: $(BUILD)/libtockd.a
+$(BUILD)/fuzz/replay-config: REPLAY_DAEMON_LIBS = $(BUILD)/libtock.a $(SYSTEMD_LIBS) $(INIH_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
@@ -143,7 +156,7 @@ fuzz: $(FUZZ_BINS)
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz-%.o) $(BUILD)/tests/fuzz/run-corpus.o
 $(BUILD)/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/run-corpus.o $(BUILD)/libtock.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(REPLAY_DAEMON_LIBS)
 
 # ---- install ----
 #   make install [DESTDIR=/stage] [PREFIX=/usr] [INSTALL_CRONTAB_LINK=1]

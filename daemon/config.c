@@ -141,43 +141,51 @@ static int lookup(const char *const *names, size_t n, const char *v) {
         return -1;
 }
 
+/* A count of bytes up to 1 TiB, with an optional K, M or G. The bound is checked before the
+ * suffix multiplies, and a sign is refused: strtoull() reads "-1" as ULLONG_MAX and
+ * "-18446744073709551615" as 1, and "17179869184G" shifted wraps to 0 (issue 10). */
 static int parse_size(const char *v, size_t *ret) {
         char *end;
         unsigned long long n;
+        unsigned shift = 0;
 
+        if (!isdigit((unsigned char) *v))
+                return -EINVAL;
         errno = 0;
         n = strtoull(v, &end, 10);
         if (errno || end == v)
                 return -EINVAL;
         if (*end == 'K' || *end == 'k')
-                n <<= 10, end++;
+                shift = 10, end++;
         else if (*end == 'M' || *end == 'm')
-                n <<= 20, end++;
+                shift = 20, end++;
         else if (*end == 'G' || *end == 'g')
-                n <<= 30, end++;
-        if (*end || n > (1ULL << 40))
+                shift = 30, end++;
+        if (*end || n > (1ULL << 40) >> shift)
                 return -EINVAL;
-        *ret = (size_t) n;
+        *ret = (size_t) (n << shift);
         return 0;
 }
 
+/* Seconds up to a week, with an optional s, m or h; the bound is checked before the unit
+ * multiplies, which overflowed: "9223372036854775807h" was -3600 seconds (issue 10). */
 static int parse_seconds(const char *v, int64_t *ret) {
         char *end;
-        long long n;
+        long long n, unit = 1;
 
         errno = 0;
         n = strtoll(v, &end, 10);
         if (errno || end == v || n < 0)
                 return -EINVAL;
         if (*end == 'm')
-                n *= 60, end++;
+                unit = 60, end++;
         else if (*end == 'h')
-                n *= 3600, end++;
+                unit = 3600, end++;
         else if (*end == 's')
                 end++;
-        if (*end || n > 86400 * 7)
+        if (*end || n > 86400 * 7 / unit)
                 return -EINVAL;
-        *ret = n;
+        *ret = n * unit;
         return 0;
 }
 
@@ -243,7 +251,8 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                 case KEY_UMASK: {
                         char *end;
                         unsigned long m = strtoul(v, &end, 8);
-                        if (end == v || *end || m > 0777)
+                        /* no sign: strtoul() reads "-1777777777777777777777" as 1 (issue 10) */
+                        if (!isdigit((unsigned char) *v) || end == v || *end || m > 0777)
                                 return -EINVAL;
                         *(unsigned *) dst = (unsigned) m;
                         return 0;
@@ -280,6 +289,15 @@ static int config_ini_handler(void *user, const char *section, const char *name,
         return r == -ENOENT || r == 0 ? 1 : 0;
 }
 
+/* Parses the INI text in `f` into `c`; `c->config_file` names it in messages. Logs the errors. */
+static int config_parse_file(struct config *c, FILE *f) {
+        int r = ini_parse_file(f, config_ini_handler, c);
+
+        if (r != 0)
+                return log_error("%s: invalid configuration, first error on line %d", c->config_file, r), -EINVAL;
+        return 0;
+}
+
 int config_load(struct config *c, const char *path, bool explicit) {
         FILE *f;
         int r;
@@ -292,11 +310,38 @@ int config_load(struct config *c, const char *path, bool explicit) {
                         return 0;
                 return log_errno(errno, "cannot read config file %s", path);
         }
-        r = ini_parse_file(f, config_ini_handler, c);
+        r = config_parse_file(c, f);
         fclose(f);
-        if (r != 0)
-                return log_error("%s: invalid configuration, first error on line %d", path, r), -EINVAL;
-        return 0;
+        return r;
+}
+
+int config_load_text(struct config *c, const char *name, const char *text, size_t len) {
+        FILE *f;
+        int r;
+
+        if (set_string(&c->config_file, name) < 0)
+                return -ENOMEM;
+        /* a FILE over the bytes, NULs included, so inih reads them as it reads a file */
+        f = fmemopen((void *) text, len, "r");
+        if (!f)
+                return -errno;
+        r = config_parse_file(c, f);
+        fclose(f);
+        return r;
+}
+
+int config_set_override(struct config *c, const char *s) {
+        _cleanup_free_ char *copy = strdup(s);
+        char *dot, *eq;
+
+        if (!copy)
+                return -ENOMEM;
+        dot = strchr(copy, '.');
+        eq = strchr(copy, '=');
+        if (!dot || !eq || dot > eq)
+                return -EBADMSG;
+        *dot = *eq = 0;
+        return config_set(c, copy, dot + 1, eq + 1);
 }
 
 void config_dump(const struct config *c, FILE *f) {

@@ -13,20 +13,18 @@
 
 static int apply_overrides(struct daemon *d, struct config *c) {
         for (size_t i = 0; i < d->n_overrides; i++) {
-                _cleanup_free_ char *s = strdup(d->argv_overrides[i]);
-                char *dot, *eq;
-                if (!s)
-                        return -ENOMEM;
-                dot = strchr(s, '.');
-                eq = strchr(s, '=');
-                if (!dot || !eq || dot > eq) {
+                const char *s = d->argv_overrides[i];
+                int r = config_set_override(c, s);
+
+                if (r == -EBADMSG) {
                         fprintf(stderr, "tockd: --set takes SECTION.KEY=VALUE, not '%s'\n", s);
                         return -EINVAL;
                 }
-                *dot = *eq = 0;
-                int r = config_set(c, s, dot + 1, eq + 1);
-                if (r < 0) {
-                        fprintf(stderr, "tockd: %s '%s.%s'\n", r == -ENOENT ? "unknown key" : "bad value for", s, dot + 1);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) { /* names SECTION.KEY: what comes before the '=' */
+                        fprintf(stderr, "tockd: %s '%.*s'\n", r == -ENOENT ? "unknown key" : "bad value for",
+                                (int) strcspn(s, "="), s);
                         return -EINVAL;
                 }
         }

@@ -63,8 +63,15 @@ void config_done(struct config *c);
 /* Reads the INI file; a missing default file is fine, a missing explicit one is not. Unknown
  * keys warn. Returns 0 or negative errno (logged). */
 int config_load(struct config *c, const char *path, bool explicit);
+/* The same from `len` bytes of text (NULs and all, as if read from a file), named `name` in
+ * messages and in config_dump(). Returns 0, -EINVAL (logged) or -ENOMEM. */
+int config_load_text(struct config *c, const char *name, const char *text, size_t len);
 /* Sets one key from "section.key=value" or a command-line flag. Returns 0 or -EINVAL. */
 int config_set(struct config *c, const char *section, const char *key, const char *value);
+/* One --set argument, "SECTION.KEY=VALUE": SECTION runs to the first '.', KEY from there to the
+ * first '=' (which must come after the '.'). Returns 0, -EBADMSG when `s` has not that shape,
+ * -ENOENT for an unknown key, -EINVAL for a bad value, or -ENOMEM. Logs nothing. */
+int config_set_override(struct config *c, const char *s);
 void config_dump(const struct config *c, FILE *f);
 
 /* ---- the daemon's state ---- */

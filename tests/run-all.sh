@@ -69,6 +69,8 @@ if command -v valgrind >/dev/null; then
         step "tockctl under valgrind" valgrind_cli
         step "tockd under valgrind" bash tests/valgrind-tockd.sh "$B/tockd"
         step "fuzz corpus under valgrind" under_valgrind "$B/fuzz/replay-crontab" tests/fuzz/corpus/crontab
+        # libinih is not built with ASan: valgrind is what sees inside it
+        step "fuzz corpus under valgrind: config" under_valgrind "$B/fuzz/replay-config" tests/fuzz/corpus/config
 else
         echo "valgrind not installed: skipped"
 fi

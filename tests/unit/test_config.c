@@ -61,6 +61,35 @@ Test(config, sizes_take_k_m_g) {
         cr_assert_eq(config_set(&c, "jobs", "max_output", "2048G"), -EINVAL, "past 1 TiB");
 }
 
+/* found while writing fuzz-config (issue 10): the unit or suffix multiplied before the bound was checked, and
+ * strtoull()/strtoul() took a minus sign, so these were accepted as other numbers */
+Test(config, numbers_that_overflow_or_have_a_sign_are_refused_issue10) {
+        static const struct { const char *key, *v; } bad[] = {
+                { "timeout", "9223372036854775807h" },   /* was -3600 s */
+                { "jitter", "3074457345618258603m" },    /* was 4 s */
+                { "max_output", "17179869184G" },        /* was 0 */
+                { "max_running", "18014398509481984K" }, /* was 0 */
+                { "max_output", "-18446744073709551615" }, /* was 1 */
+                { "limit_as", "-18446744073709551615" },
+                { "umask", "-1777777777777777777777" },  /* was 001 */
+                { "max_output", " 5" },
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+                cr_assert_eq(config_set(&c, "jobs", bad[i].key, bad[i].v), -EINVAL, "%s = '%s' is refused", bad[i].key,
+                             bad[i].v);
+        cr_assert_eq(c.timeout_s, 0);
+        cr_assert_eq(c.max_output, 64 * 1024);
+        cr_assert_eq(c.umask, 022);
+        cr_assert_eq(config_set(&c, "jobs", "timeout", "168h"), 0, "a week is the most");
+        cr_assert_eq(c.timeout_s, 604800);
+        cr_assert_eq(config_set(&c, "jobs", "timeout", "169h"), -EINVAL);
+        cr_assert_eq(config_set(&c, "jobs", "jitter", "10080m"), 0);
+        cr_assert_eq(config_set(&c, "jobs", "jitter", "10081m"), -EINVAL);
+        cr_assert_eq(config_set(&c, "jobs", "max_output", "1024G"), 0, "1 TiB is the most");
+        cr_assert_eq(c.max_output, 1ULL << 40);
+        cr_assert_eq(config_set(&c, "jobs", "max_output", "1048577M"), -EINVAL);
+}
+
 Test(config, rlimits_inherit_infinity_or_a_size) {
         cr_assert_eq(config_set(&c, "jobs", "limit_nofile", "1024"), 0);
         cr_assert_eq(c.rlimits[0], 1024);
