@@ -772,8 +772,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 .opts = { .timeout_s = -1, .jitter_s = -1, .catchup = -1 },
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
-        const char *dom_at = NULL, *sched_start = p, *sched_end;
-        bool bad = false, nickname = false;
+        const char *dom_at = NULL, *sched_start = p, *sched_end, *nickname = NULL, *nickname_end = NULL;
+        bool bad = false;
 
         if (*p == '[') {
                 p = parse_options(ps, &e, p, end, salt);
@@ -789,7 +789,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 const char *w = token_end(p, end);
                 if (expand_nickname(ps, &e, p, w) < 0)
                         goto fail;
-                nickname = true;
+                nickname = p;
+                nickname_end = w;
                 p = skip_blanks(w, end);
         } else {
                 for (size_t k = 0; k < ELEMENTSOF(order); k++) {
@@ -837,10 +838,16 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         sched_end = p;
         while (sched_end > sched_start && is_blank(sched_end[-1]))
                 sched_end--;
-        /* Debian: "catch a common typo": a sixth time field where the command should start */
-        if (p < end && *p == '*' && !nickname) {
-                perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
-                          ps->opts->mode == CRONTAB_SYSTEM ? "user field" : "command");
+        /* Debian: "catch a common typo": a sixth time field where the command should start. Its
+         * check comes after the nickname branch too, so "@daily * cmd" is refused as well. */
+        if (p < end && *p == '*') {
+                const char *what = ps->opts->mode == CRONTAB_SYSTEM ? "user field" : "command";
+                if (nickname)
+                        perror_at(ps, p, "the %s starts with '*': %.*s takes the place of all five time fields", what,
+                                  (int) (nickname_end - nickname), nickname);
+                else
+                        perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
+                                  what);
                 goto fail;
         }
         if (ps->opts->mode == CRONTAB_EXPR) {

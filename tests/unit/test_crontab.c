@@ -610,9 +610,27 @@ Test(crontab_nicknames, options_before_a_nickname_apply_and_its_seconds_are_kept
         cr_expect_eq(e->opts.timeout_s, 60);
 }
 
-Test(crontab_nicknames, a_star_after_a_nickname_is_part_of_the_command) {
-        _cleanup_parsed_ struct parsed p = parse("@daily * x\n");
-        cr_expect_str_eq(one_entry(&p, "@daily * x")->command, "* x");
+/* Issue 10, item 9: Debian's "catch a common typo" check comes after the nickname too. */
+Test(crontab_nicknames, a_command_or_user_starting_with_star_after_a_nickname_is_refused) {
+        static const struct diag_case cases[] = {
+                { U, "@daily * /usr/bin/true\n", E, 1, 8,
+                  "the command starts with '*': @daily takes the place of all five time fields" },
+                { U, "@reboot *\n", E, 1, 9, "the command starts with '*': @reboot takes the place" },
+                { U, "@hourly\t*/5 x\n", E, 1, 9, "the command starts with '*': @hourly" },
+                { U, "@yearly * x\n", E, 1, 9, "the command starts with '*': @yearly" },
+                { U, "@annually * x\n", E, 1, 11, "the command starts with '*': @annually" },
+                { U, "@monthly * x\n", E, 1, 10, "the command starts with '*': @monthly" },
+                { U, "@weekly * x\n", E, 1, 9, "the command starts with '*': @weekly" },
+                { U, "@midnight * x\n", E, 1, 11, "the command starts with '*': @midnight" },
+                { U, "[sec:30] @daily * x\n", E, 1, 17, "the command starts with '*': @daily" },
+                { S, "@daily * root x\n", E, 1, 8, "the user field starts with '*': @daily takes the place" },
+        };
+        check_diag_cases(cases, ELEMENTSOF(cases));
+}
+
+Test(crontab_nicknames, a_star_later_in_the_command_after_a_nickname_is_kept) {
+        _cleanup_parsed_ struct parsed p = parse("@daily ls * x\n");
+        cr_expect_str_eq(one_entry(&p, "@daily ls * x")->command, "ls * x");
 }
 
 Test(crontab_nicknames, unknown_nicknames_are_refused_and_names_are_case_sensitive_as_in_cron) {
