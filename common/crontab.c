@@ -191,6 +191,29 @@ static const char *foreign_syntax(const char *w, size_t n) {
         return NULL;
 }
 
+/* Reads the run of digits at *pp into *ret, saturated just above 1000000 (every bound the caller
+ * checks is below that); advances *pp. A run longer than CRONTAB_MAX_DIGITS is refused, whatever
+ * its value: Debian's cron reads a number into a 100-byte buffer (MAX_TEMPSTR) and refuses one of
+ * 100 characters or more, so "000...0" cannot pass as 0. Returns 0 or -EINVAL (reported). */
+static int scan_digits(struct parser *ps, enum field f, const char **pp, const char *end, long long *ret) {
+        const char *p = *pp;
+        long long v = 0;
+
+        while (p < end && isdigit((unsigned char) *p)) {
+                if (v <= 1000000)
+                        v = v * 10 + (*p - '0');
+                p++;
+        }
+        if ((size_t) (p - *pp) > CRONTAB_MAX_DIGITS) {
+                perror_at(ps, *pp, "number too long in the %s field: %zu digits (at most %u)", fields[f].name,
+                          (size_t) (p - *pp), CRONTAB_MAX_DIGITS);
+                return -EINVAL;
+        }
+        *pp = p;
+        *ret = v;
+        return 0;
+}
+
 /* Parses a number or a name at *pp; advances *pp. Returns 0 or -EINVAL (reported). */
 static int parse_value(struct parser *ps, enum field f, const char **pp, const char *end, int *ret) {
         const struct field_info *fi = &fields[f];
@@ -198,12 +221,9 @@ static int parse_value(struct parser *ps, enum field f, const char **pp, const c
         char cb[8];
 
         if (p < end && isdigit((unsigned char) *p)) {
-                long long v = 0;
-                while (p < end && isdigit((unsigned char) *p)) {
-                        if (v <= 1000000)
-                                v = v * 10 + (*p - '0');
-                        p++;
-                }
+                long long v;
+                if (scan_digits(ps, f, &p, end, &v) < 0)
+                        return -EINVAL;
                 if (v < fi->lo || v > fi->hi) {
                         if (v > 1000000)
                                 perror_at(ps, start, "%s %.*s is out of range %d-%d", fi->unit, (int) MIN(p - start, 24),
@@ -366,11 +386,8 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
                                 perror_at(ps, slash, "a step needs a range: write %d-%d/... or */...", lo, fi->hi);
                                 return -EINVAL;
                         }
-                        while (p < end && isdigit((unsigned char) *p)) {
-                                if (v <= 1000000)
-                                        v = v * 10 + (*p - '0');
-                                p++;
-                        }
+                        if (scan_digits(ps, f, &p, end, &v) < 0)
+                                return -EINVAL;
                         if (p == ds) {
                                 if (p < end && *p != ',')
                                         perror_at(ps, p, "step must be a number, found %s", show_char(*p, cb));

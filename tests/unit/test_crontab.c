@@ -1058,6 +1058,59 @@ Test(crontab_limits, the_default_line_limit_is_8192_bytes) {
         expect_diag(&p, DIAG_ERROR, 1, 1, want, "8193-byte line");
 }
 
+/* `n` digits: zeros, then `last` (a string of digits) at the end. */
+static void digits(char *buf, size_t size, size_t n, const char *last) {
+        size_t k = strlen(last);
+        cr_assert(n >= k && n < size);
+        memset(buf, '0', n - k);
+        memcpy(buf + n - k, last, k + 1);
+}
+
+/* Issue 10, item 9: Debian's cron refuses a number of 100 characters or more (MAX_TEMPSTR). */
+Test(crontab_limits, a_number_of_more_than_99_digits_is_refused_even_when_its_value_fits_and_99_are_read) {
+        static const struct {
+                int pos;
+                size_t n;
+                const char *last, *needle;
+        } cases[] = {
+                { POS_MIN, 200, "0", "number too long in the minute field: 200 digits (at most 99)" },
+                { POS_MIN, 100, "5", "number too long in the minute field: 100 digits (at most 99)" },
+                { POS_HOUR, 100, "1", "number too long in the hour field" },
+                { POS_DOM, 100, "1", "number too long in the day-of-month field" },
+                { POS_MON, 100, "1", "number too long in the month field" },
+                { POS_DOW, 100, "1", "number too long in the day-of-week field" },
+        };
+        char value[256], line[512];
+        unsigned col;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                digits(value, sizeof value, cases[i].n, cases[i].last);
+                line_with(line, sizeof line, cases[i].pos, value, &col);
+                _cleanup_parsed_ struct parsed p = parse(line);
+                cr_expect_eq(p.r, -EINVAL, "%zu digits in field %d: r = %d", cases[i].n, cases[i].pos, p.r);
+                expect_diag(&p, DIAG_ERROR, 1, col, cases[i].needle, cases[i].needle);
+        }
+        digits(value, sizeof value, 99, "7");
+        cr_expect_eq(mask_with(POS_MIN, value, 1), BIT(7));
+        digits(value, sizeof value, 99, "12");
+        cr_expect_eq(mask_with(POS_MON, value, 1), BIT(12));
+}
+
+Test(crontab_limits, a_step_of_more_than_99_digits_is_refused_and_99_are_read) {
+        char value[256], line[512];
+
+        memcpy(value, "*/", 2);
+        digits(value + 2, sizeof value - 2, 100, "15");
+        line_with(line, sizeof line, POS_MIN, value, NULL);
+        {
+                _cleanup_parsed_ struct parsed p = parse(line);
+                cr_expect_eq(p.r, -EINVAL);
+                expect_diag(&p, DIAG_ERROR, 1, 3, "number too long in the minute field: 100 digits", "*/000...015");
+        }
+        digits(value + 2, sizeof value - 2, 99, "15");
+        cr_expect_eq(mask_with(POS_MIN, value, 1), bits(0, 59, 15));
+}
+
 Test(crontab_limits, more_entries_than_max_entries_is_an_error_at_the_first_one_too_many) {
         static const char text[] = "A=1\n"
                                    "# comments and assignments do not count\n"
