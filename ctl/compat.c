@@ -275,7 +275,7 @@ int crontab_main(int argc, char **argv) {
                 return r;
         switch (a.op) {
         case OP_TEST:
-                return test_table(&a);
+                return cron_exit(test_table(&a));
         case OP_REPLACE:
                 return cron_exit(replace(&a));
         case OP_LIST:
