@@ -191,6 +191,29 @@ static const char *foreign_syntax(const char *w, size_t n) {
         return NULL;
 }
 
+/* Reads the run of digits at *pp into *ret, saturated just above 1000000 (every bound the caller
+ * checks is below that); advances *pp. A run longer than CRONTAB_MAX_DIGITS is refused, whatever
+ * its value: Debian's cron reads a number into a 100-byte buffer (MAX_TEMPSTR) and refuses one of
+ * 100 characters or more, so "000...0" cannot pass as 0. Returns 0 or -EINVAL (reported). */
+static int scan_digits(struct parser *ps, enum field f, const char **pp, const char *end, long long *ret) {
+        const char *p = *pp;
+        long long v = 0;
+
+        while (p < end && isdigit((unsigned char) *p)) {
+                if (v <= 1000000)
+                        v = v * 10 + (*p - '0');
+                p++;
+        }
+        if ((size_t) (p - *pp) > CRONTAB_MAX_DIGITS) {
+                perror_at(ps, *pp, "number too long in the %s field: %zu digits (at most %u)", fields[f].name,
+                          (size_t) (p - *pp), CRONTAB_MAX_DIGITS);
+                return -EINVAL;
+        }
+        *pp = p;
+        *ret = v;
+        return 0;
+}
+
 /* Parses a number or a name at *pp; advances *pp. Returns 0 or -EINVAL (reported). */
 static int parse_value(struct parser *ps, enum field f, const char **pp, const char *end, int *ret) {
         const struct field_info *fi = &fields[f];
@@ -198,12 +221,9 @@ static int parse_value(struct parser *ps, enum field f, const char **pp, const c
         char cb[8];
 
         if (p < end && isdigit((unsigned char) *p)) {
-                long long v = 0;
-                while (p < end && isdigit((unsigned char) *p)) {
-                        if (v <= 1000000)
-                                v = v * 10 + (*p - '0');
-                        p++;
-                }
+                long long v;
+                if (scan_digits(ps, f, &p, end, &v) < 0)
+                        return -EINVAL;
                 if (v < fi->lo || v > fi->hi) {
                         if (v > 1000000)
                                 perror_at(ps, start, "%s %.*s is out of range %d-%d", fi->unit, (int) MIN(p - start, 24),
@@ -366,11 +386,8 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
                                 perror_at(ps, slash, "a step needs a range: write %d-%d/... or */...", lo, fi->hi);
                                 return -EINVAL;
                         }
-                        while (p < end && isdigit((unsigned char) *p)) {
-                                if (v <= 1000000)
-                                        v = v * 10 + (*p - '0');
-                                p++;
-                        }
+                        if (scan_digits(ps, f, &p, end, &v) < 0)
+                                return -EINVAL;
                         if (p == ds) {
                                 if (p < end && *p != ',')
                                         perror_at(ps, p, "step must be a number, found %s", show_char(*p, cb));
@@ -772,8 +789,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 .opts = { .timeout_s = -1, .jitter_s = -1, .catchup = -1 },
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
-        const char *dom_at = NULL, *sched_start = p, *sched_end;
-        bool bad = false, nickname = false;
+        const char *dom_at = NULL, *sched_start = p, *sched_end, *nickname = NULL, *nickname_end = NULL;
+        bool bad = false;
 
         if (*p == '[') {
                 p = parse_options(ps, &e, p, end, salt);
@@ -789,7 +806,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 const char *w = token_end(p, end);
                 if (expand_nickname(ps, &e, p, w) < 0)
                         goto fail;
-                nickname = true;
+                nickname = p;
+                nickname_end = w;
                 p = skip_blanks(w, end);
         } else {
                 for (size_t k = 0; k < ELEMENTSOF(order); k++) {
@@ -837,10 +855,16 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         sched_end = p;
         while (sched_end > sched_start && is_blank(sched_end[-1]))
                 sched_end--;
-        /* Debian: "catch a common typo": a sixth time field where the command should start */
-        if (p < end && *p == '*' && !nickname) {
-                perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
-                          ps->opts->mode == CRONTAB_SYSTEM ? "user field" : "command");
+        /* Debian: "catch a common typo": a sixth time field where the command should start. Its
+         * check comes after the nickname branch too, so "@daily * cmd" is refused as well. */
+        if (p < end && *p == '*') {
+                const char *what = ps->opts->mode == CRONTAB_SYSTEM ? "user field" : "command";
+                if (nickname)
+                        perror_at(ps, p, "the %s starts with '*': %.*s takes the place of all five time fields", what,
+                                  (int) (nickname_end - nickname), nickname);
+                else
+                        perror_at(ps, p, "the %s starts with '*': cron has five time fields (for seconds, tock has the [sec:...] option)",
+                                  what);
                 goto fail;
         }
         if (ps->opts->mode == CRONTAB_EXPR) {

@@ -24,6 +24,7 @@ enum crontab_mode {
 #define CRONTAB_MAX_ENTRIES 100000u        /* entries in one table */
 #define CRONTAB_MAX_BYTES   (16u << 20)    /* bytes in one table */
 #define CRONTAB_MAX_ENV     1000u          /* environment lines in one table */
+#define CRONTAB_MAX_DIGITS  99u            /* digits in one number of a time field, Debian's limit */
 
 enum overlap {
         OVERLAP_UNSET,

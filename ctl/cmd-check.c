@@ -14,15 +14,9 @@ static int check_one(const char *path, enum crontab_mode mode) {
         size_t len;
         int r;
 
-        r = read_input(path, CRONTAB_MAX_BYTES, &text, &len);
-        if (r == -EFBIG) {
-                fprintf(stderr, "%s: error: larger than the %u-byte limit for a table\n", shown, CRONTAB_MAX_BYTES);
-                return EXIT_INVALID;
-        }
-        if (r < 0) {
-                fprintf(stderr, "%s: error: cannot read: %s\n", shown, strerror(-r));
-                return EXIT_IO;
-        }
+        r = read_input(path, 0, &text, &len);
+        if (r < 0)
+                return input_failed(path, r);
         const struct crontab_opts opts = {
                 .mode = mode,
                 .seed = table_seed(path),

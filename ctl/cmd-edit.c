@@ -171,18 +171,9 @@ static int run_editor(const char *editor, const char *path) {
 
 /* Reads the saved file back: still a regular file of ours, not a link put in its place. */
 static int read_back(struct edit *e) {
-        _cleanup_close_ int fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
-        struct stat st;
-
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode) || st.st_uid != getuid())
-                return -EPERM;
         free(e->text);
         e->text = NULL;
-        return read_bounded(fd, CRONTAB_MAX_BYTES, &e->text, &e->len);
+        return read_input(e->path, INPUT_OURS, &e->text, &e->len);
 }
 
 static bool unchanged(const struct edit *e) {
@@ -250,11 +241,9 @@ static bool round_trip(struct edit *e, bool *ret_keep, int *ret_exit) {
         status = run_editor(editor, e->path);
         r = read_back(e);
         if (r < 0) {
-                fprintf(stderr, "%s: cannot read %s back after editing: %s\n", e->w->me, e->path,
-                        r == -EPERM ? "it is no longer a regular file of yours" :
-                        r == -EFBIG ? "larger than the limit for a table" : strerror(-r));
+                /* a table too large is still the user's work: it stays for another try */
                 *ret_keep = r == -EFBIG;
-                *ret_exit = r == -EFBIG ? EXIT_INVALID : EXIT_IO;
+                *ret_exit = input_failed(e->path, r);
                 return false;
         }
         if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

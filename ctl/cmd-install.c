@@ -91,15 +91,9 @@ int cmd_install(int argc, char **argv) {
         json = o.json;
         path = o.arg;
         shown = streq(path, "-") ? "<stdin>" : path;
-        r = read_input(path, CRONTAB_MAX_BYTES, &text, &len);
-        if (r == -EFBIG) {
-                fprintf(stderr, "%s: error: larger than the %u-byte limit for a table\n", shown, CRONTAB_MAX_BYTES);
-                return EXIT_INVALID;
-        }
-        if (r < 0) {
-                fprintf(stderr, "%s: error: cannot read: %s\n", shown, strerror(-r));
-                return EXIT_IO;
-        }
+        r = read_input(path, 0, &text, &len);
+        if (r < 0)
+                return input_failed(path, r);
         if (table_has_nul(shown, text, len))
                 return EXIT_INVALID;
         proto_put_request(&req, PROTO_INSTALL, &(struct proto_request) { .user = (char *) user, .text = text, .text_len = len });

@@ -148,11 +148,9 @@ static int next_file(struct next_args *a) {
         size_t len;
         int r, ret = EXIT_OK;
 
-        r = read_input(a->file, CRONTAB_MAX_BYTES, &text, &len);
-        if (r < 0) {
-                fprintf(stderr, "%s: error: cannot read: %s\n", shown, strerror(-r));
-                return EXIT_IO;
-        }
+        r = read_input(a->file, 0, &text, &len);
+        if (r < 0)
+                return input_failed(a->file, r);
         const struct crontab_opts opts = { .mode = a->mode, .seed = table_seed(a->file), .zone_check = zone_check };
         r = crontab_parse(text, len, &opts, &t, &diags);
         print_diags(&diags, shown, text, len);

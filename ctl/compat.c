@@ -151,13 +151,8 @@ static int parse_args(int argc, char **argv, struct crontab_args *a) {
 }
 
 static int read_table(const char *file, char **ret_text, size_t *ret_len) {
-        int r = read_input(file, CRONTAB_MAX_BYTES, ret_text, ret_len);
-
-        if (r == -EFBIG)
-                fprintf(stderr, "crontab: %s: larger than the %u-byte limit for a table\n", file, CRONTAB_MAX_BYTES);
-        else if (r < 0)
-                fprintf(stderr, "%s: %s\n", streq(file, "-") ? "<stdin>" : file, strerror(-r));
-        return r < 0 ? EXIT_INVALID : EXIT_OK;
+        int r = read_input(file, 0, ret_text, ret_len);
+        return r < 0 ? input_failed(file, r) : EXIT_OK;
 }
 
 /* -n, -T: the syntax offline, with tock's messages, then cron's verdict. Nothing is sent. */
@@ -280,7 +275,7 @@ int crontab_main(int argc, char **argv) {
                 return r;
         switch (a.op) {
         case OP_TEST:
-                return test_table(&a);
+                return cron_exit(test_table(&a));
         case OP_REPLACE:
                 return cron_exit(replace(&a));
         case OP_LIST:

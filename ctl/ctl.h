@@ -149,7 +149,18 @@ struct cmd_opts {
 int cmd_options(int argc, char **argv, const struct cmd_spec *spec, struct cmd_opts *o);
 
 /* ---- out.c ---- */
-int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len); /* "-" is stdin */
+/* Every table tockctl reads comes through read_input() (check, install, next --file, edit's read
+ * back, `crontab FILE`): PATH is a regular file, or "-" for stdin. 0 with *ret_text (owned,
+ * NUL-terminated) and *ret_len; or -errno, -EFBIG past CRONTAB_MAX_BYTES, -EISDIR, -INPUT_ENOTREG
+ * for anything else that is not a regular file (a FIFO, a device, a socket), never blocking on it. */
+enum {
+        INPUT_OURS = 1 << 0, /* a file tockctl made: a symlink is not followed, and another owner gives -EPERM */
+};
+#define INPUT_ENOTREG 4096 /* no errno says "not a regular file"; this one is far above them */
+int read_input(const char *path, unsigned flags, char **ret_text, size_t *ret_len);
+/* The one message for read_input()'s failure r: "PATH: error: cannot read: WHY" (<stdin> for "-").
+ * Returns EXIT_IO. */
+int input_failed(const char *path, int r);
 /* read_bounded() (common/readfile.h) reads a descriptor */
 void print_diags(const struct diag_list *d, const char *file, const char *text, size_t len);
 void usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,15 +16,41 @@
 #include "readfile.h"
 #include "util.h"
 
-int read_input(const char *path, size_t max, char **ret_buf, size_t *ret_len) {
+/* Only a regular file is read, or "-" (stdin, read as is: a pipe or a terminal is what a user
+ * means there). Anything else is refused before the first read, which could block forever (a FIFO
+ * without a writer, a terminal) or never end (/dev/urandom): O_NONBLOCK keeps the open of a FIFO
+ * from waiting for a writer, and fstat() tells what was opened. */
+int read_input(const char *path, unsigned flags, char **ret_text, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
+        struct stat st;
 
         if (streq(path, "-"))
-                return read_bounded(STDIN_FILENO, max, ret_buf, ret_len);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                return read_bounded(STDIN_FILENO, CRONTAB_MAX_BYTES, ret_text, ret_len);
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (flags & INPUT_OURS ? O_NOFOLLOW : 0));
         if (fd < 0)
+                return errno == ELOOP && (flags & INPUT_OURS) ? -INPUT_ENOTREG : -errno;
+        if (fstat(fd, &st) < 0)
                 return -errno;
-        return read_bounded(fd, max, ret_buf, ret_len);
+        if (!S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -INPUT_ENOTREG;
+        if ((flags & INPUT_OURS) && st.st_uid != getuid())
+                return -EPERM;
+        return read_bounded(fd, CRONTAB_MAX_BYTES, ret_text, ret_len);
+}
+
+int input_failed(const char *path, int r) {
+        const char *shown = streq(path, "-") ? "<stdin>" : path;
+
+        if (r == -EFBIG)
+                fprintf(stderr, "%s: error: cannot read: larger than the %u-byte limit for a table\n", shown,
+                        CRONTAB_MAX_BYTES);
+        else if (r == -INPUT_ENOTREG)
+                fprintf(stderr, "%s: error: cannot read: not a regular file\n", shown);
+        else if (r == -EPERM)
+                fprintf(stderr, "%s: error: cannot read: not your file\n", shown);
+        else
+                fprintf(stderr, "%s: error: cannot read: %s\n", shown, strerror(-r));
+        return EXIT_IO;
 }
 
 void print_diags(const struct diag_list *d, const char *file, const char *text, size_t len) {

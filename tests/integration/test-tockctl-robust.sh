@@ -145,6 +145,43 @@ else
 fi
 check "tockd still answers once that client is gone" answers
 
+section "8. input files that are no table: one message, exit 3 (crontab: 1, as cron), never a hang"
+# issue 10, item 8: every table tockctl reads goes through read_input(); a FIFO without a writer
+# once blocked install forever, /dev/urandom gave next another message and exit code than check
+mkfifo "$T/in.fifo"
+mkdir "$T/in.dir"
+truncate -s $((16 * 1024 * 1024 + 1)) "$T/in.big" # sparse: costs no disk
+why_of() {
+        case $1 in
+        *.fifo | /dev/urandom) echo "not a regular file" ;;
+        *.dir) echo "Is a directory" ;;
+        *.big) echo "larger than the 16777216-byte limit for a table" ;;
+        esac
+}
+for f in "$T/in.fifo" /dev/urandom "$T/in.dir" "$T/in.big"; do
+        for how in check install "next --file"; do
+                # shellcheck disable=SC2086 # "next --file" is two words
+                r "" timeout 10 "$TOCKCTL" --socket "$SOCK" $how "$f"
+                want "${how%% *} ${f##*/}: refused at once, exit 3" 3 =err "$f: error: cannot read: $(why_of "$f")"
+        done
+        # the `crontab` name: the same message, and cron's exit code 1 for every failure
+        for how in "" -n; do
+                # shellcheck disable=SC2086
+                r "" timeout 10 "$CRONTAB" $how "$f"
+                want "crontab ${how:+$how }${f##*/}: refused at once with the same message, exit 1 (cron's)" 1 \
+                        =err "$f: error: cannot read: $(why_of "$f")"
+        done
+done
+for how in check install "next --file"; do
+        # shellcheck disable=SC2086
+        R_IN=/dev/urandom r "" timeout 20 "$TOCKCTL" --socket "$SOCK" $how -
+        want "${how%% *} - from /dev/urandom: the size error, exit 3" 3 \
+                =err "<stdin>: error: cannot read: larger than the 16777216-byte limit for a table"
+done
+R_IN=<(printf '0 0 * * * true\n') r "" timeout 10 "$TOCKCTL" --socket "$SOCK" check -
+want "check - still reads a pipe on standard input" 0 out "<stdin>: valid, 1 entry"
+check "tockd still answers" answers
+
 check "tockd never crashed and its log has no sanitizer report" tc_alive robust
 td_stop robust
 check "tockd exits 0 on SIGTERM after all that" test "${TD_RC[robust]}" = 0

@@ -610,9 +610,27 @@ Test(crontab_nicknames, options_before_a_nickname_apply_and_its_seconds_are_kept
         cr_expect_eq(e->opts.timeout_s, 60);
 }
 
-Test(crontab_nicknames, a_star_after_a_nickname_is_part_of_the_command) {
-        _cleanup_parsed_ struct parsed p = parse("@daily * x\n");
-        cr_expect_str_eq(one_entry(&p, "@daily * x")->command, "* x");
+/* Issue 10, item 9: Debian's "catch a common typo" check comes after the nickname too. */
+Test(crontab_nicknames, a_command_or_user_starting_with_star_after_a_nickname_is_refused) {
+        static const struct diag_case cases[] = {
+                { U, "@daily * /usr/bin/true\n", E, 1, 8,
+                  "the command starts with '*': @daily takes the place of all five time fields" },
+                { U, "@reboot *\n", E, 1, 9, "the command starts with '*': @reboot takes the place" },
+                { U, "@hourly\t*/5 x\n", E, 1, 9, "the command starts with '*': @hourly" },
+                { U, "@yearly * x\n", E, 1, 9, "the command starts with '*': @yearly" },
+                { U, "@annually * x\n", E, 1, 11, "the command starts with '*': @annually" },
+                { U, "@monthly * x\n", E, 1, 10, "the command starts with '*': @monthly" },
+                { U, "@weekly * x\n", E, 1, 9, "the command starts with '*': @weekly" },
+                { U, "@midnight * x\n", E, 1, 11, "the command starts with '*': @midnight" },
+                { U, "[sec:30] @daily * x\n", E, 1, 17, "the command starts with '*': @daily" },
+                { S, "@daily * root x\n", E, 1, 8, "the user field starts with '*': @daily takes the place" },
+        };
+        check_diag_cases(cases, ELEMENTSOF(cases));
+}
+
+Test(crontab_nicknames, a_star_later_in_the_command_after_a_nickname_is_kept) {
+        _cleanup_parsed_ struct parsed p = parse("@daily ls * x\n");
+        cr_expect_str_eq(one_entry(&p, "@daily ls * x")->command, "ls * x");
 }
 
 Test(crontab_nicknames, unknown_nicknames_are_refused_and_names_are_case_sensitive_as_in_cron) {
@@ -1038,6 +1056,59 @@ Test(crontab_limits, the_default_line_limit_is_8192_bytes) {
         _cleanup_parsed_ struct parsed p = parse_opts(text, CRONTAB_MAX_LINE + 2, &(struct crontab_opts) {});
         cr_expect_eq(p.r, -EINVAL);
         expect_diag(&p, DIAG_ERROR, 1, 1, want, "8193-byte line");
+}
+
+/* `n` digits: zeros, then `last` (a string of digits) at the end. */
+static void digits(char *buf, size_t size, size_t n, const char *last) {
+        size_t k = strlen(last);
+        cr_assert(n >= k && n < size);
+        memset(buf, '0', n - k);
+        memcpy(buf + n - k, last, k + 1);
+}
+
+/* Issue 10, item 9: Debian's cron refuses a number of 100 characters or more (MAX_TEMPSTR). */
+Test(crontab_limits, a_number_of_more_than_99_digits_is_refused_even_when_its_value_fits_and_99_are_read) {
+        static const struct {
+                int pos;
+                size_t n;
+                const char *last, *needle;
+        } cases[] = {
+                { POS_MIN, 200, "0", "number too long in the minute field: 200 digits (at most 99)" },
+                { POS_MIN, 100, "5", "number too long in the minute field: 100 digits (at most 99)" },
+                { POS_HOUR, 100, "1", "number too long in the hour field" },
+                { POS_DOM, 100, "1", "number too long in the day-of-month field" },
+                { POS_MON, 100, "1", "number too long in the month field" },
+                { POS_DOW, 100, "1", "number too long in the day-of-week field" },
+        };
+        char value[256], line[512];
+        unsigned col;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                digits(value, sizeof value, cases[i].n, cases[i].last);
+                line_with(line, sizeof line, cases[i].pos, value, &col);
+                _cleanup_parsed_ struct parsed p = parse(line);
+                cr_expect_eq(p.r, -EINVAL, "%zu digits in field %d: r = %d", cases[i].n, cases[i].pos, p.r);
+                expect_diag(&p, DIAG_ERROR, 1, col, cases[i].needle, cases[i].needle);
+        }
+        digits(value, sizeof value, 99, "7");
+        cr_expect_eq(mask_with(POS_MIN, value, 1), BIT(7));
+        digits(value, sizeof value, 99, "12");
+        cr_expect_eq(mask_with(POS_MON, value, 1), BIT(12));
+}
+
+Test(crontab_limits, a_step_of_more_than_99_digits_is_refused_and_99_are_read) {
+        char value[256], line[512];
+
+        memcpy(value, "*/", 2);
+        digits(value + 2, sizeof value - 2, 100, "15");
+        line_with(line, sizeof line, POS_MIN, value, NULL);
+        {
+                _cleanup_parsed_ struct parsed p = parse(line);
+                cr_expect_eq(p.r, -EINVAL);
+                expect_diag(&p, DIAG_ERROR, 1, 3, "number too long in the minute field: 100 digits", "*/000...015");
+        }
+        digits(value + 2, sizeof value - 2, 99, "15");
+        cr_expect_eq(mask_with(POS_MIN, value, 1), bits(0, 59, 15));
 }
 
 Test(crontab_limits, more_entries_than_max_entries_is_an_error_at_the_first_one_too_many) {
