@@ -4,7 +4,14 @@
  * Clients are non-blocking with bounded buffers: a request is read whole (its length is checked
  * before anything is allocated), handed to request_handle(), its reply queued in an output buffer
  * and written as the socket takes it, so a slow or broken client never delays scheduling or other
- * clients. Malformed, oversized or unexpected messages end that connection, never the daemon. */
+ * clients. Malformed, oversized or unexpected messages end that connection, never the daemon.
+ *
+ * What one uid can make tockd hold is bounded (issue 10): at most MAX_CLIENTS_PER_UID connections
+ * (its next one closes its oldest idle one), and a client is not read while its uid's replies
+ * waiting to be written come to UID_OUT_BUDGET or everyone's to TOTAL_OUT_BUDGET, so replies are
+ * built only as fast as clients take them. root is never locked out: the last ROOT_RESERVE
+ * slots are root's, root's clients are read whatever the budgets say, and when tockd is full
+ * the connection evicted is the oldest idle one of a user other than root if there is one. */
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -24,6 +31,12 @@
 #include "util.h"
 
 #define MAX_CLIENTS 256
+#define ROOT_RESERVE 16           /* of MAX_CLIENTS, only root may take */
+#define MAX_CLIENTS_PER_UID 16    /* root: no limit but MAX_CLIENTS */
+#define UID_OUT_BUDGET (16u << 20) /* replies of one uid waiting to be written */
+#define TOTAL_OUT_BUDGET (64u << 20)
+#define USER_MAX_REPLY (64u << 20) /* one reply to a user other than root; a user's own STATUS of
+                                    * CRONTAB_MAX_ENTRIES jobs and CRONTAB_MAX_BYTES fits */
 
 struct client {
         struct io_source io;
@@ -40,6 +53,7 @@ struct client {
         size_t out_len, out_off;
         bool closing; /* close once the output is written */
         bool running; /* a RUN is in progress: no other request until it is done */
+        bool waiting; /* not read because of the budgets: read again once replies drain */
 };
 
 /* ---- the socket ---- */
@@ -102,6 +116,8 @@ have_fd:
         return 0;
 }
 
+static void clients_wake(struct daemon *d);
+
 static void client_free(struct daemon *d, struct client *c) {
         loop_del(d, &c->io);
         close(c->io.fd);
@@ -115,10 +131,13 @@ static void client_free(struct daemon *d, struct client *c) {
         if (c->next)
                 c->next->prev = c->prev;
         d->control.n_clients--;
+        bool had_out = c->out_len > c->out_off;
         free(c->who.user);
         free(c->body);
         free(c->out);
         free(c);
+        if (had_out && !d->stopping)
+                clients_wake(d);
 }
 
 void control_stop(struct daemon *d) {
@@ -134,32 +153,89 @@ void control_stop(struct daemon *d) {
         closep(&spare_fd);
 }
 
+/* Bytes of replies waiting to be written: of uid's clients, and of every client. O(clients). */
+static void out_bytes(const struct daemon *d, uid_t uid, size_t *ret_uid, size_t *ret_all) {
+        size_t mine = 0, all = 0;
+
+        for (const struct client *c = d->control.clients; c; c = c->next) {
+                all += c->out_len - c->out_off;
+                if (c->who.uid == uid)
+                        mine += c->out_len - c->out_off;
+        }
+        *ret_uid = mine;
+        *ret_all = all;
+}
+
+/* May c's next request be read now? One at a time, and within the budgets unless c is root's. */
+static bool client_may_read(const struct daemon *d, const struct client *c) {
+        size_t mine, all;
+
+        if (c->running || c->closing || c->out_len > c->out_off)
+                return false;
+        if (c->who.uid == 0)
+                return true;
+        out_bytes(d, c->who.uid, &mine, &all);
+        return mine < UID_OUT_BUDGET && all < TOTAL_OUT_BUDGET;
+}
+
 /* A client is read only when it has nothing pending: no reply waiting to be written, no RUN
- * going on. So one client holds at most one reply in tockd's memory, however many requests it
- * sends without reading. EPOLLHUP and EPOLLERR come anyway. */
+ * going on, and it is within the budgets. So one client holds at most one reply in tockd's
+ * memory, however many requests it sends without reading. A closing client is watched for
+ * EPOLLOUT even with nothing left to write, so that it is closed at once rather than left with
+ * nothing to send and nothing to read. EPOLLHUP and EPOLLERR come anyway. */
 static void client_update_events(struct daemon *d, struct client *c) {
         struct epoll_event ev = { .data.ptr = &c->io };
+        bool may_read = client_may_read(d, c);
 
-        ev.events = c->out_len > c->out_off ? EPOLLOUT : (c->running || c->closing) ? 0 : EPOLLIN;
+        ev.events = c->out_len > c->out_off || c->closing ? EPOLLOUT : may_read ? EPOLLIN : 0;
+        c->waiting = !may_read && !c->running && !c->closing && c->out_len == c->out_off;
         (void) epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_MOD, c->io.fd, &ev);
 }
 
-void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
-        uint8_t *n;
+/* Replies drained or a client left: the clients waiting on the budgets may be read again. */
+static void clients_wake(struct daemon *d) {
+        for (struct client *c = d->control.clients; c; c = c->next)
+                if (c->waiting)
+                        client_update_events(d, c);
+}
 
-        if (proto_finish(b) < 0) {
+/* How big a reply to c may grow: in parts only when c takes them. */
+size_t control_reply_max(const struct client *c) {
+        if (!(c->h.flags & PROTO_FLAG_PARTS))
+                return PROTO_MAX_BODY;
+        return c->who.uid == 0 ? PROTO_MAX_REPLY : USER_MAX_REPLY;
+}
+
+/* A reply too big to send: the client learns why, and its connection ends after it. */
+static void reply_too_big(struct daemon *d, struct client *c) {
+        c->closing = true;
+        if (!(c->h.flags & PROTO_FLAG_PARTS))
+                return control_reply_error(d, c, -EMSGSIZE,
+                                           "the reply is over %u bytes and this tockctl cannot take one in parts: "
+                                           "use the tockctl that came with tockd %s",
+                                           PROTO_MAX_BODY, TOCK_VERSION);
+        control_reply_error(d, c, -EMSGSIZE, "the reply is over the limit of %zu MiB; ask for less",
+                            control_reply_max(c) >> 20);
+}
+
+void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
+        size_t n;
+        uint8_t *o;
+        int r;
+
+        r = proto_finish(b);
+        if (r == -EMSGSIZE) {
                 proto_buf_done(b);
-                c->closing = true;
-                client_update_events(d, c);
-                return;
+                return reply_too_big(d, c);
         }
-        n = realloc(c->out, c->out_len + b->len);
-        if (!n) {
-                c->closing = true;
+        n = r < 0 ? 0 : proto_wire_len(b);
+        o = n ? realloc(c->out, c->out_len + n) : NULL;
+        if (!o) {
+                c->closing = true; /* out of memory: closed once what is queued is out */
         } else {
-                memcpy(n + c->out_len, b->data, b->len);
-                c->out = n;
-                c->out_len += b->len;
+                proto_wire(b, o + c->out_len);
+                c->out = o;
+                c->out_len += n;
         }
         proto_buf_done(b);
         client_update_events(d, c);
@@ -182,6 +258,48 @@ void control_reply_ok(struct daemon *d, struct client *c, const char *msg) {
         struct proto_buf b = {};
         proto_put_ok(&b, msg, msg ? strlen(msg) : 0);
         control_send(d, c, &b);
+}
+
+/* The oldest client not in a RUN (the list is newest first): of `uid`, or with `any`, of any
+ * uid but root's; NULL when there is none. */
+static struct client *oldest_idle(struct daemon *d, uid_t uid, bool any) {
+        struct client *old = d->control.clients, *found = NULL;
+
+        for (; old; old = old->next)
+                if (!old->running && (any ? old->who.uid != 0 : old->who.uid == uid))
+                        found = old;
+        return found;
+}
+
+static size_t clients_of(const struct daemon *d, uid_t uid) {
+        size_t n = 0;
+
+        for (const struct client *c = d->control.clients; c; c = c->next)
+                n += c->who.uid == uid;
+        return n;
+}
+
+/* Makes room for a connection of uid, closing an idle one if need be; false: none can be had. */
+static bool client_admit(struct daemon *d, uid_t uid) {
+        struct client *old = NULL;
+
+        if (uid != 0 && clients_of(d, uid) >= MAX_CLIENTS_PER_UID) {
+                old = oldest_idle(d, uid, false);
+                if (!old)
+                        return false;
+                log_debug("uid %u has %d control connections; closing its oldest (pid %d)", (unsigned) uid,
+                          MAX_CLIENTS_PER_UID, (int) old->who.pid);
+        } else if (d->control.n_clients >= (uid == 0 ? MAX_CLIENTS : MAX_CLIENTS - ROOT_RESERVE)) {
+                old = oldest_idle(d, 0, true);
+                if (!old && uid == 0)
+                        old = oldest_idle(d, 0, false);
+                if (!old)
+                        return false;
+                log_debug("too many control clients; closing the oldest idle one (pid %d)", (int) old->who.pid);
+        }
+        if (old)
+                client_free(d, old);
+        return true;
 }
 
 void control_accept(struct daemon *d) {
@@ -213,19 +331,9 @@ void control_accept(struct daemon *d) {
                         close(fd);
                         continue;
                 }
-                if (d->control.n_clients >= MAX_CLIENTS) {
-                        /* full: the oldest idle client makes room (the list is newest first) */
-                        struct client *old = d->control.clients;
-                        while (old && old->next)
-                                old = old->next;
-                        while (old && old->running)
-                                old = old->prev;
-                        if (!old) {
-                                close(fd);
-                                continue;
-                        }
-                        log_debug("too many control clients; closing the oldest (pid %d)", (int) old->who.pid);
-                        client_free(d, old);
+                if (!client_admit(d, cred.uid)) {
+                        close(fd);
+                        continue;
                 }
                 c = calloc(1, sizeof(*c));
                 if (!c) {
@@ -265,6 +373,14 @@ size_t control_fds(const struct client *c, const int **ret_fds) {
 
 void control_set_running(struct client *c, bool running) {
         c->running = running;
+}
+
+size_t control_runs_of(const struct daemon *d, uid_t uid) {
+        size_t n = 0;
+
+        for (const struct client *c = d->control.clients; c; c = c->next)
+                n += c->running && c->who.uid == uid;
+        return n;
 }
 
 void control_close_after_reply(struct client *c) {
@@ -310,8 +426,8 @@ static bool client_read(struct daemon *d, struct client *c) {
         for (int rounds = 0; rounds < 16; rounds++) {
                 uint8_t *dst;
                 size_t want;
-                if (c->running || c->closing)
-                        return true; /* one request at a time; a RUN is answered when it ends */
+                if (!client_may_read(d, c))
+                        return true; /* one request at a time, within the budgets; a RUN is answered when it ends */
                 if (c->hdr_got < PROTO_HDR_SIZE) {
                         dst = c->hdr + c->hdr_got;
                         want = PROTO_HDR_SIZE - c->hdr_got;
@@ -388,17 +504,22 @@ static bool client_write(struct daemon *d, struct client *c) {
                         return false;
                 c->out_off += (size_t) k;
         }
+        bool had_out = c->out_len > 0;
         free(c->out);
         c->out = NULL;
         c->out_len = c->out_off = 0;
+        if (c->closing)
+                return false;
         client_update_events(d, c);
-        return !c->closing;
+        if (had_out)
+                clients_wake(d);
+        return true;
 }
 
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events) {
         struct client *c = io->client;
 
-        if ((events & (EPOLLHUP | EPOLLERR)) && (c->running || c->out_len > c->out_off || c->closing)) {
+        if ((events & (EPOLLHUP | EPOLLERR)) && (c->running || c->out_len > c->out_off || c->closing || c->waiting)) {
                 client_free(d, c); /* gone while we were not reading: a RUN goes on without it */
                 return;
         }

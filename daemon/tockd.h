@@ -47,6 +47,7 @@ struct config {
         char *sendmail;    /* mails output as cron does; "" disables mail */
         char *pam_service; /* jobs go through this PAM service when it exists; "" disables PAM */
         size_t max_running, max_running_per_user; /* 0: no cap */
+        size_t max_manual_runs_per_user;          /* tockctl runs of one uid but root; 0: no cap */
         int nice;             /* jobs' nice level (added to tockd's) */
         int64_t rlimits[6];   /* nofile, nproc, as, cpu, core, fsize: -1 inherits, -2 is infinity */
         char *on_failure;     /* a command run as the owner when a run fails or times out; "" none */
@@ -510,6 +511,10 @@ void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t d
 const struct caller *control_caller(const struct client *c);
 size_t control_fds(const struct client *c, const int **ret_fds);
 void control_set_running(struct client *c, bool running);
+size_t control_runs_of(const struct daemon *d, uid_t uid); /* clients of uid in a RUN */
+/* How big a reply to c may grow (struct proto_buf's max_body): over PROTO_MAX_BODY only when c
+ * takes replies in parts, and less for a user than for root. */
+size_t control_reply_max(const struct client *c);
 void control_close_after_reply(struct client *c);
 /* Queues a message begun with a proto_put_*() (finished here; an unfinishable one closes c). */
 void control_send(struct daemon *d, struct client *c, struct proto_buf *b);
