@@ -6,10 +6,10 @@
  * and written as the socket takes it, so a slow or broken client never delays scheduling or other
  * clients. Malformed, oversized or unexpected messages end that connection, never the daemon.
  *
- * What one uid can make tockd hold is bounded (issue 10): at most MAX_CLIENTS_PER_UID connections
- * (its next one closes its oldest idle one), and a client is not read while its uid's replies
- * waiting to be written come to UID_OUT_BUDGET or everyone's to TOTAL_OUT_BUDGET, so replies are
- * built only as fast as clients take them. root is never locked out: the last ROOT_RESERVE
+ * What one uid can make tockd hold is bounded (issue 10): only its MAX_CLIENTS_PER_UID oldest
+ * connections are read (the others wait their turn, holding nothing but their struct client),
+ * and a client is not read while its uid's replies waiting to be written come to UID_OUT_BUDGET
+ * or everyone's to TOTAL_OUT_BUDGET, so replies are built only as fast as clients take them. root is never locked out: the last ROOT_RESERVE
  * slots are root's, root's clients are read whatever the budgets say, and when tockd is full
  * the connection evicted is the oldest idle one of a user other than root if there is one. */
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 
 #define MAX_CLIENTS 256
 #define ROOT_RESERVE 16           /* of MAX_CLIENTS, only root may take */
-#define MAX_CLIENTS_PER_UID 16    /* root: no limit but MAX_CLIENTS */
+#define MAX_CLIENTS_PER_UID 16    /* read at once; root: no limit */
 #define UID_OUT_BUDGET (16u << 20) /* replies of one uid waiting to be written */
 #define TOTAL_OUT_BUDGET (64u << 20)
 #define USER_MAX_REPLY (64u << 20) /* one reply to a user other than root; a user's own STATUS of
@@ -131,13 +131,12 @@ static void client_free(struct daemon *d, struct client *c) {
         if (c->next)
                 c->next->prev = c->prev;
         d->control.n_clients--;
-        bool had_out = c->out_len > c->out_off;
         free(c->who.user);
         free(c->body);
         free(c->out);
         free(c);
-        if (had_out && !d->stopping)
-                clients_wake(d);
+        if (!d->stopping)
+                clients_wake(d); /* a turn or some budget may have come free */
 }
 
 void control_stop(struct daemon *d) {
@@ -166,7 +165,18 @@ static void out_bytes(const struct daemon *d, uid_t uid, size_t *ret_uid, size_t
         *ret_all = all;
 }
 
-/* May c's next request be read now? One at a time, and within the budgets unless c is root's. */
+/* Connections of c's uid older than c (the list is newest first). */
+static size_t older_of_uid(const struct client *c) {
+        size_t n = 0;
+
+        for (const struct client *o = c->next; o; o = o->next)
+                n += o->who.uid == c->who.uid;
+        return n;
+}
+
+/* May c's next request be read now? One at a time, and unless c is root's: c among the
+ * MAX_CLIENTS_PER_UID oldest connections of its uid (the others wait their turn), and within
+ * the budgets. */
 static bool client_may_read(const struct daemon *d, const struct client *c) {
         size_t mine, all;
 
@@ -174,6 +184,8 @@ static bool client_may_read(const struct daemon *d, const struct client *c) {
                 return false;
         if (c->who.uid == 0)
                 return true;
+        if (older_of_uid(c) >= MAX_CLIENTS_PER_UID)
+                return false;
         out_bytes(d, c->who.uid, &mine, &all);
         return mine < UID_OUT_BUDGET && all < TOTAL_OUT_BUDGET;
 }
@@ -271,34 +283,19 @@ static struct client *oldest_idle(struct daemon *d, uid_t uid, bool any) {
         return found;
 }
 
-static size_t clients_of(const struct daemon *d, uid_t uid) {
-        size_t n = 0;
-
-        for (const struct client *c = d->control.clients; c; c = c->next)
-                n += c->who.uid == uid;
-        return n;
-}
-
 /* Makes room for a connection of uid, closing an idle one if need be; false: none can be had. */
 static bool client_admit(struct daemon *d, uid_t uid) {
-        struct client *old = NULL;
+        struct client *old;
 
-        if (uid != 0 && clients_of(d, uid) >= MAX_CLIENTS_PER_UID) {
-                old = oldest_idle(d, uid, false);
-                if (!old)
-                        return false;
-                log_debug("uid %u has %d control connections; closing its oldest (pid %d)", (unsigned) uid,
-                          MAX_CLIENTS_PER_UID, (int) old->who.pid);
-        } else if (d->control.n_clients >= (uid == 0 ? MAX_CLIENTS : MAX_CLIENTS - ROOT_RESERVE)) {
-                old = oldest_idle(d, 0, true);
-                if (!old && uid == 0)
-                        old = oldest_idle(d, 0, false);
-                if (!old)
-                        return false;
-                log_debug("too many control clients; closing the oldest idle one (pid %d)", (int) old->who.pid);
-        }
-        if (old)
-                client_free(d, old);
+        if (d->control.n_clients < (uid == 0 ? MAX_CLIENTS : MAX_CLIENTS - ROOT_RESERVE))
+                return true;
+        old = oldest_idle(d, 0, true);
+        if (!old && uid == 0)
+                old = oldest_idle(d, 0, false);
+        if (!old)
+                return false;
+        log_debug("too many control clients; closing the oldest idle one (pid %d)", (int) old->who.pid);
+        client_free(d, old);
         return true;
 }
 
