@@ -54,6 +54,7 @@ struct client {
         bool closing; /* close once the output is written */
         bool running; /* a RUN is in progress: no other request until it is done */
         bool waiting; /* not read because of the budgets: read again once replies drain */
+        bool dead;    /* closed: on d->control.dead until the batch of events is done */
 };
 
 /* ---- the socket ---- */
@@ -118,11 +119,14 @@ have_fd:
 
 static void clients_wake(struct daemon *d);
 
+/* Closes c. It is freed after this batch of events, which may still hold one of c's (a client
+ * closed to make room for another, in control_accept()), by control_free_dead(). */
 static void client_free(struct daemon *d, struct client *c) {
         loop_del(d, &c->io);
         close(c->io.fd);
         for (size_t i = 0; i < c->n_fds; i++)
                 close(c->fds[i]);
+        c->n_fds = 0;
         runs_client_gone(d, c); /* the jobs go on; nobody waits for them */
         if (c->prev)
                 c->prev->next = c->next;
@@ -131,17 +135,28 @@ static void client_free(struct daemon *d, struct client *c) {
         if (c->next)
                 c->next->prev = c->prev;
         d->control.n_clients--;
-        free(c->who.user);
-        free(c->body);
-        free(c->out);
-        free(c);
+        c->dead = true;
+        c->next = d->control.dead;
+        d->control.dead = c;
         if (!d->stopping)
                 clients_wake(d); /* a turn or some budget may have come free */
+}
+
+void control_free_dead(struct daemon *d) {
+        while (d->control.dead) {
+                struct client *c = d->control.dead;
+                d->control.dead = c->next;
+                free(c->who.user);
+                free(c->body);
+                free(c->out);
+                free(c);
+        }
 }
 
 void control_stop(struct daemon *d) {
         while (d->control.clients)
                 client_free(d, d->control.clients);
+        control_free_dead(d);
         if (d->control.listen_io.fd >= 0) {
                 loop_del(d, &d->control.listen_io);
                 close(d->control.listen_io.fd);
@@ -516,6 +531,8 @@ static bool client_write(struct daemon *d, struct client *c) {
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events) {
         struct client *c = io->client;
 
+        if (c->dead)
+                return; /* closed earlier in this batch */
         if ((events & (EPOLLHUP | EPOLLERR)) && (c->running || c->out_len > c->out_off || c->closing || c->waiting)) {
                 client_free(d, c); /* gone while we were not reading: a RUN goes on without it */
                 return;

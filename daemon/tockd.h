@@ -349,6 +349,7 @@ struct daemon {
                 struct io_source listen_io;
                 struct client *clients;
                 size_t n_clients;
+                struct client *dead;   /* closed, freed by control_free_dead() after the batch */
         } control;
 
         struct {               /* metrics.c */
@@ -505,6 +506,8 @@ int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
 void control_accept(struct daemon *d);
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events);
+/* Frees the clients closed during this batch of events (their events may still be in it). */
+void control_free_dead(struct daemon *d);
 void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err, const char *why);
 void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t duration_ms);
 /* For request.c: the caller of c, the fds that came with its request, and its replies. */
