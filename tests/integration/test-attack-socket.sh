@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 10, the control socket under attack by one user, while a [sec:*/1] canary job runs:
+# Issue 10, the control socket under attack by one user (a [sec:*/1] canary job runs through the flood):
 #   2. a table of 100,000 entries (its STATUS and NEXT replies are over PROTO_MAX_BODY): status and
 #      next --count 100000 answer completely, in parts; a client that cannot take parts (an older
 #      tockctl) gets an error saying so instead of waiting forever;
@@ -94,6 +94,11 @@ forget "$FLOOD_PID"
 check "tockd still answers after the flood" tc_alive attack
 ctl "$FLOOD" remove
 
+# the canary has done its work; as an ordinary user it would fill that user's next 100000 runs
+rm -f "$B/cron.d/canary"
+no_canary() { "$TOCKCTL" --socket "$SOCK" status 2>/dev/null | grep -q canary && return 1; return 0; }
+wait_until 10 no_canary || flunk "the canary is gone once its file is" "$(log_tail attack)"
+
 section "2. replies over PROTO_MAX_BODY"
 # 100,000 yearly jobs with 100-byte commands: 11 MB of table (under CRONTAB_MAX_BYTES), a STATUS
 # reply of about 26 MB and a NEXT reply of about 18 MB (PROTO_MAX_BODY is 16 MB and 64 KiB)
@@ -121,7 +126,7 @@ want "the owner's tockctl next --count $ENTRIES answers" 0 !err "did not answer"
 every_job "the owner's tockctl next --count $ENTRIES lists the next run of every job"
 if $IS_ROOT; then
         r "" timeout 60 "$TOCKCTL" --socket "$SOCK" status
-        want "root's tockctl status answers whatever one user's table holds" 0 !err "did not answer" out "canary"
+        want "root's tockctl status answers whatever one user's table holds" 0 !err "did not answer"
         every_job "root's tockctl status lists every job of that user"
         r "" timeout 60 "$TOCKCTL" --socket "$SOCK" status --json
         want "root's tockctl status --json answers" 0
@@ -159,7 +164,7 @@ R_IN=/dev/null r "$RUNNER" timeout 10 "$TOCKCTL" --socket "$SOCK" run hold
 want "run number $((MAX_RUNS + 1)) is refused with an error naming the limit" 1 err "jobs.max_manual_runs_per_user"
 if $IS_ROOT; then
         r "" timeout 60 "$TOCKCTL" --socket "$SOCK" status
-        want "root's tockctl status answers while the runs are held" 0 out "canary"
+        want "root's tockctl status answers while the runs are held" 0 out "hold"
 else
         root_skip "root's tockctl status while the runs are held"
 fi
