@@ -9,9 +9,10 @@
  * What one uid can make tockd hold is bounded (issue 10): only its MAX_CLIENTS_PER_UID oldest
  * connections are read (the others wait their turn, holding nothing but their struct client),
  * and a client is not read while its uid's replies waiting to be written come to UID_OUT_BUDGET
- * or everyone's to TOTAL_OUT_BUDGET, so replies are built only as fast as clients take them. root is never locked out: the last ROOT_RESERVE
- * slots are root's, root's clients are read whatever the budgets say, and when tockd is full
- * the connection evicted is the oldest idle one of a user other than root if there is one. */
+ * or everyone's to TOTAL_OUT_BUDGET, so replies are built only as fast as clients take them.
+ * root is never locked out: the last ROOT_RESERVE slots are root's, root's clients are read
+ * whatever the budgets say, and when tockd is full the connection closed for room is the oldest
+ * idle one of a user other than root if there is one. */
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -369,6 +370,7 @@ void control_accept(struct daemon *d) {
                         d->control.clients->prev = c;
                 d->control.clients = c;
                 d->control.n_clients++;
+                client_update_events(d, c); /* past its uid's turn or budget, it waits */
         }
 }
 
@@ -438,8 +440,10 @@ static bool client_read(struct daemon *d, struct client *c) {
         for (int rounds = 0; rounds < 16; rounds++) {
                 uint8_t *dst;
                 size_t want;
-                if (!client_may_read(d, c))
+                if (!client_may_read(d, c)) {
+                        client_update_events(d, c); /* not EPOLLIN until it may */
                         return true; /* one request at a time, within the budgets; a RUN is answered when it ends */
+                }
                 if (c->hdr_got < PROTO_HDR_SIZE) {
                         dst = c->hdr + c->hdr_got;
                         want = PROTO_HDR_SIZE - c->hdr_got;
