@@ -6,10 +6,11 @@
  * and written as the socket takes it, so a slow or broken client never delays scheduling or other
  * clients. Malformed, oversized or unexpected messages end that connection, never the daemon.
  *
- * What one uid can make tockd hold is bounded (issue 10): only its MAX_CLIENTS_PER_UID oldest
- * connections are read (the others wait their turn, holding nothing but their struct client),
- * and a client is not read while its uid's replies waiting to be written come to UID_OUT_BUDGET
- * or everyone's to TOTAL_OUT_BUDGET, so replies are built only as fast as clients take them.
+ * What one uid can make tockd hold is bounded (issue 10): a client is not read while its uid's
+ * buffers (requests being read, replies waiting to be written) come to UID_BUDGET or everyone's
+ * to TOTAL_BUDGET, so replies are built only as fast as clients take them; a waiting client
+ * holds nothing but its struct client. (A cap on a uid's connections, closing or queueing the
+ * 17th, locked a user out behind its own stalled connections: the bytes are what is bounded.)
  * root is never locked out: the last ROOT_RESERVE slots are root's, root's clients are read
  * whatever the budgets say, and when tockd is full the connection closed for room is the oldest
  * idle one of a user other than root if there is one. */
@@ -33,9 +34,8 @@
 
 #define MAX_CLIENTS 256
 #define ROOT_RESERVE 16           /* of MAX_CLIENTS, only root may take */
-#define MAX_CLIENTS_PER_UID 16    /* read at once; root: no limit */
-#define UID_OUT_BUDGET (16u << 20) /* replies of one uid waiting to be written */
-#define TOTAL_OUT_BUDGET (64u << 20)
+#define UID_BUDGET (16u << 20)   /* bytes of one uid's requests and replies in tockd's buffers */
+#define TOTAL_BUDGET (64u << 20)
 #define USER_MAX_REPLY (64u << 20) /* one reply to a user other than root; a user's own STATUS of
                                     * CRONTAB_MAX_ENTRIES jobs and CRONTAB_MAX_BYTES fits */
 
@@ -140,7 +140,7 @@ static void client_free(struct daemon *d, struct client *c) {
         c->next = d->control.dead;
         d->control.dead = c;
         if (!d->stopping)
-                clients_wake(d); /* a turn or some budget may have come free */
+                clients_wake(d); /* some budget may have come free */
 }
 
 void control_free_dead(struct daemon *d) {
@@ -168,42 +168,35 @@ void control_stop(struct daemon *d) {
         closep(&spare_fd);
 }
 
-/* Bytes of replies waiting to be written: of uid's clients, and of every client. O(clients). */
-static void out_bytes(const struct daemon *d, uid_t uid, size_t *ret_uid, size_t *ret_all) {
+/* Bytes in a client's buffers: the request body being read, the replies waiting to be written. */
+static size_t client_bytes(const struct client *c) {
+        return (c->body ? c->h.len : 0) + c->out_len - c->out_off;
+}
+
+/* Bytes in the buffers of uid's clients, and of every client. O(clients). */
+static void held_bytes(const struct daemon *d, uid_t uid, size_t *ret_uid, size_t *ret_all) {
         size_t mine = 0, all = 0;
 
         for (const struct client *c = d->control.clients; c; c = c->next) {
-                all += c->out_len - c->out_off;
+                all += client_bytes(c);
                 if (c->who.uid == uid)
-                        mine += c->out_len - c->out_off;
+                        mine += client_bytes(c);
         }
         *ret_uid = mine;
         *ret_all = all;
 }
 
-/* Connections of c's uid older than c (the list is newest first). */
-static size_t older_of_uid(const struct client *c) {
-        size_t n = 0;
-
-        for (const struct client *o = c->next; o; o = o->next)
-                n += o->who.uid == c->who.uid;
-        return n;
-}
-
-/* May c's next request be read now? One at a time, and unless c is root's: c among the
- * MAX_CLIENTS_PER_UID oldest connections of its uid (the others wait their turn), and within
- * the budgets. */
+/* May c's next request be read now? One at a time, and within the budgets unless c is root's
+ * (a request already begun is read on: its body is counted already). */
 static bool client_may_read(const struct daemon *d, const struct client *c) {
         size_t mine, all;
 
         if (c->running || c->closing || c->out_len > c->out_off)
                 return false;
-        if (c->who.uid == 0)
+        if (c->who.uid == 0 || c->body)
                 return true;
-        if (older_of_uid(c) >= MAX_CLIENTS_PER_UID)
-                return false;
-        out_bytes(d, c->who.uid, &mine, &all);
-        return mine < UID_OUT_BUDGET && all < TOTAL_OUT_BUDGET;
+        held_bytes(d, c->who.uid, &mine, &all);
+        return mine < UID_BUDGET && all < TOTAL_BUDGET;
 }
 
 /* A client is read only when it has nothing pending: no reply waiting to be written, no RUN
@@ -370,7 +363,7 @@ void control_accept(struct daemon *d) {
                         d->control.clients->prev = c;
                 d->control.clients = c;
                 d->control.n_clients++;
-                client_update_events(d, c); /* past its uid's turn or budget, it waits */
+                client_update_events(d, c); /* past its uid's budget, it waits */
         }
 }
 
