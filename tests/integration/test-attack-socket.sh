@@ -48,8 +48,8 @@ rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID/status";
 
 section "3. 250 connections of one user, each sending NEXT 100000 and never reading"
 # 20 jobs every minute: NEXT 100000 is 100,000 runs, a reply of about 9 MB each. Unbounded, the
-# 250 replies are 2 GB and more. Bounded, one uid holds at most 16 connections and is not read
-# past 16 MiB of replies waiting: with one reply being built, well under 100 MB; the bound below
+# 250 replies are 2 GB and more. Bounded, a uid is not read past 16 MiB of its requests and
+# replies in tockd's buffers: with one more reply being built, well under 100 MB; the bound below
 # adds room for the allocator's slack (and ASan's) over tockd's RSS before the flood, which comes
 # first, while tockd is small.
 awk 'BEGIN { for (i = 1; i <= 20; i++) printf "* * * * * echo flood-%02d\n", i }' >"$T/flood.cron"
