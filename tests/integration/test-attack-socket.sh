@@ -80,7 +80,7 @@ if [ "${sent:-0}" = 250 ] && [ "${peak:-0}" -le "$bound" ]; then
         pass "250 NEXT 100000 never read: tockd's RSS stays under ${bound} kB (${base} kB before, at most ${peak} kB; $(cat "$T/flood.out"))"
 else
         flunk "250 NEXT 100000 never read: tockd's RSS stays under ${bound} kB" \
-                "${base} kB before; $(cat "$T/flood.out") (the flood stops once over the bound)"
+                "${base} kB before, ${peak} kB at most; $(cat "$T/flood.out") (the flood stops once over the bound)"
 fi
 if $IS_ROOT; then
         r "" timeout 60 "$TOCKCTL" --socket "$SOCK" status
