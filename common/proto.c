@@ -47,6 +47,12 @@ int proto_hdr_unpack(const uint8_t in[static PROTO_HDR_SIZE], struct proto_hdr *
         return 0;
 }
 
+static size_t max_body(const struct proto_buf *b) {
+        if (!b->max_body)
+                return PROTO_MAX_BODY;
+        return b->max_body < PROTO_MAX_REPLY ? b->max_body : PROTO_MAX_REPLY;
+}
+
 static uint8_t *grow(struct proto_buf *b, size_t n) {
         if (b->oom || b->too_big)
                 return NULL;
@@ -54,7 +60,7 @@ static uint8_t *grow(struct proto_buf *b, size_t n) {
                 size_t cap = b->cap ? b->cap : 256;
                 while (cap < b->len + n)
                         cap *= 2;
-                if (b->len + n > PROTO_HDR_SIZE + PROTO_MAX_BODY) {
+                if (b->len + n > PROTO_HDR_SIZE + max_body(b)) {
                         b->too_big = true;
                         return NULL;
                 }
@@ -104,7 +110,7 @@ void proto_put_i64(struct proto_buf *b, int64_t v) {
 void proto_put_strn(struct proto_buf *b, const char *s, size_t n) {
         uint8_t *p;
 
-        if (n > PROTO_MAX_BODY) {
+        if (n > max_body(b)) {
                 b->too_big = true;
                 return;
         }
@@ -123,12 +129,38 @@ int proto_finish(struct proto_buf *b) {
                 return -EMSGSIZE;
         if (b->oom || !b->data)
                 return -ENOMEM;
-        if (b->len - PROTO_HDR_SIZE > PROTO_MAX_BODY)
+        if (b->len - PROTO_HDR_SIZE > max_body(b))
                 return -EMSGSIZE;
         put16(b->data, PROTO_MAGIC);
         put16(b->data + 2, PROTO_VERSION);
+        put16(b->data + 6, b->flags);
         put32(b->data + 8, (uint32_t) (b->len - PROTO_HDR_SIZE));
         return 0;
+}
+
+static size_t n_parts(const struct proto_buf *b) {
+        size_t body = b->len - PROTO_HDR_SIZE;
+        return body <= PROTO_MAX_BODY ? 1 : (body + PROTO_MAX_BODY - 1) / PROTO_MAX_BODY;
+}
+
+size_t proto_wire_len(const struct proto_buf *b) {
+        return b->len + (n_parts(b) - 1) * PROTO_HDR_SIZE;
+}
+
+void proto_wire(const struct proto_buf *b, uint8_t *out) {
+        const uint8_t *body = b->data + PROTO_HDR_SIZE;
+        size_t left = b->len - PROTO_HDR_SIZE, parts = n_parts(b);
+
+        for (size_t i = 0; i < parts; i++) {
+                size_t n = left < PROTO_MAX_BODY ? left : PROTO_MAX_BODY;
+                memcpy(out, b->data, PROTO_HDR_SIZE);
+                put16(out + 6, (uint16_t) (b->flags | (i + 1 < parts ? PROTO_FLAG_MORE : 0)));
+                put32(out + 8, (uint32_t) n);
+                memcpy(out + PROTO_HDR_SIZE, body, n);
+                out += PROTO_HDR_SIZE + n;
+                body += n;
+                left -= n;
+        }
 }
 
 void proto_buf_done(struct proto_buf *b) {

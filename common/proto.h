@@ -7,6 +7,13 @@
  * client sends one request and reads replies until the last one for it (OK, ERROR, DIAGS, or
  * RUN_DONE for RUN). Who is asking comes from SO_PEERCRED, never from a body.
  *
+ * A reply whose body is over PROTO_MAX_BODY (STATUS or NEXT of a big table) goes in parts, to a
+ * client that said it takes them (PROTO_FLAG_PARTS in its request's header): several messages of
+ * the reply's type, each body at most PROTO_MAX_BODY, every one but the last flagged
+ * PROTO_FLAG_MORE; their bodies joined are the reply's body, at most PROTO_MAX_REPLY. A client
+ * that did not say so gets ERROR(-EMSGSIZE) instead, so an older tockctl gets a sentence, not a
+ * truncated list or a hang (PROTO_VERSION stays 1).
+ *
  * Requests (body → replies), each body one struct proto_request (see proto_get_request()):
  *   HELLO    ()                              → OK(str version, u32 uid, str user)  (struct proto_hello)
  *   LIST     (str user)                      → OK(str table text) | ERROR(-ENOENT: no table)
@@ -60,6 +67,9 @@
 #define PROTO_MAX_BODY (CRONTAB_MAX_BYTES + 65536u) /* a whole table, and its fields */
 #define PROTO_NO_TIME INT64_MIN
 #define PROTO_MAX_FDS 3
+#define PROTO_MAX_REPLY (256u << 20) /* a reply sent in parts, all of them */
+#define PROTO_FLAG_PARTS 1u /* request: the client joins a reply sent in parts */
+#define PROTO_FLAG_MORE 2u  /* reply: another part of this reply follows */
 #define PROTO_NEXT_MIN 1      /* NEXT: how many runs may be asked for */
 #define PROTO_NEXT_MAX 100000
 
@@ -89,7 +99,7 @@ enum proto_type {
 };
 
 struct proto_hdr {
-        uint16_t magic, version, type, flags; /* flags: 0, reserved */
+        uint16_t magic, version, type, flags; /* flags: PROTO_FLAG_*, the other bits 0 */
         uint32_t len;
 };
 
@@ -98,11 +108,15 @@ struct proto_hdr {
 void proto_hdr_pack(const struct proto_hdr *h, uint8_t out[static PROTO_HDR_SIZE]);
 int proto_hdr_unpack(const uint8_t in[static PROTO_HDR_SIZE], struct proto_hdr *ret);
 
-/* A message being built: header space first, then fields; proto_finish() fills the header. */
+/* A message being built: header space first, then fields; proto_finish() fills the header.
+ * max_body: how big the body may grow (0: PROTO_MAX_BODY; more only for a reply in parts, up to
+ * PROTO_MAX_REPLY); flags: the header's flags (a request's PROTO_FLAG_PARTS). */
 struct proto_buf {
         uint8_t *data;
         size_t len, cap;
         bool oom, too_big;
+        size_t max_body;
+        uint16_t flags;
 };
 
 void proto_begin(struct proto_buf *b, enum proto_type type);
@@ -111,8 +125,12 @@ void proto_put_i32(struct proto_buf *b, int32_t v);
 void proto_put_i64(struct proto_buf *b, int64_t v);
 void proto_put_str(struct proto_buf *b, const char *s); /* NULL is sent as "" */
 void proto_put_strn(struct proto_buf *b, const char *s, size_t n);
-/* Returns 0, -ENOMEM, or -EMSGSIZE when the body grew past PROTO_MAX_BODY. */
+/* Returns 0, -ENOMEM, or -EMSGSIZE when the body grew past b->max_body. */
 int proto_finish(struct proto_buf *b);
+/* A finished message as it goes on the wire: one message, or parts when its body is over
+ * PROTO_MAX_BODY. proto_wire_len() says how many bytes; proto_wire() writes them to out. */
+size_t proto_wire_len(const struct proto_buf *b);
+void proto_wire(const struct proto_buf *b, uint8_t *out);
 void proto_buf_done(struct proto_buf *b);
 
 /* Reading a body: every getter fails once the body runs short, and stays failed. */

@@ -2,7 +2,8 @@
  *
  * One connection per request: connect, send the request (with the caller's fds for RUN), read
  * replies, each a 12-byte header (checked by proto_hdr_unpack() before anything is allocated)
- * and exactly `len` body bytes. tockd knows who is asking from SO_PEERCRED; nothing here says it.
+ * and exactly `len` body bytes; a reply too big for one message comes in parts (PROTO_FLAG_MORE),
+ * joined here, so the commands see one reply. tockd knows who is asking from SO_PEERCRED; nothing here says it.
  * Failures come back as negative errno; client_error() turns them into one sentence and an exit
  * code, so every command reports "tockd is not running" the same way. */
 #include <errno.h>
@@ -151,21 +152,52 @@ static int decode_error(struct reply *rep) {
         return 0;
 }
 
+/* Reads one message's header; the caller reads its body. */
+static int recv_header(struct client *c, struct proto_hdr *ret) {
+        uint8_t hdr[PROTO_HDR_SIZE];
+        int r = read_full(c->fd, hdr, sizeof hdr);
+
+        if (r < 0)
+                return r;
+        r = proto_hdr_unpack(hdr, ret);
+        if (r == -EPROTONOSUPPORT)
+                c->peer_version = ret->version;
+        return r;
+}
+
+/* A reply in parts (PROTO_FLAG_MORE): the next part's body joined to rep's, within
+ * PROTO_MAX_REPLY, each part of the same type. */
+static int recv_part(struct client *c, struct reply *rep) {
+        struct proto_hdr h;
+        uint8_t *body;
+        int r = recv_header(c, &h);
+
+        if (r < 0)
+                return r;
+        if (h.type != rep->type)
+                return -EBADMSG;
+        if (h.len > PROTO_MAX_REPLY - rep->len)
+                return -EMSGSIZE;
+        body = realloc(rep->body, rep->len + h.len + 1);
+        if (!body)
+                return -ENOMEM;
+        rep->body = body;
+        r = read_full(c->fd, body + rep->len, h.len);
+        if (r < 0)
+                return r;
+        rep->len += h.len;
+        return h.flags & PROTO_FLAG_MORE ? 1 : 0;
+}
+
 int client_recv(struct client *c, bool wait, struct reply *ret) {
         struct reply rep = {};
-        uint8_t hdr[PROTO_HDR_SIZE];
         struct proto_hdr h;
         int r;
 
         r = set_timeout(c->fd, wait ? 0 : CLIENT_TIMEOUT_S);
         if (r < 0)
                 return r;
-        r = read_full(c->fd, hdr, sizeof hdr);
-        if (r < 0)
-                return r;
-        r = proto_hdr_unpack(hdr, &h);
-        if (r == -EPROTONOSUPPORT)
-                c->peer_version = h.version;
+        r = recv_header(c, &h);
         if (r < 0)
                 return r;
         c->last_type = h.type;
@@ -175,6 +207,8 @@ int client_recv(struct client *c, bool wait, struct reply *ret) {
         if (!rep.body)
                 return -ENOMEM;
         r = read_full(c->fd, rep.body, h.len);
+        while (r == 0 && h.flags & PROTO_FLAG_MORE && (r = recv_part(c, &rep)) == 1)
+                r = 0;
         if (r == 0 && h.type == PROTO_ERROR) {
                 proto_reader_init(&rep.r, rep.body, rep.len);
                 r = decode_error(&rep);
@@ -218,7 +252,8 @@ int client_error(const struct client *c, int r) {
                 fprintf(stderr, "%s: %s does not speak tockd's protocol\n", me, path);
                 return EXIT_DAEMON;
         case -EMSGSIZE:
-                fprintf(stderr, "%s: tockd sent a reply over the %u-byte limit\n", me, PROTO_MAX_BODY);
+                fprintf(stderr, "%s: tockd sent a reply over the limit (%u bytes a message, %u in all)\n", me,
+                        PROTO_MAX_BODY, PROTO_MAX_REPLY);
                 return EXIT_DAEMON;
         case -ECONNRESET:
                 fprintf(stderr, "%s: tockd closed the connection before answering\n", me);
@@ -242,6 +277,7 @@ int client_request(struct proto_buf *req, struct reply *ret) {
         struct client c = { .fd = -1 };
         int r;
 
+        req->flags |= PROTO_FLAG_PARTS; /* client_recv() joins a reply sent in parts */
         r = proto_finish(req);
         if (r < 0) {
                 fprintf(stderr, "%s: %s\n", program_invocation_short_name,

@@ -4,7 +4,16 @@
  * Clients are non-blocking with bounded buffers: a request is read whole (its length is checked
  * before anything is allocated), handed to request_handle(), its reply queued in an output buffer
  * and written as the socket takes it, so a slow or broken client never delays scheduling or other
- * clients. Malformed, oversized or unexpected messages end that connection, never the daemon. */
+ * clients. Malformed, oversized or unexpected messages end that connection, never the daemon.
+ *
+ * What one uid can make tockd hold is bounded (issue 10): a client is not read while its uid's
+ * buffers (requests being read, replies waiting to be written) come to UID_BUDGET or everyone's
+ * to TOTAL_BUDGET, so replies are built only as fast as clients take them; a waiting client
+ * holds nothing but its struct client. (A cap on a uid's connections, closing or queueing the
+ * 17th, locked a user out behind its own stalled connections: the bytes are what is bounded.)
+ * root is never locked out: the last ROOT_RESERVE slots are root's, root's clients are read
+ * whatever the budgets say, and when tockd is full the connection closed for room is the oldest
+ * idle one of a user other than root if there is one. */
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -24,6 +33,11 @@
 #include "util.h"
 
 #define MAX_CLIENTS 256
+#define ROOT_RESERVE 16           /* of MAX_CLIENTS, only root may take */
+#define UID_BUDGET (16u << 20)   /* bytes of one uid's requests and replies in tockd's buffers */
+#define TOTAL_BUDGET (64u << 20)
+#define USER_MAX_REPLY (64u << 20) /* one reply to a user other than root; a user's own STATUS of
+                                    * CRONTAB_MAX_ENTRIES jobs and CRONTAB_MAX_BYTES fits */
 
 struct client {
         struct io_source io;
@@ -40,6 +54,8 @@ struct client {
         size_t out_len, out_off;
         bool closing; /* close once the output is written */
         bool running; /* a RUN is in progress: no other request until it is done */
+        bool waiting; /* not read because of the budgets: read again once replies drain */
+        bool dead;    /* closed: on d->control.dead until the batch of events is done */
 };
 
 /* ---- the socket ---- */
@@ -102,11 +118,16 @@ have_fd:
         return 0;
 }
 
+static void clients_wake(struct daemon *d);
+
+/* Closes c. It is freed after this batch of events, which may still hold one of c's (a client
+ * closed to make room for another, in control_accept()), by control_free_dead(). */
 static void client_free(struct daemon *d, struct client *c) {
         loop_del(d, &c->io);
         close(c->io.fd);
         for (size_t i = 0; i < c->n_fds; i++)
                 close(c->fds[i]);
+        c->n_fds = 0;
         runs_client_gone(d, c); /* the jobs go on; nobody waits for them */
         if (c->prev)
                 c->prev->next = c->next;
@@ -115,15 +136,28 @@ static void client_free(struct daemon *d, struct client *c) {
         if (c->next)
                 c->next->prev = c->prev;
         d->control.n_clients--;
-        free(c->who.user);
-        free(c->body);
-        free(c->out);
-        free(c);
+        c->dead = true;
+        c->next = d->control.dead;
+        d->control.dead = c;
+        if (!d->stopping)
+                clients_wake(d); /* some budget may have come free */
+}
+
+void control_free_dead(struct daemon *d) {
+        while (d->control.dead) {
+                struct client *c = d->control.dead;
+                d->control.dead = c->next;
+                free(c->who.user);
+                free(c->body);
+                free(c->out);
+                free(c);
+        }
 }
 
 void control_stop(struct daemon *d) {
         while (d->control.clients)
                 client_free(d, d->control.clients);
+        control_free_dead(d);
         if (d->control.listen_io.fd >= 0) {
                 loop_del(d, &d->control.listen_io);
                 close(d->control.listen_io.fd);
@@ -134,32 +168,95 @@ void control_stop(struct daemon *d) {
         closep(&spare_fd);
 }
 
+/* Bytes in a client's buffers: the request body being read, the replies waiting to be written. */
+static size_t client_bytes(const struct client *c) {
+        return (c->body ? c->h.len : 0) + c->out_len - c->out_off;
+}
+
+/* Bytes in the buffers of uid's clients, and of every client. O(clients). */
+static void held_bytes(const struct daemon *d, uid_t uid, size_t *ret_uid, size_t *ret_all) {
+        size_t mine = 0, all = 0;
+
+        for (const struct client *c = d->control.clients; c; c = c->next) {
+                all += client_bytes(c);
+                if (c->who.uid == uid)
+                        mine += client_bytes(c);
+        }
+        *ret_uid = mine;
+        *ret_all = all;
+}
+
+/* May c's next request be read now? One at a time, and within the budgets unless c is root's
+ * (a request already begun is read on: its body is counted already). */
+static bool client_may_read(const struct daemon *d, const struct client *c) {
+        size_t mine, all;
+
+        if (c->running || c->closing || c->out_len > c->out_off)
+                return false;
+        if (c->who.uid == 0 || c->body)
+                return true;
+        held_bytes(d, c->who.uid, &mine, &all);
+        return mine < UID_BUDGET && all < TOTAL_BUDGET;
+}
+
 /* A client is read only when it has nothing pending: no reply waiting to be written, no RUN
- * going on. So one client holds at most one reply in tockd's memory, however many requests it
- * sends without reading. EPOLLHUP and EPOLLERR come anyway. */
+ * going on, and it is within the budgets. So one client holds at most one reply in tockd's
+ * memory, however many requests it sends without reading. A closing client is watched for
+ * EPOLLOUT even with nothing left to write, so that it is closed at once rather than left with
+ * nothing to send and nothing to read. EPOLLHUP and EPOLLERR come anyway. */
 static void client_update_events(struct daemon *d, struct client *c) {
         struct epoll_event ev = { .data.ptr = &c->io };
+        bool may_read = client_may_read(d, c);
 
-        ev.events = c->out_len > c->out_off ? EPOLLOUT : (c->running || c->closing) ? 0 : EPOLLIN;
+        ev.events = c->out_len > c->out_off || c->closing ? EPOLLOUT : may_read ? EPOLLIN : 0;
+        c->waiting = !may_read && !c->running && !c->closing && c->out_len == c->out_off;
         (void) epoll_ctl(d->loop.epoll_fd, EPOLL_CTL_MOD, c->io.fd, &ev);
 }
 
-void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
-        uint8_t *n;
+/* Replies drained or a client left: the clients waiting on the budgets may be read again. */
+static void clients_wake(struct daemon *d) {
+        for (struct client *c = d->control.clients; c; c = c->next)
+                if (c->waiting)
+                        client_update_events(d, c);
+}
 
-        if (proto_finish(b) < 0) {
+/* How big a reply to c may grow: in parts only when c takes them. */
+size_t control_reply_max(const struct client *c) {
+        if (!(c->h.flags & PROTO_FLAG_PARTS))
+                return PROTO_MAX_BODY;
+        return c->who.uid == 0 ? PROTO_MAX_REPLY : USER_MAX_REPLY;
+}
+
+/* A reply too big to send: the client learns why, and its connection ends after it. */
+static void reply_too_big(struct daemon *d, struct client *c) {
+        c->closing = true;
+        if (!(c->h.flags & PROTO_FLAG_PARTS))
+                return control_reply_error(d, c, -EMSGSIZE,
+                                           "the reply is over %u bytes and this tockctl cannot take one in parts: "
+                                           "use the tockctl that came with tockd %s",
+                                           PROTO_MAX_BODY, TOCK_VERSION);
+        control_reply_error(d, c, -EMSGSIZE, "the reply is over the limit of %zu MiB; ask for less",
+                            control_reply_max(c) >> 20);
+}
+
+void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
+        size_t n;
+        uint8_t *o;
+        int r;
+
+        r = proto_finish(b);
+        if (r == -EMSGSIZE) {
                 proto_buf_done(b);
-                c->closing = true;
-                client_update_events(d, c);
-                return;
+                return reply_too_big(d, c);
         }
-        n = realloc(c->out, c->out_len + b->len);
-        if (!n) {
-                c->closing = true;
+        n = r < 0 ? 0 : proto_wire_len(b);
+        o = n ? realloc(c->out, c->out_len + n) : NULL;
+        if (!o) {
+                c->closing = true; /* out of memory: closed once what is queued is out */
         } else {
-                memcpy(n + c->out_len, b->data, b->len);
-                c->out = n;
-                c->out_len += b->len;
+                proto_wire(b, o + c->out_len);
+                c->out = o;
+                c->out_len += n;
         }
         proto_buf_done(b);
         client_update_events(d, c);
@@ -182,6 +279,33 @@ void control_reply_ok(struct daemon *d, struct client *c, const char *msg) {
         struct proto_buf b = {};
         proto_put_ok(&b, msg, msg ? strlen(msg) : 0);
         control_send(d, c, &b);
+}
+
+/* The oldest client not in a RUN (the list is newest first): of `uid`, or with `any`, of any
+ * uid but root's; NULL when there is none. */
+static struct client *oldest_idle(struct daemon *d, uid_t uid, bool any) {
+        struct client *old = d->control.clients, *found = NULL;
+
+        for (; old; old = old->next)
+                if (!old->running && (any ? old->who.uid != 0 : old->who.uid == uid))
+                        found = old;
+        return found;
+}
+
+/* Makes room for a connection of uid, closing an idle one if need be; false: none can be had. */
+static bool client_admit(struct daemon *d, uid_t uid) {
+        struct client *old;
+
+        if (d->control.n_clients < (uid == 0 ? MAX_CLIENTS : MAX_CLIENTS - ROOT_RESERVE))
+                return true;
+        old = oldest_idle(d, 0, true);
+        if (!old && uid == 0)
+                old = oldest_idle(d, 0, false);
+        if (!old)
+                return false;
+        log_debug("too many control clients; closing the oldest idle one (pid %d)", (int) old->who.pid);
+        client_free(d, old);
+        return true;
 }
 
 void control_accept(struct daemon *d) {
@@ -213,19 +337,9 @@ void control_accept(struct daemon *d) {
                         close(fd);
                         continue;
                 }
-                if (d->control.n_clients >= MAX_CLIENTS) {
-                        /* full: the oldest idle client makes room (the list is newest first) */
-                        struct client *old = d->control.clients;
-                        while (old && old->next)
-                                old = old->next;
-                        while (old && old->running)
-                                old = old->prev;
-                        if (!old) {
-                                close(fd);
-                                continue;
-                        }
-                        log_debug("too many control clients; closing the oldest (pid %d)", (int) old->who.pid);
-                        client_free(d, old);
+                if (!client_admit(d, cred.uid)) {
+                        close(fd);
+                        continue;
                 }
                 c = calloc(1, sizeof(*c));
                 if (!c) {
@@ -249,6 +363,7 @@ void control_accept(struct daemon *d) {
                         d->control.clients->prev = c;
                 d->control.clients = c;
                 d->control.n_clients++;
+                client_update_events(d, c); /* past its uid's budget, it waits */
         }
 }
 
@@ -265,6 +380,14 @@ size_t control_fds(const struct client *c, const int **ret_fds) {
 
 void control_set_running(struct client *c, bool running) {
         c->running = running;
+}
+
+size_t control_runs_of(const struct daemon *d, uid_t uid) {
+        size_t n = 0;
+
+        for (const struct client *c = d->control.clients; c; c = c->next)
+                n += c->running && c->who.uid == uid;
+        return n;
 }
 
 void control_close_after_reply(struct client *c) {
@@ -310,8 +433,10 @@ static bool client_read(struct daemon *d, struct client *c) {
         for (int rounds = 0; rounds < 16; rounds++) {
                 uint8_t *dst;
                 size_t want;
-                if (c->running || c->closing)
-                        return true; /* one request at a time; a RUN is answered when it ends */
+                if (!client_may_read(d, c)) {
+                        client_update_events(d, c); /* not EPOLLIN until it may */
+                        return true; /* one request at a time, within the budgets; a RUN is answered when it ends */
+                }
                 if (c->hdr_got < PROTO_HDR_SIZE) {
                         dst = c->hdr + c->hdr_got;
                         want = PROTO_HDR_SIZE - c->hdr_got;
@@ -388,17 +513,24 @@ static bool client_write(struct daemon *d, struct client *c) {
                         return false;
                 c->out_off += (size_t) k;
         }
+        bool had_out = c->out_len > 0;
         free(c->out);
         c->out = NULL;
         c->out_len = c->out_off = 0;
+        if (c->closing)
+                return false;
         client_update_events(d, c);
-        return !c->closing;
+        if (had_out)
+                clients_wake(d);
+        return true;
 }
 
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events) {
         struct client *c = io->client;
 
-        if ((events & (EPOLLHUP | EPOLLERR)) && (c->running || c->out_len > c->out_off || c->closing)) {
+        if (c->dead)
+                return; /* closed earlier in this batch */
+        if ((events & (EPOLLHUP | EPOLLERR)) && (c->running || c->out_len > c->out_off || c->closing || c->waiting)) {
                 client_free(d, c); /* gone while we were not reading: a RUN goes on without it */
                 return;
         }

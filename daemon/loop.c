@@ -197,6 +197,7 @@ int loop_run(struct daemon *d) {
                         }
                 }
                 runs_free_dead(d);
+                control_free_dead(d);
         }
         return 0;
 }

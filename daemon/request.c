@@ -123,7 +123,7 @@ static void req_status(const struct request_ctx *x) {
         struct proto_status s = { .version = (char *) TOCK_VERSION, .started_at = d->started_at };
         bool all = x->by->uid == 0 && !*x->user;
         size_t tables = 0, running = 0, n = 0, max = jobs_in_tables(d);
-        struct proto_buf b = {};
+        struct proto_buf b = { .max_body = control_reply_max(x->c) }; /* in parts if need be */
 
         s.job = calloc(max ? max : 1, sizeof *s.job);
         if (!s.job)
@@ -179,7 +179,7 @@ static int next_heap(const struct request_ctx *x, struct heap *h, struct next_it
 static void req_next(const struct request_ctx *x) {
         _cleanup_free_ struct next_item *items = NULL;
         struct proto_next next = {};
-        struct proto_buf b = {};
+        struct proto_buf b = { .max_body = control_reply_max(x->c) }; /* in parts if need be */
         struct heap h = {};
         size_t cap = 0;
 
@@ -299,6 +299,11 @@ static void req_run(const struct request_ctx *x) {
                 return control_reply_error(d, x->c, -ENOENT, "no job '%s' of %s", x->q->job, x->user);
         if (d->stopping)
                 return control_reply_error(d, x->c, -ESHUTDOWN, "tockd is stopping");
+        if (x->by->uid != 0 && d->cfg.max_manual_runs_per_user &&
+            control_runs_of(d, x->by->uid) >= d->cfg.max_manual_runs_per_user)
+                return control_reply_error(d, x->c, -EBUSY,
+                                           "uid %u has %zu runs going already (jobs.max_manual_runs_per_user): try again once one ends",
+                                           (unsigned) x->by->uid, d->cfg.max_manual_runs_per_user);
         log_info("%s:%u: run now by uid %u (pid %d)", j->table->name, j->e->line, (unsigned) x->by->uid, (int) x->by->pid);
         (void) control_fds(x->c, &fds);
         control_set_running(x->c, true);

@@ -47,6 +47,7 @@ struct config {
         char *sendmail;    /* mails output as cron does; "" disables mail */
         char *pam_service; /* jobs go through this PAM service when it exists; "" disables PAM */
         size_t max_running, max_running_per_user; /* 0: no cap */
+        size_t max_manual_runs_per_user;          /* tockctl runs of one uid but root; 0: no cap */
         int nice;             /* jobs' nice level (added to tockd's) */
         int64_t rlimits[6];   /* nofile, nproc, as, cpu, core, fsize: -1 inherits, -2 is infinity */
         char *on_failure;     /* a command run as the owner when a run fails or times out; "" none */
@@ -356,6 +357,7 @@ struct daemon {
                 struct io_source listen_io;
                 struct client *clients;
                 size_t n_clients;
+                struct client *dead;   /* closed, freed by control_free_dead() after the batch */
         } control;
 
         struct {               /* metrics.c */
@@ -526,12 +528,18 @@ int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
 void control_accept(struct daemon *d);
 void control_handle(struct daemon *d, struct io_source *io, uint32_t events);
+/* Frees the clients closed during this batch of events (their events may still be in it). */
+void control_free_dead(struct daemon *d);
 void control_run_started(struct daemon *d, struct client *c, pid_t pid, int err, const char *why);
 void control_run_done(struct daemon *d, struct client *c, int wstatus, int64_t duration_ms);
 /* For request.c: the caller of c, the fds that came with its request, and its replies. */
 const struct caller *control_caller(const struct client *c);
 size_t control_fds(const struct client *c, const int **ret_fds);
 void control_set_running(struct client *c, bool running);
+size_t control_runs_of(const struct daemon *d, uid_t uid); /* clients of uid in a RUN */
+/* How big a reply to c may grow (struct proto_buf's max_body): over PROTO_MAX_BODY only when c
+ * takes replies in parts, and less for a user than for root. */
+size_t control_reply_max(const struct client *c);
 void control_close_after_reply(struct client *c);
 /* Queues a message begun with a proto_put_*() (finished here; an unfinishable one closes c). */
 void control_send(struct daemon *d, struct client *c, struct proto_buf *b);

@@ -18,6 +18,14 @@
  *   proto-peer SOCK pipeline N         N requests NEXT (count 10000) sent without reading a reply,
  *                                      then the connection is held until stdin ends; prints
  *                                      "sent K" (K < N when tockd stopped reading for 5 s)
+ *   proto-peer SOCK flood N COUNT PID KB
+ *                                      N connections, each sending one NEXT (count COUNT) and
+ *                                      never reading, while tockd (PID) is under KB kB of RSS;
+ *                                      prints "sent K maxrss M" (M in kB, what /proc showed
+ *                                      after each connection), then holds them until stdin ends
+ *   proto-peer SOCK status-whole       STATUS without PROTO_FLAG_PARTS, as a tockctl older than
+ *                                      replies in parts: the first reply message and whether
+ *                                      tockd then closed
  *   proto-peer SOCK serve MODE         a fake tockd: answers every request with a reply in
  *                                      protocol version 9 (MODE version), with bytes that are no
  *                                      header (garbage), or by closing (close)
@@ -61,6 +69,22 @@ static void header(uint8_t h[PROTO_HDR_SIZE], uint16_t version, uint16_t type, u
         put16(h + 4, type);
         put16(h + 6, 0);
         put32(h + 8, len);
+}
+
+/* tockd's VmRSS in kB, 0 when it cannot be read */
+static long rss_kb(const char *pid) {
+        char path[64], line[256];
+        long kb = 0;
+        FILE *f;
+
+        snprintf(path, sizeof path, "/proc/%s/status", pid);
+        f = fopen(path, "re");
+        while (f && fgets(line, sizeof line, f))
+                if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+                        break;
+        if (f)
+                fclose(f);
+        return kb;
 }
 
 static int connect_sock(void) {
@@ -293,6 +317,35 @@ static int client(const char *mode, char **args, int nargs) {
                 while (read(0, &c, 1) > 0)
                         ;
                 return 0;
+        } else if (!strcmp(mode, "flood") && nargs == 4) {
+                long n = strtol(args[0], NULL, 10), limit = strtol(args[3], NULL, 10), sent = 0, max = 0;
+                uint8_t req[PROTO_HDR_SIZE + 8];
+                int *fds = calloc((size_t) n, sizeof(int));
+                char c;
+                header(req, PROTO_VERSION, PROTO_NEXT, 8);
+                put16(req + 6, PROTO_FLAG_PARTS);
+                put32(req + PROTO_HDR_SIZE, 0); /* user "" */
+                put32(req + PROTO_HDR_SIZE + 4, (uint32_t) strtoul(args[1], NULL, 10));
+                for (; fds && sent < n && max <= limit; sent++) {
+                        long kb;
+                        fds[sent] = connect_sock();
+                        (void) send(fds[sent], req, sizeof req, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        usleep(2000);
+                        kb = rss_kb(args[2]);
+                        max = kb > max ? kb : max;
+                }
+                printf("sent %ld maxrss %ld\n", sent, max);
+                fflush(stdout);
+                while (read(0, &c, 1) > 0)
+                        ;
+                return 0;
+        } else if (!strcmp(mode, "status-whole")) {
+                fd = connect_sock();
+                header(msg, PROTO_VERSION, PROTO_STATUS, 4);
+                put32(msg + PROTO_HDR_SIZE, 0); /* user "" */
+                send_all(fd, msg, PROTO_HDR_SIZE + 4);
+                if (print_reply(fd))
+                        print_close(fd);
         } else {
                 fprintf(stderr, "proto-peer: unknown mode '%s'\n", mode);
                 return 2;

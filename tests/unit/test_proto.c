@@ -241,6 +241,68 @@ Test(proto_build, finish_says_emsgsize_for_a_body_over_the_limit) {
         cr_assert_eq(proto_finish(&b), -EMSGSIZE);
 }
 
+/* issue 10: a STATUS or NEXT reply over PROTO_MAX_BODY hung tockctl; it now goes in parts */
+Test(proto_build, issue10_a_reply_over_the_limit_goes_in_parts_every_one_but_the_last_flagged_more) {
+        _cleanup_buf_ struct proto_buf b = { .max_body = 3 * (size_t) PROTO_MAX_BODY };
+        size_t n = 2 * (size_t) PROTO_MAX_BODY + 100, body_len = n + 4, at = 0, parts = 0;
+        _cleanup_free_ char *s = malloc(n);
+        _cleanup_free_ uint8_t *wire = NULL, *joined = malloc(body_len);
+        size_t wire_len;
+
+        cr_assert(s && joined);
+        for (size_t i = 0; i < n; i++)
+                s[i] = (char) ('a' + i % 26);
+        proto_begin(&b, PROTO_NEXT_REPLY);
+        proto_put_strn(&b, s, n);
+        cr_assert_eq(proto_finish(&b), 0);
+        wire_len = proto_wire_len(&b);
+        cr_assert_eq(wire_len, b.len + 2 * PROTO_HDR_SIZE, "three parts: two more headers");
+        wire = malloc(wire_len);
+        cr_assert_not_null(wire);
+        proto_wire(&b, wire);
+        for (size_t off = 0; off < wire_len; parts++) {
+                struct proto_hdr h;
+                cr_assert_eq(proto_hdr_unpack(wire + off, &h), 0, "part %zu is a valid message", parts);
+                cr_assert_eq(h.type, PROTO_NEXT_REPLY);
+                off += PROTO_HDR_SIZE;
+                cr_assert_eq(!!(h.flags & PROTO_FLAG_MORE), off + h.len < wire_len, "MORE on all but the last");
+                memcpy(joined + at, wire + off, h.len);
+                at += h.len;
+                off += h.len;
+        }
+        cr_assert_eq(parts, 3);
+        cr_assert_eq(at, body_len);
+        cr_assert_arr_eq(joined, b.data + PROTO_HDR_SIZE, body_len, "the parts joined are the body");
+}
+
+Test(proto_build, a_body_within_the_limit_is_one_message_on_the_wire_and_carries_the_flags) {
+        _cleanup_buf_ struct proto_buf b = { .max_body = PROTO_MAX_REPLY, .flags = PROTO_FLAG_PARTS };
+        uint8_t wire[64];
+        struct proto_hdr h;
+
+        proto_begin(&b, PROTO_STATUS);
+        proto_put_str(&b, "");
+        cr_assert_eq(proto_finish(&b), 0);
+        cr_assert_eq(proto_wire_len(&b), b.len);
+        proto_wire(&b, wire);
+        cr_assert_arr_eq(wire, b.data, b.len);
+        cr_assert_eq(proto_hdr_unpack(wire, &h), 0);
+        cr_assert_eq(h.flags, PROTO_FLAG_PARTS);
+}
+
+Test(proto_build, a_reply_in_parts_still_stops_at_its_max_body) {
+        _cleanup_buf_ struct proto_buf b = { .max_body = (size_t) PROTO_MAX_BODY + 8 };
+        _cleanup_free_ char *s = calloc(1, PROTO_MAX_BODY);
+
+        cr_assert_not_null(s);
+        proto_begin(&b, PROTO_STATUS_REPLY);
+        proto_put_strn(&b, s, PROTO_MAX_BODY);
+        cr_assert_eq(proto_finish(&b), 0, "4 + PROTO_MAX_BODY fits in PROTO_MAX_BODY + 8");
+        proto_put_u32(&b, 0);
+        proto_put_u32(&b, 0);
+        cr_assert_eq(proto_finish(&b), -EMSGSIZE);
+}
+
 Test(proto_build, a_buffer_is_reused_from_the_start_by_proto_begin) {
         _cleanup_buf_ struct proto_buf b = {};
         struct proto_reader r;
