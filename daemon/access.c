@@ -7,44 +7,96 @@
  * the handler runs; the handlers then see jobs through access_job_visible() and
  * access_find_job(). Nothing here writes a reply. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "readfile.h"
 #include "tockd.h"
 #include "util.h"
 
-int access_listed_in(const char *path, const char *user) {
-        _cleanup_free_ char *line = NULL;
-        FILE *f = fopen(path, "re");
-        size_t cap = 0;
-        int found = 0;
+/* Whether a line of `text` holds `user` whole: blanks around it, anything after it ignored. */
+static bool list_has(const char *text, const char *user) {
+        size_t n = strlen(user);
 
-        if (!f)
-                return errno == ENOENT ? -ENOENT : -errno;
-        while (getline(&line, &cap, f) >= 0) {
-                char *s = line + strspn(line, " \t");
-                s[strcspn(s, " \t\r\n")] = 0;
-                if (streq(s, user)) {
-                        found = 1;
-                        break;
-                }
+        for (const char *s = text; *s; s += strcspn(s, "\n"), s += *s == '\n') {
+                s += strspn(s, " \t");
+                if (strncmp(s, user, n) == 0 && (s[n] == 0 || strchr(" \t\r\n", s[n])))
+                        return true;
         }
-        fclose(f);
-        return found;
+        return false;
 }
 
-bool access_cron_allowed(const char *allow_path, const char *deny_path, const char *user) {
+static void list_forget(struct access_list *l) {
+        free(l->path);
+        free(l->text);
+        *l = (struct access_list) {};
+}
+
+void access_lists_done(struct access_lists *l) {
+        list_forget(&l->allow);
+        list_forget(&l->deny);
+}
+
+/* Reads `path` into l, unless l holds this version of it already. */
+static int list_load(struct access_list *l, const char *path) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL, *p = NULL;
+        struct file_sig sig;
+        struct stat st;
+        size_t len;
+        int r;
+
+        if (stat(path, &st) < 0) {
+                list_forget(l);
+                return -errno;
+        }
+        file_sig_of(&st, &sig);
+        if (l->text && streq(l->path, path) && file_sig_eq(&l->sig, &sig))
+                return 0;
+        list_forget(l);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        r = read_bounded(fd, CRONTAB_MAX_BYTES, &text, &len);
+        if (r < 0)
+                return r;
+        if (!(p = strdup(path)))
+                return -ENOMEM;
+        file_sig_of(&st, &l->sig);
+        l->path = TAKE_PTR(p);
+        l->text = TAKE_PTR(text);
+        return 0;
+}
+
+int access_listed_in(struct access_list *l, const char *path, const char *user) {
+        int r = *path ? list_load(l, path) : -ENOENT;
+
+        if (r < 0)
+                return r;
+        return list_has(l->text, user);
+}
+
+bool access_cron_allowed(struct access_lists *l, const char *allow_path, const char *deny_path, const char *user) {
         int r;
 
         if (streq(user, "root"))
                 return true;
-        r = *allow_path ? access_listed_in(allow_path, user) : -ENOENT;
+        r = access_listed_in(&l->allow, allow_path, user);
         if (r != -ENOENT)
                 return r == 1;
-        r = *deny_path ? access_listed_in(deny_path, user) : -ENOENT;
+        r = access_listed_in(&l->deny, deny_path, user);
         return r != 1;
+}
+
+bool access_user_allowed(struct daemon *d, const char *user) {
+        return access_cron_allowed(&d->access, d->cfg.cron_allow, d->cfg.cron_deny, user);
 }
 
 uid_t access_file_owner(uid_t tockd_uid, uid_t user_uid) {
@@ -120,7 +172,7 @@ static int check_user(struct daemon *d, const struct caller *by, const char *ask
                 return deny(ret_msg, -ESRCH, "your uid %u has no user name", (unsigned) by->uid);
         if (by->uid != 0 && !streq(user, by->user))
                 return deny(ret_msg, -EPERM, "only root may act on another user's table");
-        if (cron && by->uid != 0 && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user))
+        if (cron && by->uid != 0 && !access_user_allowed(d, user))
                 return deny(ret_msg, -EACCES, "you (%s) are not allowed to use cron (%s / %s)", user, d->cfg.cron_allow,
                             d->cfg.cron_deny);
         if (!users_get(&d->users, user))

@@ -208,6 +208,7 @@ static int daemonize(void) {
 static void daemon_done(struct daemon *d) {
         catchup_done(d); /* writes what was written lazily */
         control_stop(d);
+        access_lists_done(&d->access);
         runs_done(d);    /* capped ones included: never started, nothing to wait for */
         admit_done(d);
         users_flush(&d->users);

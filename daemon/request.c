@@ -242,7 +242,7 @@ static void why_no_job(const struct request_ctx *x) {
         if (t && t->refused && !t->ct)
                 return control_reply_error(d, x->c, -ENOENT, "no job '%s': the table of %s was refused (%s)", spec, user,
                                            t->refusal ? t->refusal : "see the log");
-        if (!access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user))
+        if (!access_user_allowed(d, user))
                 return control_reply_error(d, x->c, -ENOENT, "no job '%s'; note that %s is not allowed to use cron", spec,
                                            user);
         control_reply_error(d, x->c, -ENOENT, "no job '%s' of %s (name it LINE, TABLE:LINE or by [name:...])", spec, user);
@@ -257,7 +257,7 @@ static void why_note(struct daemon *d, const struct job *j, char note[static 512
                 snprintf(note, 512, "%s", s->note);
         else if (j->e->user && !users_get(&d->users, j->e->user))
                 snprintf(note, 512, "no such user '%s'", j->e->user);
-        else if (j->table->kind == TABLE_SPOOL && !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, job_user(j)))
+        else if (j->table->kind == TABLE_SPOOL && !access_user_allowed(d, job_user(j)))
                 snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", job_user(j), d->cfg.cron_allow,
                          d->cfg.cron_deny);
         else if (s && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)

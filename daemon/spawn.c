@@ -423,7 +423,7 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, boo
         }
         /* cron(8): the table of a user cron.allow / cron.deny refuses does not run */
         if (r == 0 && scheduled && j->table->kind == TABLE_SPOOL &&
-            !access_cron_allowed(d->cfg.cron_allow, d->cfg.cron_deny, user)) {
+            !access_user_allowed(d, user)) {
                 job_event(LOG_WARNING, lj, j->stats, "not run: %s is not allowed to use cron (%s / %s)", user,
                           d->cfg.cron_allow, d->cfg.cron_deny);
                 return -EACCES;

@@ -182,21 +182,6 @@ static bool valid_crond_name(const char *n) {
         return true;
 }
 
-static void sig_of(const struct stat *st, struct file_sig *s) {
-        *s = (struct file_sig) {
-                .dev = st->st_dev,
-                .ino = st->st_ino,
-                .size = st->st_size,
-                .mtime_ns = st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec,
-                .ctime_ns = st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec,
-        };
-}
-
-static bool sig_eq(const struct file_sig *a, const struct file_sig *b) {
-        return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
-               a->ctime_ns == b->ctime_ns;
-}
-
 /* Opens a table and checks it is one we may run. Returns the fd, or -errno with *ret_why set
  * (a refusal to log) or -ENOENT (gone: not worth a message). */
 static int table_open(struct daemon *d, enum table_kind kind, const char *path, const char *owner, struct stat *st,
@@ -283,8 +268,8 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 }
                 return fd;
         }
-        sig_of(&st, &sig);
-        if (t && sig_eq(&t->sig, &sig)) {
+        file_sig_of(&st, &sig);
+        if (t && file_sig_eq(&t->sig, &sig)) {
                 t->seen = true;
                 return 0;
         }

@@ -167,6 +167,17 @@ struct user_info {
         int n_groups;   /* -1: more than tockd can set */
 };
 
+/* cron.allow or cron.deny as last read: read again only when the file changes (a stat() a
+ * check instead of reading both files at every request and every start of a spool job) */
+struct access_list {
+        char *path;
+        struct file_sig sig;
+        char *text;            /* NULL: not read yet */
+};
+struct access_lists {
+        struct access_list allow, deny;
+};
+
 struct user_cache {
         struct hmap map; /* struct user_cache_entry by name */
         int64_t passwd_sig, group_sig, filled_ns;
@@ -353,6 +364,8 @@ struct daemon {
                 struct timer timer;    /* the lazy write of a change */
         } catchup;
 
+        struct access_lists access; /* access.c */
+
         struct {               /* control.c */
                 struct io_source listen_io;
                 struct client *clients;
@@ -512,6 +525,9 @@ int run_handle_io(struct daemon *d, struct io_source *io);
 
 /* fileio.c */
 int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);
+struct stat;
+void file_sig_of(const struct stat *st, struct file_sig *ret);
+bool file_sig_eq(const struct file_sig *a, const struct file_sig *b);
 
 /* control.c: the socket, its clients and their bounded buffers */
 struct proto_buf;
@@ -560,11 +576,15 @@ enum access_rule {
         ACCESS_TABLE,       /* ACCESS_SELF on a spool table: a spool, and cron.allow / cron.deny */
         ACCESS_ROOT,        /* root only */
 };
-/* Whether `user` is listed, one name a line, in `path`: 1, 0, -ENOENT (no such file) or -errno. */
-int access_listed_in(const char *path, const char *user);
+void access_lists_done(struct access_lists *l);
+/* Whether `user` is listed, one name a line, in `path`: 1, 0, -ENOENT (no such file, or path
+ * "") or -errno. */
+int access_listed_in(struct access_list *l, const char *path, const char *user);
 /* Debian's crontab(1) rule: cron.allow, when it exists, lists who may; otherwise cron.deny lists
  * who may not; root always may. "" paths are absent files. */
-bool access_cron_allowed(const char *allow_path, const char *deny_path, const char *user);
+bool access_cron_allowed(struct access_lists *l, const char *allow_path, const char *deny_path, const char *user);
+/* The same with tockd's paths.cron_allow and paths.cron_deny */
+bool access_user_allowed(struct daemon *d, const char *user);
 /* The uid that owns a user's file (spool table, kept version) tockd wrote: the user's, or tockd's
  * own when tockd is not root and cannot give files away (write_atomic()). A file of that name
  * owned by another uid is not the user's: a former user of the same name left it. */

@@ -226,6 +226,8 @@ static void write_file(const char *path, const char *text) {
         cr_assert_eq(fclose(f), 0);
 }
 
+static struct access_lists lists;
+
 static void files_setup(void) {
         strcpy(dir, "/tmp/tock-test-access.XXXXXX");
         cr_assert_not_null(mkdtemp(dir));
@@ -233,6 +235,7 @@ static void files_setup(void) {
         snprintf(deny, sizeof deny, "%s/cron.deny", dir);
 }
 static void files_teardown(void) {
+        access_lists_done(&lists);
         (void) unlink(allow);
         (void) unlink(deny);
         (void) rmdir(dir);
@@ -261,44 +264,44 @@ Test(access_cron, a_name_is_listed_when_a_line_holds_it_whole) {
                 { "the", 0 },
         };
         for (size_t i = 0; i < ELEMENTSOF(rows); i++)
-                cr_assert_eq(access_listed_in(allow, rows[i].user), rows[i].want, "'%s'", rows[i].user);
+                cr_assert_eq(access_listed_in(&lists.allow, allow, rows[i].user), rows[i].want, "'%s'", rows[i].user);
 }
 
 Test(access_cron, a_missing_list_says_enoent) {
-        cr_assert_eq(access_listed_in(allow, "alice"), -ENOENT);
+        cr_assert_eq(access_listed_in(&lists.allow, allow, "alice"), -ENOENT);
 }
 
 Test(access_cron, root_always_may) {
         write_file(allow, "alice\n");
         write_file(deny, "root\n");
-        cr_assert(access_cron_allowed(allow, deny, "root"));
-        cr_assert(access_cron_allowed("", deny, "root"));
+        cr_assert(access_cron_allowed(&lists, allow, deny, "root"));
+        cr_assert(access_cron_allowed(&lists, "", deny, "root"));
 }
 
 Test(access_cron, with_cron_allow_only_the_users_it_lists_may) {
         write_file(allow, "alice\n");
         write_file(deny, "alice\nbob\n");
-        cr_assert(access_cron_allowed(allow, deny, "alice"), "listed in cron.allow; cron.deny is not read then");
-        cr_assert_not(access_cron_allowed(allow, deny, "carol"), "not listed in cron.allow, nor in cron.deny");
-        cr_assert_not(access_cron_allowed(allow, "", "carol"), "no cron.deny at all");
+        cr_assert(access_cron_allowed(&lists, allow, deny, "alice"), "listed in cron.allow; cron.deny is not read then");
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "carol"), "not listed in cron.allow, nor in cron.deny");
+        cr_assert_not(access_cron_allowed(&lists, allow, "", "carol"), "no cron.deny at all");
 }
 
 Test(access_cron, an_empty_cron_allow_lets_nobody_but_root) {
         write_file(allow, "");
-        cr_assert_not(access_cron_allowed(allow, deny, "alice"));
-        cr_assert(access_cron_allowed(allow, deny, "root"));
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "alice"));
+        cr_assert(access_cron_allowed(&lists, allow, deny, "root"));
 }
 
 Test(access_cron, without_cron_allow_the_users_cron_deny_lists_may_not) {
         write_file(deny, "bob\n");
-        cr_assert_not(access_cron_allowed(allow, deny, "bob"), "cron.allow does not exist");
-        cr_assert_not(access_cron_allowed("", deny, "bob"), "cron.allow is not configured");
-        cr_assert(access_cron_allowed(allow, deny, "alice"));
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "bob"), "cron.allow does not exist");
+        cr_assert_not(access_cron_allowed(&lists, "", deny, "bob"), "cron.allow is not configured");
+        cr_assert(access_cron_allowed(&lists, allow, deny, "alice"));
 }
 
 Test(access_cron, with_neither_file_everyone_may) {
-        cr_assert(access_cron_allowed(allow, deny, "alice"), "both configured, neither exists");
-        cr_assert(access_cron_allowed("", "", "alice"), "neither configured");
+        cr_assert(access_cron_allowed(&lists, allow, deny, "alice"), "both configured, neither exists");
+        cr_assert(access_cron_allowed(&lists, "", "", "alice"), "neither configured");
 }
 
 Test(access_cron, a_cron_allow_that_cannot_be_read_lets_nobody_but_root) {
@@ -307,10 +310,30 @@ Test(access_cron, a_cron_allow_that_cannot_be_read_lets_nobody_but_root) {
 
         write_file(allow, "alice\n");
         snprintf(unreadable, sizeof unreadable, "%s/cron.allow", allow); /* ENOTDIR */
-        cr_assert_lt(access_listed_in(unreadable, "alice"), 0);
-        cr_assert_neq(access_listed_in(unreadable, "alice"), -ENOENT);
-        cr_assert_not(access_cron_allowed(unreadable, "", "alice"));
-        cr_assert(access_cron_allowed(unreadable, "", "root"));
+        cr_assert_lt(access_listed_in(&lists.allow, unreadable, "alice"), 0);
+        cr_assert_neq(access_listed_in(&lists.allow, unreadable, "alice"), -ENOENT);
+        cr_assert_not(access_cron_allowed(&lists, unreadable, "", "alice"));
+        cr_assert(access_cron_allowed(&lists, unreadable, "", "root"));
+}
+
+Test(access_cron, a_list_is_read_again_once_it_changes_and_only_then) {
+        char moved[160];
+
+        write_file(allow, "alice\n");
+        cr_assert(access_cron_allowed(&lists, allow, deny, "alice"));
+        char *first = lists.allow.text;
+        cr_assert(access_cron_allowed(&lists, allow, deny, "alice"));
+        cr_assert_eq(lists.allow.text, first, "an unchanged file is not read again");
+        write_file(allow, "bob\ncarol\n"); /* rewritten in place */
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "alice"), "the new text counts");
+        cr_assert(access_cron_allowed(&lists, allow, deny, "carol"));
+        snprintf(moved, sizeof moved, "%s/cron.allow.new", dir);
+        write_file(moved, "alice\n");
+        cr_assert_eq(rename(moved, allow), 0); /* replaced, as editors do */
+        cr_assert(access_cron_allowed(&lists, allow, deny, "alice"));
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "carol"));
+        cr_assert_eq(unlink(allow), 0);
+        cr_assert(access_cron_allowed(&lists, allow, deny, "carol"), "gone: neither file, everyone may");
 }
 
 /* ---- the rule of each request (access_check), issue 10 item 7 ---- */
@@ -345,6 +368,7 @@ Test(access_cron, tockctl_run_is_refused_to_a_user_cron_deny_lists) {
         cr_assert_eq(rule(&d, ACCESS_CRON, 1002, "carol", "", &user, &msg), -EACCES, "not in an existing cron.allow");
         free(msg);
         users_flush(&d.users);
+        access_lists_done(&d.access);
 }
 
 Test(access_cron, root_may_run_the_job_of_a_denied_user) {
@@ -358,6 +382,7 @@ Test(access_cron, root_may_run_the_job_of_a_denied_user) {
         cr_assert_eq(rule(&d, ACCESS_CRON, 0, "root", "", &user, &msg), 0, "%s", msg ? msg : "");
         cr_assert_str_eq(user, "root");
         users_flush(&d.users);
+        access_lists_done(&d.access);
 }
 
 Test(access_cron, a_denied_user_may_still_ask_why) {
@@ -371,6 +396,7 @@ Test(access_cron, a_denied_user_may_still_ask_why) {
         cr_assert_neq(rule(&d, ACCESS_SELF, 1001, "bob", "", &user, &msg), -EACCES);
         free(msg);
         users_flush(&d.users);
+        access_lists_done(&d.access);
 }
 
 /* ---- whose a file is (issue 10 item 6) ---- */
