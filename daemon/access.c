@@ -175,8 +175,12 @@ static int check_user(struct daemon *d, const struct caller *by, const char *ask
         if (cron && by->uid != 0 && !access_user_allowed(d, user))
                 return deny(ret_msg, -EACCES, "you (%s) are not allowed to use cron (%s / %s)", user, d->cfg.cron_allow,
                             d->cfg.cron_deny);
-        if (!users_get(&d->users, user))
+        const struct user_info *u = users_get(&d->users, user);
+        if (!u)
                 return deny(ret_msg, -ESRCH, "no such user '%s'", user);
+        if (by->uid != 0 && u->uid != by->uid) /* passwd changed under us, or two names for one uid */
+                return deny(ret_msg, -EPERM, "the user %s is uid %u, not your uid %u", user, (unsigned) u->uid,
+                            (unsigned) by->uid);
         *ret_user = user;
         return 0;
 }

@@ -108,6 +108,8 @@ int control_start(struct daemon *d) {
         }
 have_fd:
         (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+        /* every message then carries its sender's credentials (client_read() checks them) */
+        (void) setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int));
         spare_take();
         d->control.listen_io = (struct io_source) { .kind = IO_LISTEN, .fd = fd };
         if (loop_add(d, &d->control.listen_io, EPOLLIN) < 0) {
@@ -119,6 +121,15 @@ have_fd:
 }
 
 static void clients_wake(struct daemon *d);
+
+/* The caller's user name, looked up again at every request: a user deleted while connected has
+ * none, and a name given since to another uid is not the caller's. */
+static void caller_name(struct caller *who) {
+        struct passwd *pw = getpwuid(who->uid);
+
+        free(who->user);
+        who->user = pw ? strdup(pw->pw_name) : NULL;
+}
 
 /* Closes c. It is freed after this batch of events, which may still hold one of c's (a client
  * closed to make room for another, in control_accept()), by control_free_dead(). */
@@ -333,7 +344,8 @@ void control_accept(struct daemon *d) {
                 }
                 if (fd < 0)
                         return;
-                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+                    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int) { 1 }, sizeof(int)) < 0) {
                         close(fd);
                         continue;
                 }
@@ -350,8 +362,7 @@ void control_accept(struct daemon *d) {
                 c->who.uid = cred.uid;
                 c->who.gid = cred.gid;
                 c->who.pid = cred.pid;
-                struct passwd *pw = getpwuid(cred.uid);
-                c->who.user = pw ? strdup(pw->pw_name) : NULL;
+                caller_name(&c->who);
                 if (loop_add(d, &c->io, EPOLLIN) < 0) {
                         free(c->who.user);
                         free(c);
@@ -428,6 +439,23 @@ static void client_request_done(struct client *c) {
         c->hdr_got = c->body_got = 0;
 }
 
+/* Bytes sent by another uid than the one that connected: the connection's descriptor was passed
+ * on (SCM_RIGHTS, or inherited across a change of uid). Who holds a descriptor is not who opened
+ * it, and a request is the sender's, so the connection is refused and closed. Returns true (the
+ * error reply is written, then the connection closed). */
+static bool client_wrong_sender(struct daemon *d, struct client *c, const struct ucred *from) {
+        log_warning("control: a request from uid %d (pid %d) on a connection opened by uid %u (pid %d): refused, "
+                    "closing it", from->uid == (uid_t) -1 ? -1 : (int) from->uid, (int) from->pid,
+                    (unsigned) c->who.uid, (int) c->who.pid);
+        c->closing = true;
+        client_request_done(c);
+        control_reply_error(d, c, -EPERM,
+                            "this connection was opened by uid %u; a request sent on it by uid %d is refused "
+                            "(connect to tockd yourself)",
+                            (unsigned) c->who.uid, from->uid == (uid_t) -1 ? -1 : (int) from->uid);
+        return true;
+}
+
 /* Reads what is there; returns false when the client is to be dropped. */
 static bool client_read(struct daemon *d, struct client *c) {
         for (int rounds = 0; rounds < 16; rounds++) {
@@ -444,15 +472,22 @@ static bool client_read(struct daemon *d, struct client *c) {
                         dst = c->body + c->body_got;
                         want = c->h.len - c->body_got;
                 }
-                char cbuf[CMSG_SPACE(PROTO_MAX_FDS * sizeof(int))];
+                union {
+                        char buf[CMSG_SPACE(PROTO_MAX_FDS * sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
+                        struct cmsghdr align;
+                } cbuf;
+                struct ucred from = { .uid = (uid_t) -1 };
                 struct iovec iov = { dst, want };
-                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf, .msg_controllen = sizeof cbuf.buf };
                 ssize_t k = want ? recvmsg(c->io.fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) : 0;
                 if (k < 0 && (errno == EAGAIN || errno == EINTR))
                         return true;
                 if (k < 0 || (k == 0 && want))
                         return false; /* gone, perhaps mid-message: that is fine */
                 for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS &&
+                            cm->cmsg_len >= CMSG_LEN(sizeof from))
+                                memcpy(&from, CMSG_DATA(cm), sizeof from);
                         if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
                                 continue;
                         size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -466,6 +501,8 @@ static bool client_read(struct daemon *d, struct client *c) {
                 }
                 if (mh.msg_flags & MSG_CTRUNC)
                         return false;
+                if (k > 0 && from.uid != c->who.uid)
+                        return client_wrong_sender(d, c, &from);
                 if (c->hdr_got < PROTO_HDR_SIZE) {
                         c->hdr_got += (size_t) k;
                         if (c->hdr_got < PROTO_HDR_SIZE)
@@ -493,6 +530,7 @@ static bool client_read(struct daemon *d, struct client *c) {
                 } else
                         c->body_got += (size_t) k;
                 if (c->hdr_got == PROTO_HDR_SIZE && c->body_got == c->h.len) {
+                        caller_name(&c->who);
                         request_handle(d, c, c->h.type, c->body, c->h.len);
                         client_request_done(c);
                         client_update_events(d, c);

@@ -23,6 +23,11 @@
  *                                      never reading, while tockd (PID) is under KB kB of RSS;
  *                                      prints "sent K maxrss M" (M in kB, what /proc showed
  *                                      after each connection), then holds them until stdin ends
+ *   proto-peer SOCK passed UID          connects as the caller (root), then hands the connection to
+ *                                      a child that becomes UID and sends HELLO on it: what a
+ *                                      descriptor passed from root to another uid can do
+ *   proto-peer SOCK later hello|list   connects, prints "connected", waits for a line on stdin,
+ *                                      then sends HELLO or LIST (of the caller's own table)
  *   proto-peer SOCK status-whole       STATUS without PROTO_FLAG_PARTS, as a tockctl older than
  *                                      replies in parts: the first reply message and whether
  *                                      tockd then closed
@@ -45,6 +50,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -339,6 +346,43 @@ static int client(const char *mode, char **args, int nargs) {
                 while (read(0, &c, 1) > 0)
                         ;
                 return 0;
+        } else if (!strcmp(mode, "passed") && nargs == 1) {
+                uid_t uid = (uid_t) strtoul(args[0], NULL, 10);
+                int status;
+                fd = connect_sock();
+                fflush(stdout);
+                pid_t pid = fork();
+                if (pid == 0) {
+                        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0) {
+                                printf("cannot become uid %u: %s\n", (unsigned) uid, strerror(errno));
+                                _exit(1);
+                        }
+                        header(msg, PROTO_VERSION, PROTO_HELLO, 0);
+                        send_all(fd, msg, PROTO_HDR_SIZE);
+                        if (print_reply(fd))
+                                print_close(fd);
+                        fflush(stdout);
+                        _exit(0);
+                }
+                close(fd); /* the child alone holds it now */
+                if (pid < 0 || waitpid(pid, &status, 0) < 0)
+                        printf("fork failed: %s\n", strerror(errno));
+        } else if (!strcmp(mode, "later") && nargs == 1) {
+                char line[16];
+                fd = connect_sock();
+                printf("connected\n");
+                fflush(stdout);
+                if (!fgets(line, sizeof line, stdin))
+                        return 0;
+                if (!strcmp(args[0], "list")) {
+                        header(msg, PROTO_VERSION, PROTO_LIST, 4);
+                        put32(msg + PROTO_HDR_SIZE, 0); /* user "": the caller */
+                        send_all(fd, msg, PROTO_HDR_SIZE + 4);
+                } else {
+                        header(msg, PROTO_VERSION, PROTO_HELLO, 0);
+                        send_all(fd, msg, PROTO_HDR_SIZE);
+                }
+                print_reply(fd);
         } else if (!strcmp(mode, "status-whole")) {
                 fd = connect_sock();
                 header(msg, PROTO_VERSION, PROTO_STATUS, 4);

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Attacks on who may run what (issue 10, items 6 and 7); each check fails when the attack works.
+# Attacks on who may run what (issue 10, items 6 and 7, and who sends a request); each check fails
+# when the attack works.
 #  - a user cron.deny refuses starts their own job with `tockctl run`, or has tockd run their spool
 #    table on schedule (cron(8) runs no table of a denied user; root may still run it by hand);
 #  - a user is deleted and a new one gets the name with another uid: the new user must not list
-#    the old table, restore the old user's kept version, nor have tockd run the old table as them.
+#    the old table, restore the old user's kept version, nor have tockd run the old table as them;
+#  - root's connection handed to another uid: that uid's requests on it are refused;
+#  - a user deleted (and the name given to a new uid) while connected: the old connection is no
+#    one's, not the new user's.
 # Root only (it creates and deletes users, removed again by the EXIT trap).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tockd-lib.sh"
@@ -106,6 +110,60 @@ ctl "$UA" list
 want "the new $UA lists their own table" 0 out "# mine" !out "secret"
 ctl "" reload
 check "after a reload nothing of the old table ran as the new $UA" test ! -e "$T/shared/a.ran.$NEW_UID"
+
+# lacks FILE PATTERN: no line of FILE matches PATTERN (a file that is there)
+lacks() { [ -e "$1" ] && ! grep -q -- "$2" "$1"; }
+
+section "a connection passed from root to another uid"
+# Who holds a descriptor is not who opened it: a request is the sender's. Root's process opens
+# the connection and hands it to a child that becomes $UD (SCM_RIGHTS or inheritance across a
+# setuid are the same thing to the socket).
+if tc_cc proto-peer; then
+        PEER=$T/proto-peer
+        chmod 755 "$PEER"
+        "$PEER" "$SOCK" hello >"$T/hello.out" 2>&1
+        check "root's own HELLO is answered as uid 0 (the peer works)" grep -q "^OK .* uid=0 user=root" "$T/hello.out"
+        "$PEER" "$SOCK" passed "$(id -u "$UD")" >"$T/passed.out" 2>&1
+        check "a request sent by $UD on root's connection is refused" \
+                grep -q "^ERROR -1 this connection was opened by uid 0; a request sent on it by uid $(id -u "$UD") is refused" \
+                "$T/passed.out"
+        check "... and is not answered as root" lacks "$T/passed.out" "uid=0"
+        check "... and tockd closes that connection" grep -qx "closed" "$T/passed.out"
+        check "tockd logs the refused request" wait_until 5 log_match att \
+                "control: a request from uid $(id -u "$UD") (pid [0-9]*) on a connection opened by uid 0 (pid [0-9]*): refused"
+
+        section "a user deleted while connected"
+        # $UX connects and waits; the account is deleted (userdel -f, as for a user still logged
+        # in) and a new $UX made with another uid and a table of their own. The old connection,
+        # still the old uid's, must not act as the new $UX.
+        UX=tocktest$$x
+        tc_user "$UX" || flunk "$UX is created" "useradd failed"
+        printf 'MAILTO=""\n# secret-new of the new %s\n' "$UX" >"$T/tt/$UX"
+        chmod 644 "$T/tt/$UX"
+        mkfifo "$T/later.in" "$T/later0.in"
+        as "$UX" "$PEER" "$SOCK" later list <"$T/later0.in" >"$T/later0.out" 2>&1 &
+        echo go >"$T/later0.in"
+        wait $!
+        check "a held connection's LIST is answered while its user exists (the peer works)" \
+                grep -q "^ERROR .*no crontab\|^OK len=" "$T/later0.out"
+        as "$UX" "$PEER" "$SOCK" later list <"$T/later.in" >"$T/later.out" 2>&1 &
+        LATER=$!
+        exec 7>"$T/later.in"
+        wait_until 5 grep -q connected "$T/later.out" || flunk "$UX's connection is held" "$(cat "$T/later.out")"
+        X_UID=$(id -u "$UX")
+        userdel -f "$UX" >/dev/null 2>&1
+        getent group "$UX" >/dev/null && groupdel "$UX" >/dev/null 2>&1
+        X_NEW=$((X_UID + 1000))
+        while getent passwd "$X_NEW" >/dev/null || getent group "$X_NEW" >/dev/null; do X_NEW=$((X_NEW + 1)); done
+        useradd -M -U -u "$X_NEW" -d "$T/home/$UX" -s /bin/sh "$UX" || flunk "a new $UX is created" "useradd failed"
+        ctl "" install -u "$UX" "$T/tt/$UX"
+        want "root installs a table for the new $UX (uid $X_NEW)" 0 out "installed the table of $UX"
+        echo go >&7
+        exec 7>&-
+        wait "$LATER"
+        check "the deleted $UX's held connection cannot list the new $UX's table" lacks "$T/later.out" "^OK"
+        check "... it is told its uid has no user name" grep -q "^ERROR .*your uid $X_UID has no user name" "$T/later.out"
+fi
 
 check "tockd is alive, no sanitizer report in its log" tc_alive att
 td_stop att
