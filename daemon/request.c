@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "heap.h"
 #include "log.h"
@@ -290,6 +293,37 @@ static void req_why(const struct request_ctx *x) {
 
 /* ---- acting ---- */
 
+/* An anonymous pipe, as tockctl run makes for a job's streams: not a file, terminal or socket
+ * of the caller's (a named FIFO lives on its file system, not on pipefs). */
+static bool is_pipe(int fd) {
+        struct statfs sf;
+        struct stat st;
+
+        return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && fstatfs(fd, &sf) == 0 && sf.f_type == PIPEFS_MAGIC;
+}
+
+/* The job's standard streams from the caller: three, and pipes when the job is another uid's,
+ * so that nothing of the caller's (root's files, root's terminal) reaches another user. */
+static bool run_fds_ok(const struct request_ctx *x, const struct job *j, const int **ret_fds) {
+        const struct user_info *u = users_get(&x->d->users, job_user(j));
+        size_t n = control_fds(x->c, ret_fds);
+
+        if (n != 3) {
+                control_reply_error(x->d, x->c, -EINVAL,
+                                    "a run needs 3 descriptors (the job's standard input, output and error), not %zu", n);
+                return false;
+        }
+        for (size_t i = 0; u && u->uid != x->by->uid && i < n; i++)
+                if (!is_pipe((*ret_fds)[i])) {
+                        control_reply_error(x->d, x->c, -EPERM,
+                                            "the job of %s gets pipes as its standard streams, never a file or terminal of "
+                                            "uid %u's: use the tockctl that came with tockd",
+                                            u->name, (unsigned) x->by->uid);
+                        return false;
+                }
+        return true;
+}
+
 static void req_run(const struct request_ctx *x) {
         struct daemon *d = x->d;
         const struct job *j = named_job(x);
@@ -304,8 +338,9 @@ static void req_run(const struct request_ctx *x) {
                 return control_reply_error(d, x->c, -EBUSY,
                                            "uid %u has %zu runs going already (jobs.max_manual_runs_per_user): try again once one ends",
                                            (unsigned) x->by->uid, d->cfg.max_manual_runs_per_user);
+        if (!run_fds_ok(x, j, &fds))
+                return;
         log_info("%s:%u: run now by uid %u (pid %d)", j->table->name, j->e->line, (unsigned) x->by->uid, (int) x->by->pid);
-        (void) control_fds(x->c, &fds);
         control_set_running(x->c, true);
         if (job_spawn(d, j, fds, x->c) < 0) {
                 control_set_running(x->c, false);

@@ -28,6 +28,10 @@
  *                                      descriptor passed from root to another uid can do
  *   proto-peer SOCK later hello|list   connects, prints "connected", waits for a line on stdin,
  *                                      then sends HELLO or LIST (of the caller's own table)
+ *   proto-peer SOCK run-file USER JOB PATH
+ *                                      RUN of USER's JOB with PATH (opened for appending) as its
+ *                                      three standard streams, as a tockctl that hands over its own
+ *                                      descriptors would; prints the first reply
  *   proto-peer SOCK status-whole       STATUS without PROTO_FLAG_PARTS, as a tockctl older than
  *                                      replies in parts: the first reply message and whether
  *                                      tockd then closed
@@ -41,6 +45,7 @@
  * "closed without a reply". Replies are awaited for 10 s at most ("timeout"). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -383,6 +388,36 @@ static int client(const char *mode, char **args, int nargs) {
                         send_all(fd, msg, PROTO_HDR_SIZE);
                 }
                 print_reply(fd);
+        } else if (!strcmp(mode, "run-file") && nargs == 3) {
+                union {
+                        char buf[CMSG_SPACE(3 * sizeof(int))];
+                        struct cmsghdr align;
+                } control = {};
+                size_t nu = strlen(args[0]), nj = strlen(args[1]), len = 8 + nu + nj;
+                uint8_t *m = malloc(PROTO_HDR_SIZE + len);
+                int f = open(args[2], O_WRONLY | O_APPEND | O_CLOEXEC), three[3] = { f, f, f };
+                if (!m || f < 0) {
+                        printf("cannot open %s: %s\n", args[2], strerror(errno));
+                        return 1;
+                }
+                header(m, PROTO_VERSION, PROTO_RUN, (uint32_t) len);
+                put32(m + PROTO_HDR_SIZE, (uint32_t) nu);
+                memcpy(m + PROTO_HDR_SIZE + 4, args[0], nu);
+                put32(m + PROTO_HDR_SIZE + 4 + nu, (uint32_t) nj);
+                memcpy(m + PROTO_HDR_SIZE + 8 + nu, args[1], nj);
+                struct iovec iov = { m, PROTO_HDR_SIZE + len };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                                     .msg_controllen = sizeof control.buf };
+                struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof three);
+                memcpy(CMSG_DATA(cm), three, sizeof three);
+                fd = connect_sock();
+                if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+                        printf("sendmsg failed: %s\n", strerror(errno));
+                print_reply(fd);
+                free(m);
         } else if (!strcmp(mode, "status-whole")) {
                 fd = connect_sock();
                 header(msg, PROTO_VERSION, PROTO_STATUS, 4);

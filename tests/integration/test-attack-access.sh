@@ -7,7 +7,9 @@
 #    the old table, restore the old user's kept version, nor have tockd run the old table as them;
 #  - root's connection handed to another uid: that uid's requests on it are refused;
 #  - a user deleted (and the name given to a new uid) while connected: the old connection is no
-#    one's, not the new user's.
+#    one's, not the new user's;
+#  - root's `tockctl run -u USER`: a process USER's job leaves behind writes after the run; it
+#    must not reach root's files, and tockd gives another uid's job only pipes (item 5).
 # Root only (it creates and deletes users, removed again by the EXIT trap).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tockd-lib.sh"
@@ -163,6 +165,41 @@ if tc_cc proto-peer; then
         wait "$LATER"
         check "the deleted $UX's held connection cannot list the new $UX's table" lacks "$T/later.out" "^OK"
         check "... it is told its uid has no user name" grep -q "^ERROR .*your uid $X_UID has no user name" "$T/later.out"
+
+        section "5. root's tockctl run -u: nothing of root's reaches the user's job"
+        # The job leaves a process behind that writes on the job's stdout and stderr after the run
+        # has ended. root's tockctl has them in mode-0600 files of root's: the process must not
+        # reach them (it did when tockctl handed its own descriptors to the job).
+        UL=tocktest$$l
+        tc_user "$UL" || flunk "$UL is created" "useradd failed"
+        printf 'MAILTO=""\n[name:leave] 0 0 1 1 * (trap "" PIPE; sleep 2; echo LEFTOVER-out; echo LEFTOVER-err >&2; echo tried > %s) & echo now-out; echo now-err >&2\n[name:cat] 0 0 1 1 * tr a-z A-Z\n' \
+                "$T/shared/leftover.tried" >"$T/tt/$UL"
+        chmod 644 "$T/tt/$UL"
+        ctl "" install -u "$UL" "$T/tt/$UL"
+        want "root installs the table of $UL" 0 out "installed the table of $UL"
+        (umask 077 && : >"$T/secret.out" && : >"$T/secret.err")
+        "$TOCKCTL" --socket "$SOCK" run -u "$UL" leave >>"$T/secret.out" 2>>"$T/secret.err" </dev/null
+        RUN_RC=$?
+        check "root's tockctl run -u $UL leave exits 0" test "$RUN_RC" = 0
+        check "the job's stdout came through tockctl" grep -qx "now-out" "$T/secret.out"
+        check "the job's stderr came through tockctl" grep -qx "now-err" "$T/secret.err"
+        check "the process the job left behind tried to write (2 s later)" wait_until 10 test -e "$T/shared/leftover.tried"
+        check "... and nothing it wrote reached root's 0600 stdout file" lacks "$T/secret.out" LEFTOVER
+        check "... nor root's 0600 stderr file" lacks "$T/secret.err" LEFTOVER
+        check "root's files are still mode 0600, root's" test "$(stat -c %a:%U "$T/secret.out")" = 600:root
+        echo "input for the job" >"$T/job.in"
+        "$TOCKCTL" --socket "$SOCK" run -u "$UL" cat <"$T/job.in" >"$T/cat.out" 2>"$T/cat.err"
+        check "the job reads root's standard input through tockctl (relayed)" grep -qx "INPUT FOR THE JOB" "$T/cat.out"
+        # a client that hands over its own file, as tockctl did: tockd refuses it for another uid
+        (umask 077 && : >"$T/secret.file")
+        "$PEER" "$SOCK" run-file "$UL" leave "$T/secret.file" >"$T/runfile.out" 2>&1
+        check "tockd refuses to give $UL's job a file of root's as its streams" \
+                grep -q "^ERROR -1 the job of $UL gets pipes as its standard streams, never a file or terminal of uid 0's" \
+                "$T/runfile.out"
+        sleep 3
+        check "... and that job did not run into root's file" test ! -s "$T/secret.file"
+        "$PEER" "$SOCK" run-file root 2 "$T/secret.file" >"$T/runfile-own.out" 2>&1
+        check "root's own job may have root's file (same uid: nothing crosses)" grep -q "^REPLY type=" "$T/runfile-own.out"
 fi
 
 check "tockd is alive, no sanitizer report in its log" tc_alive att
