@@ -56,8 +56,8 @@ static char *previous_path(const struct daemon *d, const char *user) {
         return asprintf(&p, "%s/previous/%s", d->cfg.state_dir, user) < 0 ? NULL : p;
 }
 
-/* A regular file of at most `max` bytes, NUL-terminated, and its owner; not a link, never a FIFO
- * to block on. */
+/* A regular file of at most `max` bytes, NUL-terminated, and its owner; not a symlink nor a hard
+ * link (-EMLINK), never a FIFO to block on. */
 static int read_file(const char *path, size_t max, char **ret, size_t *ret_len, uid_t *ret_owner) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         struct stat st;
@@ -69,6 +69,8 @@ static int read_file(const char *path, size_t max, char **ret, size_t *ret_len, 
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
+        if (st.st_nlink != 1) /* another name for someone's file, planted where tockd looks */
+                return -EMLINK;
         r = read_bounded(fd, max, ret, ret_len);
         if (r < 0)
                 return r;
@@ -94,14 +96,55 @@ static int read_users_file(const struct daemon *d, const struct user_info *u, co
         return 0;
 }
 
-/* Keeps the current table of `u` as the previous one, for restore; owned by u's uid, whose it is. */
-static int keep_previous(struct daemon *d, const struct user_info *u, const char *text, size_t len) {
-        _cleanup_free_ char *prev = previous_path(d, u->name), *dir = NULL;
+/* Whether `path` is a directory (not a symlink to one) that no one but tockd (or root) can change:
+ * else whoever may write in it could swap in links to other files, or another directory, between
+ * tockd's checks and its use of a name. 0, or -errno with *ret_why. */
+static int dir_is_tockds(const char *path, const char **ret_why) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
 
-        if (!prev || asprintf(&dir, "%s/previous", d->cfg.state_dir) < 0)
+        if (fd < 0) {
+                *ret_why = errno == ENOTDIR || errno == ELOOP ? "not a directory (a symlink?)" : strerror(errno);
+                return errno == ELOOP ? -ENOTDIR : -errno;
+        }
+        if (fstat(fd, &st) < 0)
+                return *ret_why = strerror(errno), -errno;
+        if (st.st_uid != geteuid() && st.st_uid != 0)
+                return *ret_why = "owned by another user than tockd's", -EPERM;
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return *ret_why = "writable by group or others (chmod go-w it)", -EPERM;
+        return 0;
+}
+
+/* STATE/previous, made when missing, and checked (dir_is_tockds()) with STATE: the kept versions
+ * are read and written there only when no one else can plant anything in them. */
+static int previous_dir(struct daemon *d) {
+        _cleanup_free_ char *dir = NULL;
+        const char *why = NULL, *bad = d->cfg.state_dir;
+        int r;
+
+        if (asprintf(&dir, "%s/previous", d->cfg.state_dir) < 0)
                 return -ENOMEM;
         (void) mkdir(d->cfg.state_dir, 0755);
         (void) mkdir(dir, 0700);
+        r = dir_is_tockds(d->cfg.state_dir, &why);
+        if (r >= 0)
+                r = dir_is_tockds(bad = dir, &why);
+        if (r < 0)
+                log_error("%s: %s; previous versions of users' tables are not kept nor restored there", bad, why);
+        return r;
+}
+
+/* Keeps the current table of `u` as the previous one, for restore; owned by u's uid, whose it is. */
+static int keep_previous(struct daemon *d, const struct user_info *u, const char *text, size_t len) {
+        _cleanup_free_ char *prev = previous_path(d, u->name);
+        int r;
+
+        if (!prev)
+                return -ENOMEM;
+        r = previous_dir(d);
+        if (r < 0)
+                return r;
         return write_atomic(prev, text, len, u->uid, 0, 0600);
 }
 
@@ -210,6 +253,9 @@ int spool_read(struct daemon *d, const char *user, char **ret_text, size_t *ret_
         if (r == -ESTALE)
                 return result(ret, -ENOENT, "no crontab for %s (%s belongs to another uid than %s's %u)", user, path,
                               user, (unsigned) u->uid);
+        if (r == -EMLINK || r == -ELOOP)
+                return result(ret, r, "no crontab for %s: %s is %s, not a table", user, path,
+                              r == -ELOOP ? "a symlink" : "a hard link to a file with other names");
         if (r < 0)
                 return result(ret, r, "cannot read the table of %s: %s", user, strerror(-r));
         return 0;
@@ -243,9 +289,16 @@ int spool_restore(struct daemon *d, const char *user, const struct caller *by, s
 
         if (!prev || !cur_path || !u)
                 return result(ret, -ENOMEM, "out of memory");
+        r = previous_dir(d);
+        if (r < 0)
+                return result(ret, r, "cannot restore the table of %s: tockd's state directory %s is not safe (see the log)",
+                              user, d->cfg.state_dir);
         r = read_users_file(d, u, prev, &text, &len);
         if (r == -ENOENT || r == -ESTALE) /* a kept version is the uid's that made it */
                 return result(ret, -ENOENT, "no previous version of the table of %s is kept", user);
+        if (r == -EMLINK || r == -ELOOP)
+                return result(ret, r, "cannot restore the table of %s: %s is %s, not a kept version", user, prev,
+                              r == -ELOOP ? "a symlink" : "a hard link to a file with other names");
         if (r < 0)
                 return result(ret, r, "cannot read the previous table of %s: %s", user, strerror(-r));
         bool had_current = read_users_file(d, u, cur_path, &cur, &cur_len) == 0;

@@ -218,6 +218,11 @@ static int table_open(struct daemon *d, enum table_kind kind, const char *path, 
                         *ret_why = "not owned by the user it is named after";
                         return -EPERM;
                 }
+                if (st->st_nlink != 1) { /* as Debian's cron: a link planted in the spool */
+                        *ret_why = "it has more than one hard link; a user's table has one (another name for one of "
+                                   "the user's files is not their table)";
+                        return -EPERM;
+                }
                 if (d->uid != 0 && u->uid != d->uid) {
                         *ret_why = "tockd does not run as root and cannot run another user's jobs";
                         return -EPERM;

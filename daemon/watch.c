@@ -141,14 +141,15 @@ static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mas
                         (void) table_reload_path(d, files[i].path);
                 return;
         }
-        /* a file being created is read when it is closed; only a new symlink has no close */
+        /* a file being created is read when it is closed; a new symlink, FIFO or hard link has no
+         * close, and is read (and refused) at once */
         if (wd == d->watch.wd_cron_d || wd == d->watch.wd_spool) {
                 const char *dir = wd == d->watch.wd_cron_d ? d->cfg.cron_d : d->cfg.spool;
                 if (asprintf(&path, "%s/%s", dir, name) < 0)
                         return;
                 if (mask & IN_CREATE) {
                         struct stat st;
-                        if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+                        if (lstat(path, &st) < 0 || (S_ISREG(st.st_mode) && st.st_nlink == 1))
                                 return;
                 }
                 (void) table_reload_path(d, path);
