@@ -460,14 +460,18 @@ int proto_get_diags(struct proto_reader *r, struct proto_diags *ret) {
         return 0;
 }
 
-void proto_put_status(struct proto_buf *b, const struct proto_status *s) {
-        proto_begin(b, PROTO_STATUS_REPLY);
+void proto_put_status_head(struct proto_buf *b, const struct proto_status *s) {
         proto_put_str(b, s->version);
         proto_put_i64(b, s->started_at);
         proto_put_u32(b, s->tables);
         proto_put_u32(b, s->jobs);
         proto_put_u32(b, s->running);
         proto_put_u32(b, (uint32_t) s->n);
+}
+
+void proto_put_status(struct proto_buf *b, const struct proto_status *s) {
+        proto_begin(b, PROTO_STATUS_REPLY);
+        proto_put_status_head(b, s);
         for (size_t i = 0; i < s->n; i++)
                 proto_put_job(b, &s->job[i]);
 }
@@ -522,18 +526,24 @@ int proto_get_status(struct proto_reader *r, struct proto_status *ret) {
         return 0;
 }
 
+void proto_put_next_head(struct proto_buf *b, size_t n) {
+        proto_put_u32(b, (uint32_t) n);
+}
+
+void proto_put_next_run(struct proto_buf *b, const struct proto_next_run *u) {
+        proto_put_i64(b, u->at);
+        proto_put_str(b, u->zone);
+        proto_put_str(b, u->table);
+        proto_put_u32(b, u->line);
+        proto_put_str(b, u->user);
+        proto_put_str(b, u->command);
+}
+
 void proto_put_next(struct proto_buf *b, const struct proto_next *x) {
         proto_begin(b, PROTO_NEXT_REPLY);
-        proto_put_u32(b, (uint32_t) x->n);
-        for (size_t i = 0; i < x->n; i++) {
-                const struct proto_next_run *u = &x->runs[i];
-                proto_put_i64(b, u->at);
-                proto_put_str(b, u->zone);
-                proto_put_str(b, u->table);
-                proto_put_u32(b, u->line);
-                proto_put_str(b, u->user);
-                proto_put_str(b, u->command);
-        }
+        proto_put_next_head(b, x->n);
+        for (size_t i = 0; i < x->n; i++)
+                proto_put_next_run(b, &x->runs[i]);
 }
 
 static void next_run_done(struct proto_next_run *u) {

@@ -12,7 +12,12 @@
  * the reply's type, each body at most PROTO_MAX_BODY, every one but the last flagged
  * PROTO_FLAG_MORE; their bodies joined are the reply's body, at most PROTO_MAX_REPLY. A client
  * that did not say so gets ERROR(-EMSGSIZE) instead, so an older tockctl gets a sentence, not a
- * truncated list or a hang (PROTO_VERSION stays 1).
+ * truncated list or a hang (PROTO_VERSION stays 1). tockd writes the parts as the client reads
+ * them; should its tables change before the last, an ERROR(-EAGAIN) flagged PROTO_FLAG_ABORT
+ * takes the place of the rest: the reply is void, and the client asks again.
+ *
+ * The RUN request's 3 fds are the job's standard streams; for another uid's job they must be
+ * pipes (tockctl relays them), never the caller's own files or terminal.
  *
  * Requests (body → replies), each body one struct proto_request (see proto_get_request()):
  *   HELLO    ()                              → OK(str version, u32 uid, str user)  (struct proto_hello)
@@ -70,6 +75,8 @@
 #define PROTO_MAX_REPLY (256u << 20) /* a reply sent in parts, all of them */
 #define PROTO_FLAG_PARTS 1u /* request: the client joins a reply sent in parts */
 #define PROTO_FLAG_MORE 2u  /* reply: another part of this reply follows */
+#define PROTO_FLAG_ABORT 4u /* an ERROR in place of a reply's remaining parts: the parts before it
+                             * are void (tockd's tables changed while it sent them, -EAGAIN) */
 #define PROTO_NEXT_MIN 1      /* NEXT: how many runs may be asked for */
 #define PROTO_NEXT_MAX 100000
 
@@ -221,6 +228,9 @@ struct proto_status {
         size_t n;
 };
 void proto_put_status(struct proto_buf *b, const struct proto_status *s);
+/* The same in pieces, for a reply written as it is sent: the fields before the records (s->n
+ * says how many follow), then proto_put_job() for each. */
+void proto_put_status_head(struct proto_buf *b, const struct proto_status *s);
 int proto_get_status(struct proto_reader *r, struct proto_status *ret);
 void proto_status_done(struct proto_status *s);
 
@@ -235,6 +245,9 @@ struct proto_next {
         size_t n;
 };
 void proto_put_next(struct proto_buf *b, const struct proto_next *x);
+/* In pieces: how many runs follow, then each run. */
+void proto_put_next_head(struct proto_buf *b, size_t n);
+void proto_put_next_run(struct proto_buf *b, const struct proto_next_run *u);
 int proto_get_next(struct proto_reader *r, struct proto_next *ret);
 void proto_next_done(struct proto_next *x);
 

@@ -174,6 +174,18 @@ static int recv_part(struct client *c, struct reply *rep) {
 
         if (r < 0)
                 return r;
+        if (h.type == PROTO_ERROR && (h.flags & PROTO_FLAG_ABORT)) {
+                /* the parts so far are void: the reply is this error */
+                body = malloc(h.len + 1);
+                if (!body)
+                        return -ENOMEM;
+                free(rep->body);
+                rep->body = body;
+                rep->len = h.len;
+                rep->type = PROTO_ERROR;
+                r = read_full(c->fd, body, h.len);
+                return r < 0 ? r : 0;
+        }
         if (h.type != rep->type)
                 return -EBADMSG;
         if (h.len > PROTO_MAX_REPLY - rep->len)
@@ -209,7 +221,7 @@ int client_recv(struct client *c, bool wait, struct reply *ret) {
         r = read_full(c->fd, rep.body, h.len);
         while (r == 0 && h.flags & PROTO_FLAG_MORE && (r = recv_part(c, &rep)) == 1)
                 r = 0;
-        if (r == 0 && h.type == PROTO_ERROR) {
+        if (r == 0 && rep.type == PROTO_ERROR) { /* an ERROR, or one that called the parts off */
                 proto_reader_init(&rep.r, rep.body, rep.len);
                 r = decode_error(&rep);
         }
@@ -284,12 +296,18 @@ int client_request(struct proto_buf *req, struct reply *ret) {
                         r == -EMSGSIZE ? "the request is larger than tockd accepts" : "out of memory");
                 return r == -EMSGSIZE ? EXIT_INVALID : EXIT_IO;
         }
-        r = client_connect(&c);
-        if (r >= 0)
-                r = client_send(&c, req, NULL, 0);
-        if (r >= 0)
-                r = client_recv(&c, false, ret);
-        client_close(&c);
+        for (int tries = 1;; tries++) {
+                r = client_connect(&c);
+                if (r >= 0)
+                        r = client_send(&c, req, NULL, 0);
+                if (r >= 0)
+                        r = client_recv(&c, false, ret);
+                client_close(&c);
+                /* a reply in parts that tockd called off because its tables changed meanwhile */
+                if (r < 0 || ret->type != PROTO_ERROR || ret->error != -EAGAIN || tries == CLIENT_TRIES)
+                        break;
+                reply_done(ret);
+        }
         return r < 0 ? client_error(&c, r) : EXIT_OK;
 }
 

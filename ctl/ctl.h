@@ -66,6 +66,7 @@ bool table_has_nul(const char *shown, const char *text, size_t len);
 
 #define CLIENT_DEFAULT_SOCKET "/run/tock/tockd.sock"
 #define CLIENT_TIMEOUT_S 60 /* for an answer; `run` waits for its job without a limit */
+#define CLIENT_TRIES 5      /* asks for a reply tockd called off (its tables changed) again */
 
 /* One reply. The body is owned; `r` reads it. An ERROR reply is decoded on arrival. */
 struct reply {

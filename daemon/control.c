@@ -56,6 +56,7 @@ struct client {
         bool running; /* a RUN is in progress: no other request until it is done */
         bool waiting; /* not read because of the budgets: read again once replies drain */
         bool dead;    /* closed: on d->control.dead until the batch of events is done */
+        struct reply_stream *stream; /* a reply whose next part is written once `out` is out */
 };
 
 /* ---- the socket ---- */
@@ -140,6 +141,8 @@ static void client_free(struct daemon *d, struct client *c) {
                 close(c->fds[i]);
         c->n_fds = 0;
         runs_client_gone(d, c); /* the jobs go on; nobody waits for them */
+        request_stream_free(c->stream);
+        c->stream = NULL;
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -181,7 +184,7 @@ void control_stop(struct daemon *d) {
 
 /* Bytes in a client's buffers: the request body being read, the replies waiting to be written. */
 static size_t client_bytes(const struct client *c) {
-        return (c->body ? c->h.len : 0) + c->out_len - c->out_off;
+        return (c->body ? c->h.len : 0) + c->out_len - c->out_off + request_stream_bytes(c->stream);
 }
 
 /* Bytes in the buffers of uid's clients, and of every client. O(clients). */
@@ -202,7 +205,7 @@ static void held_bytes(const struct daemon *d, uid_t uid, size_t *ret_uid, size_
 static bool client_may_read(const struct daemon *d, const struct client *c) {
         size_t mine, all;
 
-        if (c->running || c->closing || c->out_len > c->out_off)
+        if (c->running || c->closing || c->out_len > c->out_off || c->stream)
                 return false;
         if (c->who.uid == 0 || c->body)
                 return true;
@@ -238,8 +241,12 @@ size_t control_reply_max(const struct client *c) {
         return c->who.uid == 0 ? PROTO_MAX_REPLY : USER_MAX_REPLY;
 }
 
+bool control_takes_parts(const struct client *c) {
+        return c->h.flags & PROTO_FLAG_PARTS;
+}
+
 /* A reply too big to send: the client learns why, and its connection ends after it. */
-static void reply_too_big(struct daemon *d, struct client *c) {
+void control_reply_too_big(struct daemon *d, struct client *c) {
         c->closing = true;
         if (!(c->h.flags & PROTO_FLAG_PARTS))
                 return control_reply_error(d, c, -EMSGSIZE,
@@ -258,7 +265,7 @@ void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
         r = proto_finish(b);
         if (r == -EMSGSIZE) {
                 proto_buf_done(b);
-                return reply_too_big(d, c);
+                return control_reply_too_big(d, c);
         }
         n = r < 0 ? 0 : proto_wire_len(b);
         o = n ? realloc(c->out, c->out_len + n) : NULL;
@@ -270,6 +277,26 @@ void control_send(struct daemon *d, struct client *c, struct proto_buf *b) {
                 c->out_len += n;
         }
         proto_buf_done(b);
+        client_update_events(d, c);
+}
+
+int control_queue_part(struct daemon *d, struct client *c, uint16_t type, bool more, const void *body, size_t n) {
+        struct proto_hdr h = { .magic = PROTO_MAGIC, .version = PROTO_VERSION, .type = type,
+                               .flags = more ? PROTO_FLAG_MORE : 0, .len = (uint32_t) n };
+        uint8_t *o = realloc(c->out, c->out_len + PROTO_HDR_SIZE + n);
+
+        if (!o)
+                return -ENOMEM;
+        proto_hdr_pack(&h, o + c->out_len);
+        memcpy(o + c->out_len + PROTO_HDR_SIZE, body, n);
+        c->out = o;
+        c->out_len += PROTO_HDR_SIZE + n;
+        client_update_events(d, c);
+        return 0;
+}
+
+void control_stream(struct daemon *d, struct client *c, struct reply_stream *s) {
+        c->stream = s;
         client_update_events(d, c);
 }
 
@@ -541,20 +568,31 @@ static bool client_read(struct daemon *d, struct client *c) {
 }
 
 static bool client_write(struct daemon *d, struct client *c) {
-        while (c->out_off < c->out_len) {
-                ssize_t k = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0 && errno == EAGAIN)
-                        return true;
-                if (k < 0)
-                        return false;
-                c->out_off += (size_t) k;
-        }
         bool had_out = c->out_len > 0;
-        free(c->out);
-        c->out = NULL;
-        c->out_len = c->out_off = 0;
+
+        for (;;) {
+                while (c->out_off < c->out_len) {
+                        ssize_t k = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
+                                         MSG_NOSIGNAL | MSG_DONTWAIT);
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k < 0 && errno == EAGAIN)
+                                return true;
+                        if (k < 0)
+                                return false;
+                        c->out_off += (size_t) k;
+                }
+                free(c->out);
+                c->out = NULL;
+                c->out_len = c->out_off = 0;
+                if (!c->stream)
+                        break;
+                /* the next part of a reply written as the socket drains */
+                if (!request_stream_fill(d, c, c->stream)) {
+                        request_stream_free(c->stream);
+                        c->stream = NULL;
+                }
+        }
         if (c->closing)
                 return false;
         client_update_events(d, c);

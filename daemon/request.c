@@ -121,15 +121,172 @@ static void req_restore(const struct request_ctx *x) {
 
 /* ---- what tockd knows ---- */
 
+/* ---- STATUS and NEXT, written as the socket drains ----
+ *
+ * Their replies grow with the tables (a STATUS of 100,000 jobs is megabytes), so they are not
+ * built whole: a stream writes the body into parts of STREAM_PART bytes, the next part only
+ * once the client has read the last (control.c calls request_stream_fill()). A slow or stalled
+ * reader makes tockd hold one part and a cursor: for STATUS, the next table and job; for NEXT,
+ * the runs found (16 bytes each, count of them at most), whose records are written as they go.
+ *
+ * The records are read from the jobs as the parts are written, and jobs go when tables are
+ * reloaded: a stream holds job pointers only while d->tables.gen is the one it began with. If
+ * it changes first, the stream ends with an ERROR part flagged PROTO_FLAG_ABORT (-EAGAIN):
+ * the reply is void, and tockctl asks again. A client that cannot take parts gets a reply of
+ * one message or the error that it is too big, as before. */
+
+/* The size of a part: what tockd holds for a client that does not read, a record more at most */
+#define STREAM_PART (256u << 10)
+
+struct stream_run {
+        int64_t at;
+        const struct job *j;
+};
+
+struct reply_stream {
+        enum proto_type type;
+        uint64_t gen;            /* d->tables.gen when it began */
+        struct caller by;        /* a copy: listed() on later parts */
+        char *user;
+        bool parts;              /* the client takes a reply in parts */
+        size_t max;              /* control_reply_max(): the whole body at most */
+        size_t sent;             /* body bytes in parts queued so far */
+        size_t left;             /* records still to write */
+        size_t ti, ji;           /* STATUS: the next table and job to look at */
+        struct stream_run *runs; /* NEXT: the runs, in order */
+        size_t n_runs, next_run;
+        struct proto_buf body;   /* the header's room, then body bytes not yet queued */
+};
+
+void request_stream_free(struct reply_stream *s) {
+        if (!s)
+                return;
+        free(s->by.user);
+        free(s->user);
+        free(s->runs);
+        proto_buf_done(&s->body);
+        free(s);
+}
+
+size_t request_stream_bytes(const struct reply_stream *s) {
+        return s ? sizeof *s + s->body.cap + s->n_runs * sizeof *s->runs : 0;
+}
+
+static struct reply_stream *stream_new(const struct request_ctx *x, enum proto_type type) {
+        struct reply_stream *s = calloc(1, sizeof *s);
+
+        if (!s)
+                return NULL;
+        *s = (struct reply_stream) {
+                .type = type,
+                .gen = x->d->tables.gen,
+                .by = *x->by,
+                .parts = control_takes_parts(x->c),
+                .max = control_reply_max(x->c),
+        };
+        s->by.user = x->by->user ? strdup(x->by->user) : NULL;
+        s->user = strdup(x->user);
+        proto_begin(&s->body, type);
+        if ((x->by->user && !s->by.user) || !s->user || s->body.oom) {
+                request_stream_free(s);
+                return NULL;
+        }
+        return s;
+}
+
+static bool stream_listed(const struct reply_stream *s, const struct job *j) {
+        return (s->by.uid == 0 && !*s->user) || access_job_visible(&s->by, j, s->user);
+}
+
+/* Writes the next record into s->body; false when there is none. */
+static bool stream_record(struct daemon *d, struct reply_stream *s) {
+        if (s->type == PROTO_STATUS_REPLY) {
+                for (; s->ti < d->tables.n; s->ti++, s->ji = 0)
+                        while (s->ji < d->tables.v[s->ti]->n_jobs) {
+                                const struct job *j = &d->tables.v[s->ti]->jobs[s->ji++];
+                                if (!stream_listed(s, j))
+                                        continue;
+                                struct proto_job r = job_record(j);
+                                proto_put_job(&s->body, &r);
+                                return true;
+                        }
+                return false;
+        }
+        if (s->next_run >= s->n_runs)
+                return false;
+        const struct stream_run *u = &s->runs[s->next_run++];
+        proto_put_next_run(&s->body, &(struct proto_next_run) {
+                                             .at = u->at,
+                                             .zone = (char *) tz_name(u->j->zone),
+                                             .table = u->j->table->name,
+                                             .line = u->j->e->line,
+                                             .user = (char *) job_user(u->j),
+                                             .command = u->j->e->command,
+                                     });
+        return true;
+}
+
+/* Queues the stream's end: an error in place of the rest. */
+static void stream_abort(struct daemon *d, struct client *c, int err, const char *msg) {
+        struct proto_buf b = { .flags = PROTO_FLAG_ABORT };
+
+        proto_put_error(&b, &(struct proto_error) { .err = err, .msg = (char *) msg });
+        control_send(d, c, &b);
+}
+
+bool request_stream_fill(struct daemon *d, struct client *c, struct reply_stream *s) {
+        size_t have, n;
+        bool more;
+
+        if (s->gen != d->tables.gen) {
+                stream_abort(d, c, -EAGAIN, "the tables changed while tockd was sending this reply; ask again");
+                return false;
+        }
+        /* a client that cannot take parts gets the reply whole (one message) or an error */
+        size_t part = s->parts ? STREAM_PART : PROTO_MAX_BODY;
+        while (s->left && s->body.len - PROTO_HDR_SIZE < part && stream_record(d, s))
+                s->left--;
+        if (s->body.oom) {
+                stream_abort(d, c, -ENOMEM, "out of memory");
+                return false;
+        }
+        have = s->body.len - PROTO_HDR_SIZE;
+        more = s->left || have > part;
+        n = have < part ? have : part;
+        if (more && !s->parts) {
+                control_reply_too_big(d, c);
+                return false;
+        }
+        if (s->sent + n > s->max || (more && s->sent + n == s->max)) {
+                control_close_after_reply(c);
+                stream_abort(d, c, -EMSGSIZE, "the reply is over the limit; ask for less");
+                return false;
+        }
+        if (control_queue_part(d, c, s->type, more, s->body.data + PROTO_HDR_SIZE, n) < 0) {
+                control_close_after_reply(c);
+                return false;
+        }
+        s->sent += n;
+        memmove(s->body.data + PROTO_HDR_SIZE, s->body.data + PROTO_HDR_SIZE + n, have - n);
+        s->body.len -= n;
+        return more;
+}
+
+/* Starts s on its first part; the rest as the client reads. */
+static void stream_start(const struct request_ctx *x, struct reply_stream *s) {
+        if (request_stream_fill(x->d, x->c, s))
+                control_stream(x->d, x->c, s);
+        else
+                request_stream_free(s);
+}
+
 static void req_status(const struct request_ctx *x) {
         struct daemon *d = x->d;
-        struct proto_status s = { .version = (char *) TOCK_VERSION, .started_at = d->started_at };
         bool all = x->by->uid == 0 && !*x->user;
-        size_t tables = 0, running = 0, n = 0, max = jobs_in_tables(d);
-        struct proto_buf b = { .max_body = control_reply_max(x->c) }; /* in parts if need be */
+        size_t tables = 0, running = 0, n = 0;
+        struct reply_stream *s = stream_new(x, PROTO_STATUS_REPLY);
 
-        s.job = calloc(max ? max : 1, sizeof *s.job);
-        if (!s.job)
+        if (!s)
                 return control_reply_error(d, x->c, -ENOMEM, "out of memory");
         for (size_t i = 0; i < d->tables.n; i++) {
                 bool mine = false;
@@ -137,20 +294,23 @@ static void req_status(const struct request_ctx *x) {
                         const struct job *j = &d->tables.v[i]->jobs[k];
                         if (!listed(x, j))
                                 continue;
-                        s.job[n++] = job_record(j);
+                        n++;
                         mine = true;
                         running += j->stats ? j->stats->n_running : 0;
                 }
                 tables += mine;
         }
         /* a user learns about their own tables and runs only */
-        s.tables = (uint32_t) (all ? d->tables.n : tables);
-        s.jobs = (uint32_t) (all ? d->tables.n_jobs : n);
-        s.running = (uint32_t) (all ? d->runs.n_running : running);
-        s.n = n;
-        proto_put_status(&b, &s);
-        free(s.job);
-        control_send(d, x->c, &b);
+        proto_put_status_head(&s->body, &(struct proto_status) {
+                                                .version = (char *) TOCK_VERSION,
+                                                .started_at = d->started_at,
+                                                .tables = (uint32_t) (all ? d->tables.n : tables),
+                                                .jobs = (uint32_t) (all ? d->tables.n_jobs : n),
+                                                .running = (uint32_t) (all ? d->runs.n_running : running),
+                                                .n = n,
+                                        });
+        s->left = n;
+        stream_start(x, s);
 }
 
 struct next_item {
@@ -181,43 +341,39 @@ static int next_heap(const struct request_ctx *x, struct heap *h, struct next_it
 
 static void req_next(const struct request_ctx *x) {
         _cleanup_free_ struct next_item *items = NULL;
-        struct proto_next next = {};
-        struct proto_buf b = { .max_body = control_reply_max(x->c) }; /* in parts if need be */
+        struct reply_stream *s = stream_new(x, PROTO_NEXT_REPLY);
         struct heap h = {};
         size_t cap = 0;
 
-        if (next_heap(x, &h, &items) < 0)
+        if (!s || next_heap(x, &h, &items) < 0) {
+                request_stream_free(s);
+                heap_done(&h);
                 return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
-        while (next.n < x->q->count) {
+        }
+        /* the runs first, 16 bytes each (their number leads the body); the records as sent */
+        while (s->n_runs < x->q->count) {
                 struct next_item *it = (struct next_item *) heap_pop(&h);
                 if (!it)
                         break;
-                if (next.n == cap) {
+                if (s->n_runs == cap) {
                         size_t ncap = cap ? cap * 2 : 64;
-                        struct proto_next_run *v = reallocarray(next.runs, ncap, sizeof *v);
+                        struct stream_run *v = reallocarray(s->runs, ncap, sizeof *v);
                         if (!v) {
-                                b.oom = true; /* as a reply that could not be built: the client is closed */
-                                break;
+                                heap_done(&h);
+                                request_stream_free(s);
+                                return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
                         }
-                        next.runs = v;
+                        s->runs = v;
                         cap = ncap;
                 }
-                next.runs[next.n++] = (struct proto_next_run) {
-                        .at = it->node.at,
-                        .zone = (char *) tz_name(it->j->zone),
-                        .table = it->j->table->name,
-                        .line = it->j->e->line,
-                        .user = (char *) job_user(it->j),
-                        .command = it->j->e->command,
-                };
+                s->runs[s->n_runs++] = (struct stream_run) { .at = it->node.at, .j = it->j };
                 if (sched_next(&it->j->e->sched, it->node.at, it->j->zone, &it->node.at) == 0)
                         (void) heap_push(&h, &it->node);
         }
         heap_done(&h);
-        if (!b.oom)
-                proto_put_next(&b, &next);
-        free(next.runs);
-        control_send(x->d, x->c, &b);
+        proto_put_next_head(&s->body, s->n_runs);
+        s->left = s->n_runs;
+        stream_start(x, s);
 }
 
 static const struct table *table_of_spool(struct daemon *d, const char *user) {

@@ -55,6 +55,7 @@ static void table_unplan(struct daemon *d, struct table *t) {
         }
         d->tables.n_jobs -= t->n_jobs;
         d->tables.changed = true;
+        d->tables.gen++;
         free(t->jobs);
         t->jobs = NULL;
         t->n_jobs = 0;
@@ -113,6 +114,7 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
         }
         t->seed = seed_table(machine_id, path);
         d->tables.v[d->tables.n++] = t;
+        d->tables.gen++;
         *ret = TAKE_PTR(t);
         return 0;
 }
@@ -336,6 +338,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                         job_stats_unref(old[i].stats);
                 }
                 d->tables.n_jobs -= n_old;
+                d->tables.gen++;
                 free(old);
                 crontab_free(old_ct);
         }

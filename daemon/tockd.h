@@ -316,6 +316,9 @@ struct daemon {
                 size_t n, cap;
                 size_t n_jobs;
                 bool changed;          /* a table was planned or dropped since catchup_sync() */
+                uint64_t gen;          /* bumped whenever a job may have gone: a reply being
+                                        * streamed (request.c) holds job pointers only while it is
+                                        * the same */
                 struct tz *local_zone;
                 struct tzdb_cache zones; /* CRON_TZ zones */
         } tables;
@@ -559,6 +562,14 @@ size_t control_reply_max(const struct client *c);
 void control_close_after_reply(struct client *c);
 /* Queues a message begun with a proto_put_*() (finished here; an unfinishable one closes c). */
 void control_send(struct daemon *d, struct client *c, struct proto_buf *b);
+struct reply_stream;
+bool control_takes_parts(const struct client *c);
+void control_reply_too_big(struct daemon *d, struct client *c);
+/* Queues one part of a reply written as it is sent (request.c's streams): a message of `type`
+ * whose body is body[0..n), flagged PROTO_FLAG_MORE when another follows. */
+int control_queue_part(struct daemon *d, struct client *c, uint16_t type, bool more, const void *body, size_t n);
+/* c's reply goes on with s once its queued output is out; c owns s from here. */
+void control_stream(struct daemon *d, struct client *c, struct reply_stream *s);
 void control_reply_error(struct daemon *d, struct client *c, int err, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 void control_reply_ok(struct daemon *d, struct client *c, const char *msg);
@@ -566,6 +577,12 @@ void control_reply_ok(struct daemon *d, struct client *c, const char *msg);
 /* request.c: the request table, who may send what, and the handlers */
 /* Answers one whole request of `type` from c (a request type: control.c checked the header). */
 void request_handle(struct daemon *d, struct client *c, uint16_t type, const void *body, size_t len);
+/* A reply written as the socket drains (STATUS, NEXT): control.c calls request_stream_fill() each
+ * time c's output is written out, until it returns false (the last part, or an error, is queued;
+ * the caller then frees the stream). request_stream_bytes(): what it holds, for the budgets. */
+bool request_stream_fill(struct daemon *d, struct client *c, struct reply_stream *s);
+size_t request_stream_bytes(const struct reply_stream *s);
+void request_stream_free(struct reply_stream *s);
 
 /* access.c: who may do what; answers and messages, never replies */
 enum access_rule {

@@ -110,6 +110,7 @@ static void reload_local_zone(struct daemon *d) {
         struct tz *old = d->tables.local_zone;
         d->tables.local_zone = z;
         tables_replan_local(d);
+        d->tables.gen++; /* a reply being streamed may name the old zone */
         tz_free(old);
 }
 

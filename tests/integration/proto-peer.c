@@ -23,6 +23,19 @@
  *                                      never reading, while tockd (PID) is under KB kB of RSS;
  *                                      prints "sent K maxrss M" (M in kB, what /proc showed
  *                                      after each connection), then holds them until stdin ends
+ *   proto-peer SOCK stall N PID         N connections, each sending STATUS (taking parts) and never
+ *                                      reading; prints "sent N maxrss M" (tockd's, PID, in kB, the
+ *                                      most /proc showed, 2 s after the last), then holds them
+ *                                      until stdin ends
+ *   proto-peer SOCK status-pause       STATUS (taking parts): reads the first part, prints
+ *                                      "paused", waits for a line on stdin, then reads the rest;
+ *                                      prints "parts K" and the last message ("ERROR E MSG flags=F"
+ *                                      or "REPLY type=T flags=F")
+ *   proto-peer SOCK hold-runs N JOB    N connections, each a RUN of the caller's JOB whose stdin
+ *                                      is one pipe that stays open (a `cat` job waits on it) and
+ *                                      whose stdout and stderr are /dev/null; prints "started K"
+ *                                      (the RUN_STARTED replies), then, once stdin ends, closes
+ *                                      the pipe and prints "done K" (the RUN_DONE replies)
  *   proto-peer SOCK passed UID          connects as the caller (root), then hands the connection to
  *                                      a child that becomes UID and sends HELLO on it: what a
  *                                      descriptor passed from root to another uid can do
@@ -38,6 +51,11 @@
  *   proto-peer SOCK serve MODE         a fake tockd: answers every request with a reply in
  *                                      protocol version 9 (MODE version), with bytes that are no
  *                                      header (garbage), or by closing (close)
+ *   proto-peer SOCK serve abort N      a fake tockd whose first N answers are a STATUS part and
+ *                                      then ERROR(-EAGAIN) flagged PROTO_FLAG_ABORT (its tables
+ *                                      changed meanwhile), and the next ones an empty STATUS of a
+ *                                      tockd "fake-K" (K: the connection's number); prints
+ *                                      "conn K" for each connection
  *   proto-peer SOCK bind-only          binds SOCK and exits: a socket nobody listens on
  *
  * The client modes print what came back, one line each: "ERROR -ERRNO MESSAGE", "OK ...",
@@ -351,6 +369,120 @@ static int client(const char *mode, char **args, int nargs) {
                 while (read(0, &c, 1) > 0)
                         ;
                 return 0;
+        } else if (!strcmp(mode, "stall") && nargs == 2) {
+                long n = strtol(args[0], NULL, 10), max = 0, kb;
+                uint8_t req[PROTO_HDR_SIZE + 4];
+                char c;
+                header(req, PROTO_VERSION, PROTO_STATUS, 4);
+                put16(req + 6, PROTO_FLAG_PARTS);
+                put32(req + PROTO_HDR_SIZE, 0); /* user "": root's view of every job */
+                for (long i = 0; i < n; i++) {
+                        fd = connect_sock();
+                        (void) send(fd, req, sizeof req, MSG_NOSIGNAL | MSG_DONTWAIT);
+                        usleep(20000);
+                        kb = rss_kb(args[1]);
+                        max = kb > max ? kb : max;
+                }
+                for (int i = 0; i < 20; i++) {
+                        usleep(100000);
+                        kb = rss_kb(args[1]);
+                        max = kb > max ? kb : max;
+                }
+                printf("sent %ld maxrss %ld\n", n, max);
+                fflush(stdout);
+                while (read(0, &c, 1) > 0)
+                        ;
+                return 0;
+        } else if (!strcmp(mode, "status-pause")) {
+                uint8_t req[PROTO_HDR_SIZE + 4], h[PROTO_HDR_SIZE];
+                long parts = 0;
+                char line[16];
+                header(req, PROTO_VERSION, PROTO_STATUS, 4);
+                put16(req + 6, PROTO_FLAG_PARTS);
+                put32(req + PROTO_HDR_SIZE, 0);
+                fd = connect_sock();
+                send_all(fd, req, sizeof req);
+                for (;;) {
+                        if (read_all(fd, h, sizeof h) != 1) {
+                                printf("closed after %ld parts\n", parts);
+                                return 0;
+                        }
+                        uint16_t type = (uint16_t) (h[4] | h[5] << 8), flags = (uint16_t) (h[6] | h[7] << 8);
+                        uint32_t len = get32(h + 8);
+                        uint8_t *body = malloc(len + 1);
+                        if (!body || read_all(fd, body, len) != (len ? 1 : 0)) {
+                                printf("body cut short\n");
+                                return 0;
+                        }
+                        parts++;
+                        if (parts == 1) {
+                                printf("paused\n");
+                                fflush(stdout);
+                                if (!fgets(line, sizeof line, stdin))
+                                        return 0;
+                        }
+                        if (!(flags & PROTO_FLAG_MORE)) {
+                                printf("parts %ld\n", parts);
+                                if (type == PROTO_ERROR && len >= 8)
+                                        printf("ERROR %d %.*s flags=%u\n", (int32_t) get32(body), (int) (len - 8),
+                                               (char *) body + 8, flags);
+                                else
+                                        printf("REPLY type=%u flags=%u\n", type, flags);
+                                free(body);
+                                return 0;
+                        }
+                        free(body);
+                }
+        } else if (!strcmp(mode, "hold-runs") && nargs == 2) {
+                long n = strtol(args[0], NULL, 10), started = 0, done = 0;
+                size_t nj = strlen(args[1]), len = 8 + nj;
+                int in[2], null = open("/dev/null", O_WRONLY | O_CLOEXEC), *fds = calloc((size_t) n, sizeof(int));
+                uint8_t *m = malloc(PROTO_HDR_SIZE + len), h[PROTO_HDR_SIZE];
+                char c;
+                if (!m || !fds || null < 0 || pipe2(in, O_CLOEXEC) < 0) {
+                        printf("setup failed: %s\n", strerror(errno));
+                        return 1;
+                }
+                header(m, PROTO_VERSION, PROTO_RUN, (uint32_t) len);
+                put32(m + PROTO_HDR_SIZE, 0); /* user "" */
+                put32(m + PROTO_HDR_SIZE + 4, (uint32_t) nj);
+                memcpy(m + PROTO_HDR_SIZE + 8, args[1], nj);
+                for (long i = 0; i < n; i++) {
+                        union {
+                                char buf[CMSG_SPACE(3 * sizeof(int))];
+                                struct cmsghdr align;
+                        } control = {};
+                        int three[3] = { in[0], null, null };
+                        struct iovec iov = { m, PROTO_HDR_SIZE + len };
+                        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                                             .msg_controllen = sizeof control.buf };
+                        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+                        cm->cmsg_level = SOL_SOCKET;
+                        cm->cmsg_type = SCM_RIGHTS;
+                        cm->cmsg_len = CMSG_LEN(sizeof three);
+                        memcpy(CMSG_DATA(cm), three, sizeof three);
+                        fds[i] = connect_sock();
+                        (void) sendmsg(fds[i], &mh, MSG_NOSIGNAL);
+                }
+                close(in[0]);
+                for (long i = 0; i < n; i++) /* RUN_STARTED, or an ERROR, or a close */
+                        if (read_all(fds[i], h, sizeof h) == 1) {
+                                uint32_t blen = get32(h + 8);
+                                uint8_t b[256];
+                                if (blen <= sizeof b && read_all(fds[i], b, blen) == (blen ? 1 : 0) &&
+                                    (h[4] | h[5] << 8) == PROTO_RUN_STARTED)
+                                        started++;
+                        }
+                printf("started %ld\n", started);
+                fflush(stdout);
+                while (read(0, &c, 1) > 0)
+                        ;
+                close(in[1]); /* every cat ends */
+                for (long i = 0; i < n; i++)
+                        if (read_all(fds[i], h, sizeof h) == 1 && (h[4] | h[5] << 8) == PROTO_RUN_DONE)
+                                done++;
+                printf("done %ld\n", done);
+                return 0;
         } else if (!strcmp(mode, "passed") && nargs == 1) {
                 uid_t uid = (uid_t) strtoul(args[0], NULL, 10);
                 int status;
@@ -432,7 +564,8 @@ static int client(const char *mode, char **args, int nargs) {
         return 0;
 }
 
-static int server(const char *mode) {
+static int server(const char *mode, long abort_n) {
+        long conns = 0;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -475,6 +608,32 @@ static int server(const char *mode) {
                 } else if (!strcmp(mode, "garbage")) {
                         static const char http[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
                         send(fd, http, sizeof http - 1, MSG_NOSIGNAL);
+                } else if (!strcmp(mode, "abort")) {
+                        /* STATUS: str version, i64 started_at, u32 tables, jobs, running, n */
+                        uint8_t m[PROTO_HDR_SIZE + 64] = { 0 };
+                        char version[16];
+                        size_t nv = (size_t) snprintf(version, sizeof version, "fake-%ld", ++conns);
+                        size_t len = 4 + nv + 8 + 16;
+                        printf("conn %ld\n", conns);
+                        fflush(stdout);
+                        put32(m + PROTO_HDR_SIZE, (uint32_t) nv);
+                        memcpy(m + PROTO_HDR_SIZE + 4, version, nv);
+                        if (conns <= abort_n) { /* half of it, then the abort */
+                                static const char msg[] = "the tables changed";
+                                uint8_t e[PROTO_HDR_SIZE + 8 + sizeof msg];
+                                header(m, PROTO_VERSION, PROTO_STATUS_REPLY, (uint32_t) (len / 2));
+                                put16(m + 6, PROTO_FLAG_MORE);
+                                send(fd, m, PROTO_HDR_SIZE + len / 2, MSG_NOSIGNAL);
+                                header(e, PROTO_VERSION, PROTO_ERROR, 8 + sizeof msg - 1);
+                                put16(e + 6, PROTO_FLAG_ABORT);
+                                put32(e + PROTO_HDR_SIZE, (uint32_t) -EAGAIN);
+                                put32(e + PROTO_HDR_SIZE + 4, sizeof msg - 1);
+                                memcpy(e + PROTO_HDR_SIZE + 8, msg, sizeof msg - 1);
+                                send(fd, e, PROTO_HDR_SIZE + 8 + sizeof msg - 1, MSG_NOSIGNAL);
+                        } else {
+                                header(m, PROTO_VERSION, PROTO_STATUS_REPLY, (uint32_t) len);
+                                send(fd, m, PROTO_HDR_SIZE + len, MSG_NOSIGNAL);
+                        }
                 }
                 close(fd);
         }
@@ -488,8 +647,10 @@ int main(int argc, char **argv) {
         sock_path = argv[1];
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (!strcmp(argv[2], "serve") && argc == 4)
-                return server(argv[3]);
+                return server(argv[3], 0);
+        if (!strcmp(argv[2], "serve") && argc == 5 && !strcmp(argv[3], "abort"))
+                return server("abort", strtol(argv[4], NULL, 10));
         if (!strcmp(argv[2], "bind-only"))
-                return server("bind-only");
+                return server("bind-only", 0);
         return client(argv[2], argv + 3, argc - 3);
 }

@@ -2,11 +2,14 @@
 # Issue 10, the control socket under attack by one user (a [sec:*/1] canary job runs through the flood):
 #   2. a table of 100,000 entries (its STATUS and NEXT replies are over PROTO_MAX_BODY): status and
 #      next --count 100000 answer completely, in parts; a client that cannot take parts (an older
-#      tockctl) gets an error saying so instead of waiting forever;
+#      tockctl) gets an error saying so instead of waiting forever; replies are written as the
+#      socket drains: 30 of root's STATUS requests never read do not make tockd hold 30 replies;
 #   3. 250 connections of one user, each sending NEXT 100000 and never reading: tockd's RSS stays
 #      bounded, root's status answers, and the canary keeps running;
 #   4. held `tockctl run`s of one user: the one past jobs.max_manual_runs_per_user is refused with
-#      an error, and root's status answers.
+#      an error, and root's status answers;
+#   5. without that limit, runs (never closed to make room) in every slot but the 16 kept for
+#      root: root's status and run still get in.
 # As root the attacks come from test users; as an ordinary user from that user, and the checks
 # that need root (root's view, root not locked out) are skipped saying so.
 . "$(dirname "$0")/lib.sh"
@@ -133,9 +136,51 @@ if $IS_ROOT; then
         want_json "root's tockctl status --json is one JSON document"
         r "" timeout 60 "$TOCKCTL" --socket "$SOCK" next --count $ENTRIES
         want "root's tockctl next --count $ENTRIES answers" 0 !err "did not answer"
+        # Replies are written as the socket drains: a client that does not read makes tockd hold
+        # a part (256 KiB) and a cursor, not the whole reply. Root is under no budget, so 30 of
+        # root's STATUS requests never read would make a tockd that builds replies whole hold
+        # 30 x 26 MB.
+        base=$(rss_kb)
+        mkfifo "$T/stall.fifo"
+        "$PEER" "$SOCK" stall 30 "$PID" <"$T/stall.fifo" >"$T/stall.out" 2>&1 &
+        STALL_PID=$!
+        CLEAN_PIDS+=("$STALL_PID")
+        exec 8>"$T/stall.fifo"
+        wait_until 60 test -s "$T/stall.out"
+        read -r _ _ _ peak <"$T/stall.out"
+        if [ -n "$peak" ] && [ "$peak" -lt $((base + 64 * 1024)) ]; then
+                pass "30 of root's STATUS never read: tockd grows by under 64 MB (${base} kB before, ${peak} kB at most)"
+        else
+                flunk "30 of root's STATUS never read: tockd grows by under 64 MB" "${base} kB before, ${peak:-?} kB at most"
+        fi
+        r "" timeout 60 "$TOCKCTL" --socket "$SOCK" status
+        want "root's tockctl status answers while 30 replies wait to be read" 0 !err "did not answer"
+        every_job "... and lists every job"
+        exec 8>&-
+        wait "$STALL_PID"
+        forget "$STALL_PID"
 else
         root_skip "root's tockctl status with a user's table over the limit"
 fi
+# the owner's STATUS read slowly while the table changes: the reply is called off, not mixed
+mkfifo "$T/pause.fifo"
+as "$BIG" "$PEER" "$SOCK" status-pause <"$T/pause.fifo" >"$T/pause.out" 2>&1 &
+PAUSE_PID=$!
+CLEAN_PIDS+=("$PAUSE_PID")
+exec 9>"$T/pause.fifo"
+wait_until 20 grep -q paused "$T/pause.out"
+{ cat "$T/big.cron"; echo "# changed"; } >"$T/big2.cron"
+chmod 644 "$T/big2.cron"
+ctl "$BIG" install "$T/big2.cron"
+want "the table is changed while a STATUS of it is half read" 0
+echo go >&9
+exec 9>&-
+wait "$PAUSE_PID"
+forget "$PAUSE_PID"
+check "the rest of that STATUS is an ERROR -EAGAIN flagged PROTO_FLAG_ABORT (the reply is void)" \
+        grep -q "^ERROR -11 the tables changed while tockd was sending this reply; ask again flags=4" "$T/pause.out"
+check "... after more than one part (the reply was going out in parts)" \
+        grep -qE "^parts ([3-9]|[1-9][0-9]+)$" "$T/pause.out"
 r "$BIG" "$PEER" "$SOCK" status-whole
 want "a client that cannot take a reply in parts gets an error saying so, then tockd closes" 0 \
         out "ERROR -90 the reply is over" out "use the tockctl that came with tockd" out "closed"
@@ -177,4 +222,43 @@ ctl "$RUNNER" run hold
 want "once the held runs end, the user may run again" 0
 check "tockd is alive and clean" tc_alive attack
 td_stop_ok attack
+
+section "5. every slot but root's reserve held by runs that cannot be closed"
+# A RUN in progress is never closed to make room. With no per-user limit on runs
+# (jobs.max_manual_runs_per_user = 0), one user asks for 260 of them (more than the 256
+# connections tockd takes), each a `cat` waiting on a pipe: tockd takes 240 (256 less the 16 it
+# keeps for root) and closes the rest at once; root still gets in.
+if $IS_ROOT; then
+        td_prepare reserve
+        printf '[jobs]\nmax_manual_runs_per_user = 0\n' >"$T/reserve/tockd.conf"
+        tc_start reserve || { finish; exit; }
+        echo '[name:wait] 0 0 1 1 * cat' >"$T/cat.cron"
+        chmod 644 "$T/cat.cron"
+        ctl "$RUNNER" install "$T/cat.cron"
+        want "the runner's table is installed" 0
+        mkfifo "$T/holdruns.fifo"
+        as "$RUNNER" "$PEER" "$SOCK" hold-runs 260 wait <"$T/holdruns.fifo" >"$T/holdruns.out" 2>&1 &
+        HOLD_PID=$!
+        CLEAN_PIDS+=("$HOLD_PID")
+        exec 7>"$T/holdruns.fifo"
+        wait_until 60 grep -q "^started" "$T/holdruns.out"
+        check "tockd runs 240 of the 260 (all the slots not kept for root)" grep -qx "started 240" "$T/holdruns.out"
+        R_IN=/dev/null r "$RUNNER" timeout 20 "$TOCKCTL" --socket "$SOCK" status
+        want "the runner's next connection finds no slot: tockd closes it, exit 4" 4 err "tockd closed the connection"
+        r "" timeout 20 "$TOCKCTL" --socket "$SOCK" status
+        want "root's tockctl status answers: root's reserve is free" 0 out "wait"
+        r "" timeout 20 "$TOCKCTL" --socket "$SOCK" run -u "$RUNNER" wait
+        want "root can even run a job then" 0
+        exec 7>&-
+        wait_until 60 grep -q "^done" "$T/holdruns.out"
+        check "the 240 runs end once their pipe closes" grep -qx "done 240" "$T/holdruns.out"
+        wait "$HOLD_PID"
+        forget "$HOLD_PID"
+        R_IN=/dev/null r "$RUNNER" timeout 20 "$TOCKCTL" --socket "$SOCK" status
+        want "then the runner gets in again" 0
+        check "tockd is alive and clean" tc_alive reserve
+        td_stop_ok reserve
+else
+        root_skip "every slot but root's reserve held"
+fi
 finish

@@ -251,6 +251,26 @@ if tc_cc proto-peer; then
                 forget "$fake"
                 rm -f "$FAKE"
         done
+        # a reply in parts that tockd calls off (its tables changed): tockctl asks again, 5 times
+        for n in 2 9; do
+                "$T/proto-peer" "$FAKE" serve abort $n >"$T/fake.out" 2>&1 &
+                fake=$!
+                CLEAN_PIDS+=("$fake")
+                wait_until 10 test -S "$FAKE"
+                r "" "$TOCKCTL" --socket "$FAKE" status
+                if [ $n = 2 ]; then
+                        want "a reply called off twice: tockctl asks again and shows the third" 0 out "fake-3"
+                        check "... over 3 connections" test "$(grep -c '^conn' "$T/fake.out")" = 3
+                else
+                        want "a reply called off every time: tockctl gives up after 5 tries with tockd's reason" 1 \
+                                err "the tables changed" !out "fake"
+                        check "... over 5 connections" test "$(grep -c '^conn' "$T/fake.out")" = 5
+                fi
+                kill "$fake"
+                wait "$fake" 2>/dev/null
+                forget "$fake"
+                rm -f "$FAKE"
+        done
         "$T/proto-peer" "$FAKE" bind-only
         r "" "$TOCKCTL" --socket "$FAKE" status
         want "a socket file nobody listens on: nothing listens, exit 4" 4 err "tockd is not running (nothing listens on $FAKE)"
