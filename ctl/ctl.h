@@ -196,7 +196,6 @@ struct json {
         bool has_items[JSON_MAX_DEPTH];
         char closer[JSON_MAX_DEPTH];
 };
-void json_escape(FILE *f, const char *s, size_t n);
 void json_open(struct json *j, const char *key, char bracket); /* '{' or '[' */
 void json_close(struct json *j); /* the innermost open one; a newline after the outermost */
 void json_string(struct json *j, const char *key, const char *s); /* NULL: null */
