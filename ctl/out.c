@@ -166,8 +166,26 @@ void format_duration_ms(int64_t ms, char buf[static DURATION_MAX]) {
                 snprintf(buf, DURATION_MAX, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
 }
 
+#ifdef __GLIBC__
+#define sig_abbrev sigabbrev_np
+#else
+/* musl (make static) has no sigabbrev_np(): the names of Linux's standard signals */
+static const char *sig_abbrev(int sig) {
+        static const char *const names[] = {
+                [SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT", [SIGILL] = "ILL", [SIGTRAP] = "TRAP",
+                [SIGABRT] = "ABRT", [SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL", [SIGUSR1] = "USR1",
+                [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2", [SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
+                [SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD", [SIGCONT] = "CONT", [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",
+                [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU", [SIGURG] = "URG", [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+                [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO", [SIGPWR] = "PWR",
+                [SIGSYS] = "SYS",
+        };
+        return sig > 0 && sig < (int) (sizeof names / sizeof *names) ? names[sig] : NULL;
+}
+#endif
+
 static const char *signal_name(int sig, char buf[static 16]) {
-        const char *abbrev = sigabbrev_np(sig);
+        const char *abbrev = sig_abbrev(sig);
 
         if (abbrev)
                 snprintf(buf, 16, "SIG%s", abbrev);

@@ -41,8 +41,8 @@ static void keep_line(struct run *r, int s) {
         r->kept_len += n;
 }
 
-/* Logs the lines kept for the end, in the order they came. */
-static void emit_kept(struct run *r) {
+/* Logs the lines kept for the end (or until the run's start is logged), in the order they came. */
+void run_emit_kept(struct run *r) {
         struct log_job lj = run_log(r);
 
         for (size_t i = 0; i < r->kept_len;) {
@@ -60,7 +60,8 @@ static void flush_line(struct daemon *d, struct run *r, int s) {
 
         if (r->lines[s].len == 0)
                 return;
-        if (d->cfg.job_output == JOB_OUTPUT_END && r->kind != RUN_MANUAL)
+        /* a job may print before the spawner's answer with its pid comes: its start is logged first */
+        if ((d->cfg.job_output == JOB_OUTPUT_END && r->kind != RUN_MANUAL) || r->pid == 0)
                 keep_line(r, s);
         else
                 log_job_output(&lj, stream_name(r, s), r->lines[s].buf, r->lines[s].len);
@@ -114,7 +115,8 @@ static void take_output(struct daemon *d, struct run *r, int s, const char *buf,
 static void output_closed(struct daemon *d, struct run *r) {
         if (r->output.fd >= 0 || r->errput.fd >= 0)
                 return; /* the other one is still open */
-        emit_kept(r);
+        if (r->pid != 0) /* else its start comes first (run_started(), run_exited()) */
+                run_emit_kept(r);
         run_event(d, r, RUN_EV_OUTPUT_CLOSED);
         if (r->state == RUN_DEAD)
                 admit_retry(d); /* its descriptors are free again */
@@ -228,7 +230,7 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
                         take_output(d, r, s, buf, (size_t) k);
                 flush_line(d, r, s);
         }
-        emit_kept(r);
+        run_emit_kept(r);
         run_timeout_stop(d, r);
         lj = log_end(d, r, wstatus, ms);
         if (r->kind == RUN_MAIL)

@@ -606,6 +606,8 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         lj.event = "started";
         log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->kind == RUN_MANUAL ? " for tockctl run" : "",
                 r->command);
+        if (d->cfg.job_output == JOB_OUTPUT_LINES)
+                run_emit_kept(r); /* what it printed before this answer came */
         /* on_stop=term sent SIGTERM to the runs going on when the stop began: one whose start was
          * still on its way gets it now */
         if (d->stopping && d->stop_policy == ON_STOP_TERM && r->pid > 0)

@@ -556,6 +556,7 @@ void runs_signal_all(struct daemon *d, int sig);
 void run_exited(struct daemon *d, struct run *r, int wstatus);
 int reap_children(struct daemon *d);
 int run_handle_io(struct daemon *d, struct io_source *io);
+void run_emit_kept(struct run *r);
 
 /* fileio.c */
 int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);
