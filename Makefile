@@ -9,13 +9,19 @@ VERSION  := 0.1.0
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libsystemd inih criterion
-DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox
+DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
             -Wwrite-strings -Wimplicit-fallthrough -Wundef -Wvla -fno-common -fstack-protector-strong -fPIE
 CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DTOCK_VERSION='"$(VERSION)"' -Icommon
+ifeq ($(STATIC),1)       # make static (below): musl, everything linked in
+LDFLAGS  += -static -Wl,--gc-sections -s
+CFLAGS   += -ffunction-sections -fdata-sections
+CPPFLAGS += -I$(BUILD)/include
+else
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
+endif
 CFLAGS   += $(if $(filter 1,$(WERROR)),-Werror)
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -50,7 +56,7 @@ DAEMON_CPPFLAGS += -DTOCK_PAM
 PAM_LIBS = -lpam
 endif
 
-.PHONY: all check unit corpus run bench deps clean fuzz
+.PHONY: all check unit corpus run bench deps clean fuzz static
 all: $(BUILD)/tockctl $(BUILD)/tockd
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h ctl/*.h daemon/*.h tests/unit/*.h)
@@ -103,6 +109,20 @@ CORPUS ?= $(abspath ../shared/corpus/crontab-lines)
 check: deps
 	$(MAKE) all $(BUILD)/unit-tests $(REPLAY_BINS)
 	@tests/run-all.sh $(BUILD)
+
+# Static tockd and tockctl with musl (Debian's musl-tools), without libsystemd and PAM, for
+# images FROM scratch: $(BUILD)/static/tockd, $(BUILD)/static/tockctl. inih is Debian's
+# libinih.a (it calls only stdio, malloc and ctype, which musl has); its header comes alone, as
+# musl-gcc must not see glibc's headers.
+STATIC_BUILD = $(BUILD)/static
+static:
+	@command -v musl-gcc >/dev/null || { echo "make static needs musl-gcc: apt-get install musl-tools"; exit 1; }
+	@test -e /usr/include/ini.h || { echo "make static needs inih's header: apt-get install libinih-dev"; exit 1; }
+	@mkdir -p $(STATIC_BUILD)/include && ln -sf /usr/include/ini.h $(STATIC_BUILD)/include/ini.h
+	CFLAGS="-Os" $(MAKE) BUILD=$(STATIC_BUILD) CC=musl-gcc STATIC=1 NO_SYSTEMD=1 NO_PAM=1 \
+		INIH_LIBS=$$(pkg-config --variable=libdir inih 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libinih.a \
+		$(STATIC_BUILD)/tockd $(STATIC_BUILD)/tockctl
+	@ls -l $(STATIC_BUILD)/tockd $(STATIC_BUILD)/tockctl | awk '{ print $$5, $$9 }'
 
 # tockd in the foreground, as you, on the example table, its state in a temp dir; Ctrl-C stops it
 run: all

@@ -96,6 +96,8 @@ int cmd_install(int argc, char **argv) {
                 return input_failed(path, r);
         if (table_has_nul(shown, text, len))
                 return EXIT_INVALID;
+        if (offline_possible())
+                return offline_install(user, text, len, shown, json, false);
         proto_put_request(&req, PROTO_INSTALL, &(struct proto_request) { .user = (char *) user, .text = text, .text_len = len });
         r = client_request(&req, &rep);
         proto_buf_done(&req);

@@ -201,6 +201,12 @@ static int replace(const struct crontab_args *a) {
                 fprintf(stderr, "errors in crontab file, can't install.\n");
                 return EXIT_INVALID;
         }
+        if (offline_possible()) {
+                r = offline_install(a->user, text, len, shown, false, true);
+                if (r == EXIT_INVALID)
+                        fprintf(stderr, "errors in crontab file, can't install.\n");
+                return r;
+        }
         proto_put_request(&req, PROTO_INSTALL, &(struct proto_request) { .user = (char *) a->user, .text = text, .text_len = len });
         r = client_request(&req, &rep);
         proto_buf_done(&req);

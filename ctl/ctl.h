@@ -61,6 +61,11 @@ int print_diags_reply(const char *cmd, struct reply *rep, const char *file, bool
 /* The wire cannot carry a NUL inside a string: a table with one is shown with the parser's
  * messages (which say where) and not sent. Returns true when it had one. */
 bool table_has_nul(const char *shown, const char *text, size_t len);
+/* offline.c: with no tockd to ask (nothing listens on its socket) root installs into the spool
+ * itself. offline_possible(): root, and tockd is not running. offline_install() checks the table
+ * with tockd's parser and writes it as tockd would; `quiet` as crontab(1) is. Returns an EXIT_*. */
+bool offline_possible(void);
+int offline_install(const char *user, const char *text, size_t len, const char *shown, bool json, bool quiet);
 
 /* ---- client.c: the socket ---- */
 
@@ -197,7 +202,6 @@ struct json {
         bool has_items[JSON_MAX_DEPTH];
         char closer[JSON_MAX_DEPTH];
 };
-void json_escape(FILE *f, const char *s, size_t n);
 void json_open(struct json *j, const char *key, char bracket); /* '{' or '[' */
 void json_close(struct json *j); /* the innermost open one; a newline after the outermost */
 void json_string(struct json *j, const char *key, const char *s); /* NULL: null */

@@ -38,8 +38,11 @@ bool catchup_wanted(const struct daemon *d, const struct job *j) {
         return j->e->opts.catchup >= 0 ? j->e->opts.catchup == 1 : d->cfg.catchup;
 }
 
+/* NULL without a state directory (the container mode's default): nothing is kept */
 static char *state_file(struct daemon *d) {
         char *p;
+        if (!*d->cfg.state_dir)
+                return NULL;
         return asprintf(&p, "%s/catchup", d->cfg.state_dir) < 0 ? NULL : p;
 }
 

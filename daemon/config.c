@@ -15,7 +15,7 @@
 #include "tockd.h"
 #include "util.h"
 
-enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP,
+enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_LOG_FORMAT, KEY_JOB_OUTPUT, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP,
                 KEY_INT, KEY_RLIMIT, KEY_BOOL };
 
 static const struct key {
@@ -27,7 +27,8 @@ static const struct key {
         { "paths", "crontab", KEY_STRING, offsetof(struct config, crontab), "the system table (\"\" disables it)" },
         { "paths", "cron_d", KEY_STRING, offsetof(struct config, cron_d), "directory of system tables (\"\" disables it)" },
         { "paths", "spool", KEY_STRING, offsetof(struct config, spool), "per-user tables, one file per user (cronie: /var/spool/cron)" },
-        { "paths", "table", KEY_STRING, offsetof(struct config, table), "a single user-format table run as tockd's own user" },
+        { "paths", "table", KEY_STRING, offsetof(struct config, table),
+          "user-format tables run as tockd's own user: files or directories of them, separated by ':'" },
         { "paths", "state", KEY_STRING, offsetof(struct config, state_dir), "state directory (boot id for @reboot)" },
         { "paths", "zoneinfo", KEY_STRING, offsetof(struct config, zoneinfo), "time zone files" },
         { "paths", "localtime", KEY_STRING, offsetof(struct config, localtime), "the system time zone" },
@@ -41,8 +42,14 @@ static const struct key {
           "PAM's configuration directory (\"\": PAM's own, /etc/pam.d then /usr/lib/pam.d)" },
         { "log", "target", KEY_LOG_TARGET, offsetof(struct config, log_target), "auto, journal, syslog, stderr or stdout" },
         { "log", "level", KEY_LOG_LEVEL, offsetof(struct config, log_level), "error, warning, info or debug" },
+        { "log", "format", KEY_LOG_FORMAT, offsetof(struct config, log_format),
+          "on stdout or stderr: text, or json (one object a line, fields in tockd(8)); auto then means stdout" },
+        { "log", "job_output", KEY_JOB_OUTPUT, offsetof(struct config, job_output),
+          "a job's output lines logged as they come (lines) or together when the run ends (end)" },
         { "jobs", "shell", KEY_STRING, offsetof(struct config, shell), "SHELL when the table sets none" },
-        { "jobs", "path", KEY_STRING, offsetof(struct config, path), "PATH when the table sets none" },
+        { "jobs", "path", KEY_STRING, offsetof(struct config, path), "PATH when the table sets none (and, with inherit_env, tockd's environment has none)" },
+        { "jobs", "inherit_env", KEY_BOOL, offsetof(struct config, inherit_env),
+          "jobs start from tockd's environment, then cron's variables and the table's lines (the container mode's default)" },
         { "jobs", "umask", KEY_UMASK, offsetof(struct config, umask), "umask of jobs (octal)" },
         { "jobs", "on_stop", KEY_ON_STOP, offsetof(struct config, on_stop),
           "on SIGTERM: leave running jobs alone, term them, or wait for them (up to stop_timeout)" },
@@ -84,6 +91,8 @@ static const char *const log_targets[] = { "auto", "journal", "syslog", "stderr"
 static const char *const log_levels[] = { [LOG_ERR] = "error", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
                                           [LOG_INFO] = "info", [LOG_DEBUG] = "debug" };
 static const char *const on_stops[] = { "leave", "term", "wait", NULL };
+static const char *const log_formats[] = { [LOG_FORMAT_TEXT] = "text", [LOG_FORMAT_JSON] = "json" };
+static const char *const job_outputs[] = { [JOB_OUTPUT_LINES] = "lines", [JOB_OUTPUT_END] = "end" };
 static const char *const overlaps[] = { [OVERLAP_RUN] = "run", [OVERLAP_SKIP] = "skip", [OVERLAP_QUEUE] = "queue" };
 
 static int set_string(char **dst, const char *v) {
@@ -127,6 +136,26 @@ void config_init(struct config *c) {
         (void) set_string(&c->on_failure, "");
         (void) set_string(&c->pam_service, "cron");
         (void) set_string(&c->pam_dir, "");
+}
+
+/* The container mode (tockd --table FILE and no system tables named): the defaults that make
+ * the short form a whole command line, set before the configuration file and the flags, which
+ * may change any of them. Nothing under /etc, /var or /run: the user may not be root and the
+ * image may hold nothing but tockd. */
+void config_container_defaults(struct config *c) {
+        c->container = true;
+        c->foreground = true;
+        c->log_target = LOG_TARGET_STDOUT;
+        c->on_stop = ON_STOP_TERM;
+        c->stop_timeout_s = 8; /* under docker stop's and podman stop's 10 s */
+        c->inherit_env = true;  /* supercronic's way: jobs see the container's environment */
+        (void) set_string(&c->crontab, "");
+        (void) set_string(&c->cron_d, "");
+        (void) set_string(&c->spool, "");
+        (void) set_string(&c->state_dir, "");
+        (void) set_string(&c->socket, "");
+        (void) set_string(&c->sendmail, "");
+        (void) set_string(&c->pam_service, "");
 }
 
 void config_done(struct config *c) {
@@ -217,6 +246,16 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                         if ((x = lookup(on_stops, 3, v)) < 0)
                                 return -EINVAL;
                         *(enum on_stop *) dst = (enum on_stop) x;
+                        return 0;
+                case KEY_LOG_FORMAT:
+                        if ((x = lookup(log_formats, ELEMENTSOF(log_formats), v)) < 0)
+                                return -EINVAL;
+                        *(enum log_format *) dst = (enum log_format) x;
+                        return 0;
+                case KEY_JOB_OUTPUT:
+                        if ((x = lookup(job_outputs, ELEMENTSOF(job_outputs), v)) < 0)
+                                return -EINVAL;
+                        *(enum job_output *) dst = (enum job_output) x;
                         return 0;
                 case KEY_INT: {
                         char *end;
@@ -350,7 +389,11 @@ int config_set_override(struct config *c, const char *s) {
 void config_dump(const struct config *c, FILE *f) {
         const char *section = "";
 
-        fprintf(f, "# tockd configuration in force (from %s and the command line)\n", c->config_file);
+        if (c->config_file && *c->config_file)
+                fprintf(f, "# tockd configuration in force (from %s and the command line)\n", c->config_file);
+        else
+                fprintf(f, "# tockd configuration in force (no configuration file: the defaults%s and the command line)\n",
+                        c->container ? " of the container mode" : "");
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 const struct key *k = &keys[i];
                 const void *src = (const char *) c + k->offset;
@@ -370,6 +413,12 @@ void config_dump(const struct config *c, FILE *f) {
                         break;
                 case KEY_ON_STOP:
                         fprintf(f, "%s\n", on_stops[*(const enum on_stop *) src]);
+                        break;
+                case KEY_LOG_FORMAT:
+                        fprintf(f, "%s\n", log_formats[*(const enum log_format *) src]);
+                        break;
+                case KEY_JOB_OUTPUT:
+                        fprintf(f, "%s\n", job_outputs[*(const enum job_output *) src]);
                         break;
                 case KEY_UMASK:
                         fprintf(f, "%03o\n", *(const unsigned *) src);

@@ -234,6 +234,14 @@ void dispatch_reboot_jobs(struct daemon *d) {
         char boot[64] = "", last[64] = "", *state = NULL;
         int r;
 
+        if (!*d->cfg.state_dir) { /* a container: each start of tockd is a boot */
+                struct job *j;
+                FOREACH_JOB(d, j) {
+                        if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
+                                (void) job_spawn(d, j, NULL, NULL);
+                }
+                return;
+        }
         r = read_first_line(d->cfg.boot_id, boot, sizeof boot);
         if (r < 0 || !boot[0]) {
                 log_warning_errno(r, "cannot read the boot id from %s; @reboot jobs run at every start", d->cfg.boot_id);

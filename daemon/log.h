@@ -9,7 +9,8 @@
 
 #include "tockd.h"
 
-void log_setup(enum log_target target, int max_level);
+/* `format` applies to stdout and stderr; json with target auto means stdout. */
+void log_setup(enum log_target target, int max_level, enum log_format format);
 enum log_target log_target_in_use(void);
 
 /* Logs a message; with err != 0 appends ": strerror(err)". Returns -|err| (or 0), so that
@@ -33,11 +34,17 @@ struct log_job {
         int exit_status;     /* -1 unknown */
         int signal;          /* 0 none */
         int64_t duration_ms; /* -1 unknown */
+        const char *name;    /* its [name:...], or NULL */
+        const char *event;   /* for JSON logs: "started", "ended", "output"; NULL for other messages */
 };
 
 int log_job(int level, const struct log_job *j, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* One line a job printed (`len` bytes, no newline), on `stream` ("stdout", "stderr", or "output"
+ * when both share a pipe): "output: LINE" in text, its own object with JSON. */
+void log_job_output(const struct log_job *j, const char *stream, const char *line, size_t len);
 
 /* A job's table and line, as the scheduler's messages name it (no user, no pid) */
 static inline struct log_job log_job_of(const struct job *j) {
-        return (struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1 };
+        return (struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1,
+                                  .name = j->e->opts.name };
 }

@@ -27,33 +27,52 @@ void loop_del(struct daemon *d, struct io_source *io) {
 }
 
 
+/* What SIGTERM does to running jobs: jobs.on_stop, but as PID 1 (a container's init) "leave"
+ * would not leave them: the kernel kills what is left in the namespace, with SIGKILL, the moment
+ * tockd ends. There they get SIGTERM and stop_timeout to end, as "term" gives. */
+static enum on_stop stop_policy(const struct daemon *d) {
+        if (d->cfg.on_stop == ON_STOP_LEAVE && getpid() == 1)
+                return ON_STOP_TERM;
+        return d->cfg.on_stop;
+}
+
 static void begin_stop(struct daemon *d, int sig) {
+        size_t n = d->runs.n_running;
+        const char *s = n == 1 ? "" : "s";
+
         if (d->stopping) {
                 if (sig == SIGINT || sig == SIGTERM) {
                         log_info("second %s: killing the remaining jobs", strsignal(sig));
+                        d->stop_killed |= n > 0;
                         runs_signal_all(d, SIGKILL);
                 }
                 return;
         }
         d->stopping = true;
+        d->stop_policy = stop_policy(d);
+        d->stop_jobs = n;
         sd_notify_text("STOPPING=1");
         (void) dispatch_arm(d);
-        switch (d->cfg.on_stop) {
+        switch (d->stop_policy) {
         case ON_STOP_LEAVE:
-                log_info("stopping on %s; %zu running job%s left to finish on %s own", strsignal(sig), d->runs.n_running,
-                         d->runs.n_running == 1 ? " is" : "s are", d->runs.n_running == 1 ? "its" : "their");
+                log_info("stopping on %s; %zu running job%s left to finish on %s own", strsignal(sig), n,
+                         n == 1 ? " is" : "s are", n == 1 ? "its" : "their");
                 break;
         case ON_STOP_TERM:
-                log_info("stopping on %s; sending SIGTERM to %zu running job%s", strsignal(sig), d->runs.n_running,
-                         d->runs.n_running == 1 ? "" : "s");
+                if (n)
+                        log_info("stopping on %s%s; sending SIGTERM to %zu running job%s, SIGKILL to what is left in %llds",
+                                 strsignal(sig), d->cfg.on_stop != ON_STOP_TERM ? " as PID 1" : "", n, s,
+                                 (long long) d->cfg.stop_timeout_s);
+                else
+                        log_info("stopping on %s; no job is running", strsignal(sig));
                 runs_signal_all(d, SIGTERM);
                 break;
         case ON_STOP_WAIT:
-                log_info("stopping on %s; waiting up to %llds for %zu running job%s", strsignal(sig),
-                         (long long) d->cfg.stop_timeout_s, d->runs.n_running, d->runs.n_running == 1 ? "" : "s");
+                log_info("stopping on %s; waiting up to %llds for %zu running job%s, then SIGKILL", strsignal(sig),
+                         (long long) d->cfg.stop_timeout_s, n, s);
                 break;
         }
-        if (d->cfg.on_stop != ON_STOP_LEAVE && d->runs.n_running)
+        if (d->stop_policy != ON_STOP_LEAVE && n)
                 (void) timer_set(d, &d->loop.stop_timer, now_mono_ns() + d->cfg.stop_timeout_s * 1000000000LL);
 }
 
@@ -61,7 +80,9 @@ static void begin_stop(struct daemon *d, int sig) {
 static void stop_timeout_fire(struct daemon *d, struct timer *t) {
         (void) t;
         if (d->runs.n_running) {
-                log_warning("stop timeout: killing %zu remaining job%s", d->runs.n_running, d->runs.n_running == 1 ? "" : "s");
+                log_warning("stop timeout: killing %zu remaining job%s with SIGKILL (jobs.stop_timeout %llds)",
+                            d->runs.n_running, d->runs.n_running == 1 ? "" : "s", (long long) d->cfg.stop_timeout_s);
+                d->stop_killed = true;
                 runs_signal_all(d, SIGKILL);
         }
 }
@@ -116,7 +137,7 @@ void loop_done(struct daemon *d) {
 }
 
 static bool stop_done(struct daemon *d) {
-        return d->stopping && (d->cfg.on_stop == ON_STOP_LEAVE || d->runs.n_running == 0);
+        return d->stopping && (d->stop_policy == ON_STOP_LEAVE || d->runs.n_running == 0);
 }
 
 static int handle_signal(struct daemon *d) {
@@ -199,5 +220,7 @@ int loop_run(struct daemon *d) {
                 runs_free_dead(d);
                 control_free_dead(d);
         }
+        if (d->stop_policy != ON_STOP_LEAVE && d->stop_jobs && !d->stop_killed)
+                log_info("every running job ended within the grace period");
         return 0;
 }

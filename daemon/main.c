@@ -20,9 +20,13 @@ static void help(void) {
                "\n"
                "The tock cron daemon: runs the jobs of /etc/crontab, /etc/cron.d and the users' tables.\n"
                "\n"
-               "  -f, --foreground          stay in the foreground (under systemd, in containers)\n"
+               "  -f, --foreground          stay in the foreground (under systemd)\n"
                "  -c, --config FILE         configuration file (default /etc/tock/tockd.conf)\n"
-               "      --table FILE          run one user-format table as tockd's own user\n"
+               "      --table FILE|DIR      run a user-format table (or each one in DIR) as tockd's own\n"
+               "                            user; may be repeated. Without --crontab, --cron-d and\n"
+               "                            --spool this is the container mode: foreground, logs on\n"
+               "                            stdout, no system tables, socket, state, PAM or config\n"
+               "                            file unless asked for (tockd(8))\n"
                "      --crontab FILE        the system table (\"\" disables it)\n"
                "      --cron-d DIR          directory of system tables (\"\" disables it)\n"
                "      --spool DIR           per-user tables (\"\" disables it)\n"
@@ -30,6 +34,7 @@ static void help(void) {
                "      --socket PATH         the control socket (\"\" disables it)\n"
                "      --log-target TARGET   auto, journal, syslog, stderr or stdout\n"
                "      --log-level LEVEL     error, warning, info or debug\n"
+               "      --log-format FORMAT   text or json (one object a line, on stdout)\n"
                "      --set SECTION.KEY=VALUE  any configuration key\n"
                "      --dump-config         print the configuration in force and exit\n"
                "      --help, --version\n"
@@ -48,6 +53,21 @@ static int add_override(struct daemon *d, const char *section, const char *key, 
         return 0;
 }
 
+/* --table may be repeated: the paths go into paths.table, ':' between them */
+static int add_table(char **tables, const char *path) {
+        char *s;
+
+        if (strchr(path, ':')) {
+                fprintf(stderr, "tockd: --table: a path with ':' cannot be used: %s\n", path);
+                return -EINVAL;
+        }
+        if (asprintf(&s, "%s%s%s", *tables ? *tables : "", *tables ? ":" : "", path) < 0)
+                return -ENOMEM;
+        free(*tables);
+        *tables = s;
+        return 0;
+}
+
 static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_config, bool *ret_explicit,
                       bool *ret_dump) {
         static const struct option opts[] = {
@@ -58,8 +78,11 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                 { "log-level", required_argument, NULL, 'l' }, { "set", required_argument, NULL, 's' },
                 { "dump-config", no_argument, NULL, 'd' },   { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'v' },       { "socket", required_argument, NULL, 'k' },
+                { "log-format", required_argument, NULL, 'F' },
                 {},
         };
+        _cleanup_free_ char *tables = NULL;
+        bool system_tables = false;
         int c, r = 0;
 
         while ((c = getopt_long(argc, argv, "fc:h", opts, NULL)) >= 0) {
@@ -72,15 +95,18 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                         *ret_explicit = true;
                         break;
                 case 'T':
-                        r = add_override(d, "paths", "table", optarg);
+                        r = add_table(&tables, optarg);
                         break;
                 case 'C':
+                        system_tables = true;
                         r = add_override(d, "paths", "crontab", optarg);
                         break;
                 case 'D':
+                        system_tables = true;
                         r = add_override(d, "paths", "cron_d", optarg);
                         break;
                 case 'S':
+                        system_tables = true;
                         r = add_override(d, "paths", "spool", optarg);
                         break;
                 case 'V':
@@ -94,6 +120,9 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                         break;
                 case 'l':
                         r = add_override(d, "log", "level", optarg);
+                        break;
+                case 'F':
+                        r = add_override(d, "log", "format", optarg);
                         break;
                 case 's': {
                         char *dot = strchr(optarg, '.'), *eq = strchr(optarg, '=');
@@ -127,7 +156,11 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                 fprintf(stderr, "tockd: unexpected argument '%s'\n", argv[optind]);
                 return -EINVAL;
         }
-        return 0;
+        if (!tables)
+                return 0;
+        /* tockd --table FILE with no system table named is the container mode (tockd(8)) */
+        d->container = !system_tables;
+        return add_override(d, "paths", "table", tables);
 }
 
 static int setup_fds(struct daemon *d) {
@@ -211,7 +244,7 @@ static void daemon_done(struct daemon *d) {
         access_lists_done(&d->access);
         runs_done(d);    /* capped ones included: never started, nothing to wait for */
         admit_done(d);
-        users_flush(&d->users);
+        users_done(&d->users);
         tables_done(d);
         dispatch_done(d);
         watch_done(d);
@@ -247,6 +280,8 @@ static int daemon_start(struct daemon *d) {
         if (setup_fds(d) < 0 || spawner_start(d) < 0 || daemon_load_local_zone(d) < 0)
                 return -EIO;
         raise_nofile();
+        if (users_init_self(&d->users, d->uid, getegid()) < 0)
+                return -ENOMEM;
         if (d->uid != 0)
                 log_info("running as uid %u: jobs run as this user only", (unsigned) d->uid);
         spawn_pam_check(d);
@@ -290,7 +325,9 @@ int main(int argc, char **argv) {
                 daemon_done(&d);
                 return 2;
         }
-        fg = d.cfg.foreground;
+        fg = d.cfg.foreground || d.container;
+        if (d.container && !explicit)
+                config_path = ""; /* an image's /etc/tock/tockd.conf is the system cron's */
         config_done(&d.cfg);
         if (daemon_load_config(&d, &d.cfg, config_path, explicit) < 0) {
                 daemon_done(&d);
@@ -308,13 +345,16 @@ int main(int argc, char **argv) {
                 daemon_done(&d);
                 return 1;
         }
-        log_setup(d.cfg.log_target, d.cfg.log_level);
+        log_setup(d.cfg.log_target, d.cfg.log_level, d.cfg.log_format);
         if (daemon_start(&d) < 0) {
                 daemon_done(&d);
                 return 1;
         }
         r = loop_run(&d);
-        log_info("stopped");
+        if (d.stop_killed)
+                log_warning("stopped: a job did not end within the grace period (jobs.stop_timeout) and was killed");
+        else
+                log_info("stopped");
         daemon_done(&d);
-        return r < 0 ? 1 : 0;
+        return r < 0 || d.stop_killed ? 1 : 0;
 }

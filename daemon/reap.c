@@ -19,20 +19,58 @@
 
 static struct log_job run_log(const struct run *r) {
         return (struct log_job) { .table = r->table, .line = r->line, .user = r->user, .command = r->command,
-                                  .pid = r->pid, .exit_status = -1, .duration_ms = -1 };
+                                  .pid = r->pid, .exit_status = -1, .duration_ms = -1, .name = r->name };
 }
 
-static void flush_line(struct run *r) {
+/* Which stream a run's line buffer `s` holds: one pipe for both, or stdout and stderr apart */
+static const char *stream_name(const struct run *r, int s) {
+        return s ? "stderr" : r->errput.fd >= 0 || r->split ? "stdout" : "output";
+}
+
+/* log.job_output=end: the line is kept ("0text\n" or "1text\n"), within max_output's bound */
+static void keep_line(struct run *r, int s) {
+        size_t n = r->lines[s].len + 2;
+        char *k = realloc(r->kept, r->kept_len + n);
+
+        if (!k)
+                return;
+        r->kept = k;
+        k[r->kept_len] = (char) ('0' + s);
+        memcpy(k + r->kept_len + 1, r->lines[s].buf, r->lines[s].len);
+        k[r->kept_len + n - 1] = '\n';
+        r->kept_len += n;
+}
+
+/* Logs the lines kept for the end (or until the run's start is logged), in the order they came. */
+void run_emit_kept(struct run *r) {
         struct log_job lj = run_log(r);
 
-        if (r->line_len == 0)
-                return;
-        log_job(LOG_INFO, &lj, "output: %.*s", (int) r->line_len, r->line_buf);
-        r->line_len = 0;
+        for (size_t i = 0; i < r->kept_len;) {
+                char *nl = memchr(r->kept + i, '\n', r->kept_len - i);
+                log_job_output(&lj, stream_name(r, r->kept[i] == '1'), r->kept + i + 1, (size_t) (nl - r->kept - i - 1));
+                i = (size_t) (nl - r->kept) + 1;
+        }
+        free(r->kept);
+        r->kept = NULL;
+        r->kept_len = 0;
 }
 
-/* Takes output bytes: whole lines are logged, up to cfg.max_output bytes per run. */
-static void take_output(struct daemon *d, struct run *r, const char *buf, size_t n) {
+static void flush_line(struct daemon *d, struct run *r, int s) {
+        struct log_job lj = run_log(r);
+
+        if (r->lines[s].len == 0)
+                return;
+        /* a job may print before the spawner's answer with its pid comes: its start is logged first */
+        if ((d->cfg.job_output == JOB_OUTPUT_END && r->kind != RUN_MANUAL) || r->pid == 0)
+                keep_line(r, s);
+        else
+                log_job_output(&lj, stream_name(r, s), r->lines[s].buf, r->lines[s].len);
+        r->lines[s].len = 0;
+}
+
+/* Takes output bytes of stream `s` (0 stdout or both, 1 stderr): whole lines are logged, up to
+ * cfg.max_output bytes per run. */
+static void take_output(struct daemon *d, struct run *r, int s, const char *buf, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 if (r->out_logged >= d->cfg.max_output) {
                         r->out_dropped += n - i;
@@ -64,17 +102,21 @@ static void take_output(struct daemon *d, struct run *r, const char *buf, size_t
                 if (run_mails_output(r))
                         continue; /* mailed, not logged */
                 if (buf[i] == '\n') {
-                        flush_line(r);
+                        flush_line(d, r, s);
                         continue;
                 }
-                if (r->line_len == sizeof r->line_buf)
-                        flush_line(r);
-                r->line_buf[r->line_len++] = buf[i] == '\0' ? '?' : buf[i];
+                if (r->lines[s].len == sizeof r->lines[s].buf)
+                        flush_line(d, r, s);
+                r->lines[s].buf[r->lines[s].len++] = buf[i] == '\0' ? '?' : buf[i];
         }
 }
 
-/* The run's output pipe is closed (or it never had one): an exited run is over. */
+/* The run's output pipes are closed (or it never had one): an exited run is over. */
 static void output_closed(struct daemon *d, struct run *r) {
+        if (r->output.fd >= 0 || r->errput.fd >= 0)
+                return; /* the other one is still open */
+        if (r->pid != 0) /* else its start comes first (run_started(), run_exited()) */
+                run_emit_kept(r);
         run_event(d, r, RUN_EV_OUTPUT_CLOSED);
         if (r->state == RUN_DEAD)
                 admit_retry(d); /* its descriptors are free again */
@@ -104,11 +146,11 @@ int run_handle_io(struct daemon *d, struct io_source *io) {
                         return 0;
                 if (k <= 0)
                         break;
-                take_output(d, r, buf, (size_t) k);
+                take_output(d, r, io == &r->errput, buf, (size_t) k);
                 if (i == 15)
                         return 0;
         }
-        flush_line(r);
+        flush_line(d, r, io == &r->errput);
         close_io(d, io);
         output_closed(d, r);
         return 0;
@@ -119,6 +161,7 @@ static struct log_job log_end(struct daemon *d, const struct run *r, int wstatus
         struct log_job lj = run_log(r);
 
         lj.duration_ms = ms;
+        lj.event = "ended";
         if (r->exec_stage) {
                 /* already logged as a failure to start */
         } else if (WIFEXITED(wstatus)) {
@@ -130,6 +173,7 @@ static struct log_job log_end(struct daemon *d, const struct run *r, int wstatus
                 log_job(LOG_WARNING, &lj, "ended: pid %d, killed by signal %d (%s)%s, %lld ms", (int) r->pid, lj.signal,
                         strsignal(lj.signal), r->timed_out ? " at its timeout" : "", (long long) ms);
         }
+        lj.event = NULL;
         if (r->out_dropped)
                 log_job(LOG_WARNING, &lj, "output past %zu bytes dropped: %zu bytes", d->cfg.max_output, r->out_dropped);
         return lj;
@@ -176,13 +220,17 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
         run_event(d, r, RUN_EV_EXITED);
         r->wstatus = wstatus;
         /* read what the job wrote before it exited, so its output comes before its end */
-        if (r->output.fd >= 0) {
+        for (int s = 0; s < 2; s++) {
+                int fd = s ? r->errput.fd : r->output.fd;
                 char buf[16384];
                 ssize_t k;
-                while (r->out_logged < d->cfg.max_output && (k = read(r->output.fd, buf, sizeof buf)) > 0)
-                        take_output(d, r, buf, (size_t) k);
-                flush_line(r);
+                if (fd < 0)
+                        continue;
+                while (r->out_logged < d->cfg.max_output && (k = read(fd, buf, sizeof buf)) > 0)
+                        take_output(d, r, s, buf, (size_t) k);
+                flush_line(d, r, s);
         }
+        run_emit_kept(r);
         run_timeout_stop(d, r);
         lj = log_end(d, r, wstatus, ms);
         if (r->kind == RUN_MAIL)
@@ -195,8 +243,7 @@ void run_exited(struct daemon *d, struct run *r, int wstatus) {
         } else if (r->kind == RUN_SCHEDULED)
                 scheduled_run_ended(d, r, wstatus, ms);
         metrics_changed(d);
-        if (r->output.fd < 0)
-                output_closed(d, r);
+        output_closed(d, r);
 }
 
 int reap_children(struct daemon *d) {

@@ -35,9 +35,15 @@ int daemon_load_config(struct daemon *d, struct config *c, const char *path, boo
         int r;
 
         config_init(c);
-        r = config_load(c, path, explicit);
+        if (d->container)
+                config_container_defaults(c);
+        r = *path ? config_load(c, path, explicit) : 0;
         if (r < 0)
                 return r;
+        if (!*path) { /* no file: dumped and reloaded as such */
+                free(c->config_file);
+                c->config_file = strdup("");
+        }
         return apply_overrides(d, c);
 }
 
@@ -66,7 +72,7 @@ int daemon_reload(struct daemon *d) {
                 c.config_explicit = d->cfg.config_explicit;
                 config_done(&d->cfg);
                 d->cfg = c;
-                log_setup(d->cfg.log_target, d->cfg.log_level);
+                log_setup(d->cfg.log_target, d->cfg.log_level, d->cfg.log_format);
                 spawn_pam_check(d);
         }
         struct tz *old = d->tables.local_zone;

@@ -155,6 +155,7 @@ struct run *run_new(enum run_kind kind, const char *table, unsigned line, const 
         r->state = RUN_NEW;
         r->line = line;
         r->output = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
+        r->errput = (struct io_source) { .kind = IO_RUN_OUTPUT, .fd = -1, .run = r };
         r->req_fds[0] = r->req_fds[1] = r->req_fds[2] = -1;
         r->table = strdup(table);
         r->user = strdup(user);
@@ -175,6 +176,8 @@ static void run_destroy(struct run *r) {
         free(r->mail_to);
         free(r->mail_head);
         free(r->mail_buf);
+        free(r->kept);
+        free(r->name);
         drop_request(r);
         free(r->table);
         free(r->user);
@@ -187,6 +190,10 @@ void run_free(struct daemon *d, struct run *r) {
         if (r->output.fd >= 0) {
                 loop_del(d, &r->output);
                 closep(&r->output.fd);
+        }
+        if (r->errput.fd >= 0) {
+                loop_del(d, &r->errput);
+                closep(&r->errput.fd);
         }
         if (r->state == RUN_RUNNING && r->pid > 0)
                 hmap_del(&d->runs.pids, &r->pid_node);

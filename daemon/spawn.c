@@ -102,7 +102,9 @@ void spawn_pam_check(struct daemon *d) {
         why = "tockd was built without PAM";
         (void) service;
 #else
-        if (!*service)
+        if (d->cfg.container && !*service)
+                why = "the container mode (--table alone)";
+        else if (!*service)
                 why = "jobs.pam_service is empty";
         else if (*d->cfg.table && !*d->cfg.crontab && !*d->cfg.cron_d && !*d->cfg.spool)
                 why = "only a --table, whose jobs run as tockd's own user (containers)";
@@ -192,6 +194,27 @@ int spawn_plan_env(struct spawn_plan *p, const char *shell_default, const char *
                         return -ENOMEM;
                 free(p->home);
                 p->home = h;
+        }
+        return 0;
+}
+
+/* jobs.inherit_env: tockd's own environment, as supercronic gives it, less what speaks to tockd
+ * alone (systemd's notify socket, socket activation, the watchdog, the journal stream) */
+static int plan_inherit_env(struct spawn_plan *p) {
+        static const char *const own[] = { "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+                                           "WATCHDOG_PID", "WATCHDOG_USEC", "JOURNAL_STREAM" };
+
+        for (char **e = environ; *e; e++) {
+                size_t nl = strcspn(*e, "=");
+                bool skip = nl == 0 || !(*e)[nl];
+                _cleanup_free_ char *name = NULL;
+
+                for (size_t i = 0; i < ELEMENTSOF(own) && !skip; i++)
+                        skip = strlen(own[i]) == nl && strncmp(*e, own[i], nl) == 0;
+                if (skip)
+                        continue;
+                if (!(name = strndup(*e, nl)) || spawn_plan_setenv(p, name, *e + nl + 1) < 0)
+                        return -ENOMEM;
         }
         return 0;
 }
@@ -314,21 +337,24 @@ void spawn_submit(struct daemon *d, struct run *r) {
         run_event(d, r, RUN_EV_SUBMIT);
         if (r->output.fd >= 0 && loop_add(d, &r->output, EPOLLIN) < 0)
                 log_error("%s:%u: cannot watch the run's output; it is lost", r->table, r->line);
+        if (r->errput.fd >= 0 && loop_add(d, &r->errput, EPOLLIN) < 0)
+                log_error("%s:%u: cannot watch the run's standard error; it is lost", r->table, r->line);
         if (!d->spawner.out)
                 (void) spawner_flush(d);
 }
 
 /* The job's descriptors for a run: fd[0] its stdin, fd[1] its stdout (and stderr), fd[2] its
- * stderr or -1, and out_read tockd's end of the output pipe or -1. */
+ * stderr or -1, and out_read (err_read) tockd's end of the output (stderr) pipe or -1. */
 struct run_fds {
         int fd[3];
-        int out_read;
+        int out_read, err_read;
 };
 
 static void run_fds_done(struct run_fds *f) {
         for (int i = 0; i < 3; i++)
                 closep(&f->fd[i]);
         closep(&f->out_read);
+        closep(&f->err_read);
 }
 
 /* Gives a prepared run its request and descriptors (taken) and starts its clock. */
@@ -341,6 +367,10 @@ static void run_load(struct run *run, uint32_t id, char **req, size_t req_len, s
         run->output.fd = TAKE_FD(f->out_read);
         if (run->output.fd >= 0)
                 (void) fcntl(run->output.fd, F_SETFL, O_NONBLOCK);
+        run->errput.fd = TAKE_FD(f->err_read);
+        run->split = run->errput.fd >= 0;
+        if (run->errput.fd >= 0)
+                (void) fcntl(run->errput.fd, F_SETFL, O_NONBLOCK);
         run->start_ns = now_mono_ns();
         run->started_at = now_real();
 }
@@ -361,7 +391,7 @@ int spawn_plan_helper(struct daemon *d, const struct run *jr, struct spawn_plan 
 
 int spawn_helper(struct daemon *d, const struct run *jr, enum run_kind kind, struct spawn_plan *p, const char *command,
                  int in_fd, const char *what, const char *mail_to) {
-        struct run_fds f = { { in_fd, -1, -1 }, -1 };
+        struct run_fds f = { { in_fd, -1, -1 }, -1, -1 };
         _cleanup_free_ char *req = NULL;
         struct run *run = NULL;
         size_t req_len;
@@ -430,7 +460,11 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, boo
         }
         /* PAM as cron(8) uses it, for the system's tables; not for a single table (containers) */
         p->pam = r == 0 && p->drop && d->spawner.pam && j->table->kind != TABLE_SINGLE;
-        if (r < 0 || (r = spawn_plan_env(p, d->cfg.shell, d->cfg.path, j->table->ct, j->e)) < 0 ||
+        /* inherited: PATH too, when tockd has one; HOME, LOGNAME, USER and SHELL are cron's */
+        const char *path = d->cfg.inherit_env && getenv("PATH") ? getenv("PATH") : d->cfg.path;
+        if (r == 0 && d->cfg.inherit_env)
+                r = plan_inherit_env(p);
+        if (r < 0 || (r = spawn_plan_env(p, d->cfg.shell, path, j->table->ct, j->e)) < 0 ||
             (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 job_event(LOG_ERR, lj, j->stats, "not run: %s while preparing it", why);
@@ -442,7 +476,8 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, boo
 /* The job's descriptors: tockctl run's own (`client_fds`), or /dev/null or its % input and a
  * pipe for its output. Returns -EMFILE or -ENFILE unlogged (the run then waits), other errors
  * logged. */
-static int job_fds(const struct job *j, const int client_fds[3], const struct log_job *lj, struct run_fds *f) {
+static int job_fds(struct daemon *d, const struct job *j, const int client_fds[3], const struct log_job *lj,
+                   struct run_fds *f) {
         int fds[2], r;
 
         if (client_fds) {
@@ -466,15 +501,26 @@ static int job_fds(const struct job *j, const int client_fds[3], const struct lo
         }
         f->out_read = fds[0];
         f->fd[1] = fds[1];
+        /* JSON logs tag each line with its stream: stderr gets a pipe of its own */
+        if (d->cfg.log_format == LOG_FORMAT_JSON) {
+                if (pipe2(fds, O_CLOEXEC) < 0) {
+                        r = -errno;
+                        if (r != -EMFILE && r != -ENFILE)
+                                log_job(LOG_ERR, lj, "not run: cannot set up its standard error: %s", strerror(-r));
+                        return r;
+                }
+                f->err_read = fds[0];
+                f->fd[2] = fds[1];
+        }
         return 0;
 }
 
 int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], struct client *client) {
         const char *user = job_user(j);
         struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
-                              .exit_status = -1, .duration_ms = -1 };
+                              .exit_status = -1, .duration_ms = -1, .name = j->e->opts.name };
         enum run_kind kind = client_fds ? RUN_MANUAL : RUN_SCHEDULED;
-        struct run_fds f = { { -1, -1, -1 }, -1 };
+        struct run_fds f = { { -1, -1, -1 }, -1, -1 };
         _cleanup_free_ char *req = NULL;
         struct spawn_plan p = {};
         struct run *run;
@@ -485,7 +531,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         r = job_plan(d, j, user, kind == RUN_SCHEDULED, &lj, &p, &req, &req_len, &id);
         if (r < 0)
                 goto out;
-        r = job_fds(j, client_fds, &lj, &f);
+        r = job_fds(d, j, client_fds, &lj, &f);
         if (r == -EMFILE || r == -ENFILE) {
                 /* a burst used every descriptor: the run waits, in order, for a run to end */
                 admit_defer(d, j, &lj);
@@ -502,6 +548,8 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         }
         run->client = client;
         run->pam = p.pam;
+        if (j->e->opts.name && !(run->name = strdup(j->e->opts.name)))
+                log_job(LOG_WARNING, &lj, "out of memory: its name is left out of the log");
         run_load(run, id, &req, req_len, &f);
         if (kind == RUN_SCHEDULED) {
                 j->stats->runs++;
@@ -528,7 +576,7 @@ out:
 /* The spawner's answer to a run's request: its job runs, or could not start. */
 static void run_started(struct daemon *d, struct run *r, const struct spawn_reply *rep) {
         struct log_job lj = { .table = r->table, .line = r->line, .user = r->user, .command = r->command,
-                              .pid = rep->pid, .exit_status = -1, .duration_ms = -1 };
+                              .pid = rep->pid, .exit_status = -1, .duration_ms = -1, .name = r->name };
 
         r->pid = rep->pid;
         r->holder_pid = rep->holder;
@@ -542,6 +590,7 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         if (rep->stage) {
                 r->exec_stage = rep->stage;
                 r->exec_errno = rep->err;
+                lj.event = "failed";
                 job_event(LOG_ERR, &lj, r->stats, "failed before running: %s: %s", stage_name(rep->stage),
                           stage_error(rep->stage, rep->err));
                 if (r->pid <= 0)
@@ -554,11 +603,14 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         }
         if (r->timeout_s > 0 && r->pid > 0)
                 run_timeout_start(d, r);
+        lj.event = "started";
         log_job(LOG_INFO, &lj, "started pid %d%s: %s", (int) r->pid, r->kind == RUN_MANUAL ? " for tockctl run" : "",
                 r->command);
+        if (d->cfg.job_output == JOB_OUTPUT_LINES)
+                run_emit_kept(r); /* what it printed before this answer came */
         /* on_stop=term sent SIGTERM to the runs going on when the stop began: one whose start was
          * still on its way gets it now */
-        if (d->stopping && d->cfg.on_stop == ON_STOP_TERM && r->pid > 0)
+        if (d->stopping && d->stop_policy == ON_STOP_TERM && r->pid > 0)
                 (void) kill(-r->pid, SIGTERM);
 }
 

@@ -353,7 +353,14 @@ static char *path_join(const char *dir, const char *name) {
         return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-static void scan_dir(struct daemon *d, const char *dir, enum table_kind kind) {
+/* In a directory of --table tables every visible name counts but backups ("~"): hidden names
+ * are editors' files and a Kubernetes ConfigMap's "..data" and its timestamped directories */
+static bool valid_single_name(const char *n) {
+        size_t len = strlen(n);
+        return len && n[0] != '.' && n[len - 1] != '~';
+}
+
+static void scan_dir(struct daemon *d, const char *dir, enum table_kind kind, const char *owner) {
         DIR *dp = opendir(dir);
         struct dirent *de;
 
@@ -373,19 +380,41 @@ static void scan_dir(struct daemon *d, const char *dir, enum table_kind kind) {
                 }
                 if (kind == TABLE_SPOOL && strncmp(de->d_name, "tmp.", 4) == 0)
                         continue; /* crontab(1)'s temporary files */
+                if (kind == TABLE_SINGLE && !valid_single_name(de->d_name))
+                        continue;
                 p = path_join(dir, de->d_name);
                 if (!p) {
                         log_error("out of memory scanning %s", dir);
                         break;
                 }
-                (void) table_load(d, kind, p, kind == TABLE_SPOOL ? de->d_name : NULL);
+                (void) table_load(d, kind, p, kind == TABLE_SPOOL ? de->d_name : owner);
         }
         closedir(dp);
 }
 
-static const char *own_user_name(struct daemon *d) {
-        struct passwd *pw = getpwuid(d->uid);
-        return pw ? pw->pw_name : NULL;
+char *tables_item_next(const char **list) {
+        const char *p = *list, *end;
+
+        while (*p == ':')
+                p++;
+        if (!*p)
+                return NULL;
+        end = strchrnul(p, ':');
+        *list = end;
+        return strndup(p, (size_t) (end - p));
+}
+
+/* One item of paths.table: a table, or a directory of them. A missing one is read when it
+ * appears (watch.c watches its parent). */
+static void load_single_item(struct daemon *d, const char *item, const char *me) {
+        struct stat st;
+
+        if (stat(item, &st) == 0 && S_ISDIR(st.st_mode)) {
+                scan_dir(d, item, TABLE_SINGLE, me);
+                return;
+        }
+        if (table_load(d, TABLE_SINGLE, item, me) == -ENOENT && !table_find(d, item))
+                log_warning("%s: no such file; its jobs run when it appears", item);
 }
 
 int tables_rescan(struct daemon *d) {
@@ -394,15 +423,16 @@ int tables_rescan(struct daemon *d) {
         if (*d->cfg.crontab)
                 (void) table_load(d, TABLE_SYSTEM, d->cfg.crontab, NULL);
         if (*d->cfg.cron_d)
-                scan_dir(d, d->cfg.cron_d, TABLE_CROND);
+                scan_dir(d, d->cfg.cron_d, TABLE_CROND, NULL);
         if (*d->cfg.spool)
-                scan_dir(d, d->cfg.spool, TABLE_SPOOL);
+                scan_dir(d, d->cfg.spool, TABLE_SPOOL, NULL);
         if (*d->cfg.table) {
-                const char *me = own_user_name(d);
-                if (!me)
-                        log_error("%s: refused: tockd's own uid %u has no user name", d->cfg.table, (unsigned) d->uid);
-                else
-                        (void) table_load(d, TABLE_SINGLE, d->cfg.table, me);
+                const char *me = users_self_name(&d->users, d->uid), *list = d->cfg.table;
+                char *item;
+                while ((item = tables_item_next(&list))) {
+                        load_single_item(d, item, me);
+                        free(item);
+                }
         }
         /* what was not seen is gone */
         for (size_t i = 0; i < d->tables.n;) {
@@ -429,9 +459,17 @@ int table_reload_path(struct daemon *d, const char *path) {
                 *slash = 0;
         if (*d->cfg.crontab && streq(path, d->cfg.crontab))
                 return table_load(d, TABLE_SYSTEM, path, NULL);
-        if (*d->cfg.table && streq(path, d->cfg.table)) {
-                const char *me = own_user_name(d);
-                return me ? table_load(d, TABLE_SINGLE, path, me) : -ESRCH;
+        if (*d->cfg.table) {
+                const char *me = users_self_name(&d->users, d->uid), *list = d->cfg.table;
+                char *item;
+                while ((item = tables_item_next(&list))) {
+                        bool file = streq(path, item), in_dir = streq(dir, item);
+                        free(item);
+                        if (file)
+                                return table_load(d, TABLE_SINGLE, path, me);
+                        if (in_dir)
+                                return valid_single_name(base) ? table_load(d, TABLE_SINGLE, path, me) : 0;
+                }
         }
         if (*d->cfg.cron_d && streq(dir, d->cfg.cron_d)) {
                 if (base[0] == '.')

@@ -17,6 +17,8 @@
 
 enum log_target { LOG_TARGET_AUTO, LOG_TARGET_JOURNAL, LOG_TARGET_SYSLOG, LOG_TARGET_STDERR, LOG_TARGET_STDOUT };
 enum on_stop { ON_STOP_LEAVE, ON_STOP_TERM, ON_STOP_WAIT };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+enum job_output { JOB_OUTPUT_LINES, JOB_OUTPUT_END };
 
 struct config {
         char *config_file;
@@ -25,8 +27,8 @@ struct config {
         char *crontab;     /* system table; "" disables */
         char *cron_d;      /* directory of system tables; "" disables */
         char *spool;       /* per-user tables, one file per user named after the user; "" disables */
-        char *table;       /* a single user-format table run as tockd's own user; "" disables */
-        char *state_dir;   /* boot id, catch-up times, kept tables, the lock */
+        char *table;       /* user-format tables (files or directories, ':' between) run as tockd's own user */
+        char *state_dir;   /* boot id, catch-up times, kept tables, the lock; "" none */
         char *zoneinfo;    /* TZif files */
         char *localtime;   /* the system zone (a TZif file, usually a symlink into zoneinfo) */
         char *boot_id;     /* where this boot's id is read */
@@ -37,6 +39,8 @@ struct config {
         /* [log] */
         enum log_target log_target;
         int log_level;     /* syslog levels: LOG_ERR .. LOG_DEBUG */
+        enum log_format log_format;  /* on stdout or stderr: text lines, or one JSON object a line */
+        enum job_output job_output;  /* a job's output lines logged as they come, or at its end */
         /* [jobs] */
         char *shell;       /* default SHELL */
         char *path;        /* default PATH */
@@ -56,10 +60,13 @@ struct config {
         enum overlap overlap; /* default overlap policy */
         int64_t jitter_s;     /* default per-job random delay bound */
         bool catchup;         /* default of [catchup:...] */
+        bool inherit_env;     /* jobs start from tockd's environment (the container mode's default) */
         bool foreground;
+        bool container;       /* tockd --table FILE alone: config_container_defaults() */
 };
 
 void config_init(struct config *c);
+void config_container_defaults(struct config *c);
 void config_done(struct config *c);
 /* Reads the INI file; a missing default file is fine, a missing explicit one is not. Unknown
  * keys warn. Returns 0 or negative errno (logged). */
@@ -180,11 +187,19 @@ struct access_lists {
 
 struct user_cache {
         struct hmap map; /* struct user_cache_entry by name */
+        struct user_info self; /* tockd's own uid when it has no passwd entry (name NULL: it has one) */
         int64_t passwd_sig, group_sig, filled_ns;
 };
 
 struct daemon;
 struct log_job;
+
+/* watch.c: the watches of one paths.table item */
+struct table_watch {
+        int wd_dir;  /* the item when it is a directory, else its parent; -1 none */
+        int wd_file; /* the file itself (a bind-mounted file's own writes reach no parent); -1 none */
+        bool is_dir;
+};
 
 /* ---- event sources and runs ---- */
 
@@ -259,11 +274,18 @@ struct run {
         char *req;                /* the request to the spawner, while RUN_CAPPED or RUN_UNSENT */
         size_t req_len;
         int req_fds[3];           /* the job's stdin, stdout and stderr (-1: as stdout), as req */
-        struct io_source output;  /* the job's stdout and stderr; fd -1 when tockctl run gave its own */
+        struct io_source output;  /* the job's stdout (and stderr but with JSON logs); fd -1 when tockctl run gave its own */
+        struct io_source errput;  /* with JSON logs: the job's stderr, its lines tagged "stderr"; else fd -1 */
+        bool split;               /* its stdout and stderr came through two pipes */
+        char *name;               /* its job's [name:...], or NULL */
         struct job_stats *stats;  /* a reference (RUN_SCHEDULED, RUN_MANUAL) */
         struct client *client;    /* RUN_MANUAL: tockctl run waiting for this run, or NULL once gone */
-        char line_buf[1024];      /* a partial output line */
-        size_t line_len;
+        struct {                  /* a partial output line: [0] stdout (or both), [1] stderr */
+                char buf[1024];
+                size_t len;
+        } lines[2];
+        char *kept;               /* log.job_output=end: the lines so far, each "0text\n" or "1text\n" */
+        size_t kept_len;
         size_t out_logged, out_dropped;
         int wstatus;
         int exec_stage, exec_errno; /* from the spawner when the job could not exec */
@@ -289,12 +311,16 @@ struct daemon {
         struct config cfg;     /* config.c; main.c loads and reloads it */
         char **argv_overrides; /* main.c: "section.key=value" from the command line, re-applied on SIGHUP */
         size_t n_overrides;
+        bool container;        /* main.c: the command line asked for the container mode */
         uid_t uid;             /* tockd's own uid: 0 for the system cron */
         int lock_fd;           /* state/tockd.lock, held while tockd runs */
         int64_t started_at;    /* UTC seconds */
         int64_t started_ns;    /* CLOCK_MONOTONIC */
         bool ready;            /* past start-up: status lines may go to systemd */
         bool stopping;         /* SIGTERM came: no new runs */
+        enum on_stop stop_policy; /* loop.c: what the stop does to running jobs (on_stop, or term as PID 1) */
+        size_t stop_jobs;      /* jobs running when the stop began */
+        bool stop_killed;      /* a job had to be SIGKILLed at the stop: tockd exits 1 */
         struct user_cache users; /* users.c */
 
         struct {               /* loop.c */
@@ -325,7 +351,9 @@ struct daemon {
 
         struct {               /* watch.c: inotify */
                 struct io_source io;
-                int wd_crontab_dir, wd_cron_d, wd_spool, wd_table_dir, wd_localtime_dir;
+                int wd_crontab_dir, wd_cron_d, wd_spool, wd_localtime_dir;
+                struct table_watch *tables; /* one per paths.table item, in order */
+                size_t n_tables;
         } watch;
 
         struct {               /* dispatch.c: the queue against the clock */
@@ -412,6 +440,9 @@ void carry_done(struct carry *c);
 
 /* tables.c */
 int tables_rescan(struct daemon *d);
+/* The next item of paths.table (a file or directory; ':' between them), owned, moving *list on;
+ * NULL at the end (or out of memory). */
+char *tables_item_next(const char **list);
 int table_reload_path(struct daemon *d, const char *path);
 void tables_done(struct daemon *d);
 const struct tz *zone_get(struct daemon *d, const char *name);
@@ -420,6 +451,9 @@ void tables_replan_local(struct daemon *d);
 /* users.c */
 const struct user_info *users_get(struct user_cache *c, const char *name); /* NULL: no such user */
 void users_flush(struct user_cache *c);
+void users_done(struct user_cache *c);
+int users_init_self(struct user_cache *c, uid_t uid, gid_t gid);
+const char *users_self_name(struct user_cache *c, uid_t uid);
 
 /* watch.c: inotify */
 int watch_open(struct daemon *d);
@@ -525,6 +559,7 @@ void runs_signal_all(struct daemon *d, int sig);
 void run_exited(struct daemon *d, struct run *r, int wstatus);
 int reap_children(struct daemon *d);
 int run_handle_io(struct daemon *d, struct io_source *io);
+void run_emit_kept(struct run *r);
 
 /* fileio.c */
 int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);

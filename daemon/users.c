@@ -1,4 +1,5 @@
-/* daemon/users.c: who a user is (uid, gid, home, groups), cached.
+/* daemon/users.c: who a user is (uid, gid, home, groups), cached; and tockd's own user, also
+ * when its uid has no passwd entry.
  *
  * Looking a user up through NSS parses /etc/passwd and /etc/group each time; a table of a
  * million lines or a burst of 10,000 jobs would do it a million or 10,000 times. The cache is
@@ -6,6 +7,7 @@
  * users that come from elsewhere (LDAP, sssd). */
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,6 +95,41 @@ static struct user_cache_entry *lookup(struct user_cache *c, const char *name) {
         return TAKE_PTR(e);
 }
 
+/* tockd's own uid with no passwd entry (docker run --user 12345, OpenShift's arbitrary uids): a
+ * user made from the environment, named $USER unless that names another user (then the number),
+ * with home $HOME, else /. No supplementary groups: the jobs run with tockd's ids unchanged. */
+int users_init_self(struct user_cache *c, uid_t uid, gid_t gid) {
+        const char *name = getenv("USER"), *home = getenv("HOME");
+        char num[16];
+
+        if (getpwuid(uid))
+                return 0;
+        if (!name || !*name || strchr(name, '/') || getpwnam(name)) {
+                snprintf(num, sizeof num, "%u", (unsigned) uid);
+                name = num;
+        }
+        c->self = (struct user_info) { .exists = true, .uid = uid, .gid = gid };
+        c->self.name = strdup(name);
+        c->self.home = strdup(home && home[0] == '/' ? home : "/");
+        if (!c->self.name || !c->self.home)
+                return -ENOMEM;
+        log_info("uid %u has no passwd entry: its jobs run as '%s', home %s", (unsigned) uid, c->self.name, c->self.home);
+        return 0;
+}
+
+/* The name jobs of tockd's own tables run under: its passwd entry's, or the one made up. */
+const char *users_self_name(struct user_cache *c, uid_t uid) {
+        struct passwd *pw = getpwuid(uid);
+        return pw ? pw->pw_name : c->self.name;
+}
+
+void users_done(struct user_cache *c) {
+        users_flush(c);
+        free(c->self.name);
+        free(c->self.home);
+        c->self = (struct user_info) {};
+}
+
 const struct user_info *users_get(struct user_cache *c, const char *name) {
         uint64_t h = hash_fnv1a(HASH_FNV_OFFSET, name);
         struct user_cache_entry *e;
@@ -100,8 +137,11 @@ const struct user_info *users_get(struct user_cache *c, const char *name) {
         users_check(c);
         for (struct hmap_node *n = hmap_first(&c->map, h); n; n = hmap_next(n)) {
                 e = HMAP_ENTRY(n, struct user_cache_entry, node);
-                if (streq(e->info.name, name))
-                        return e->info.exists ? &e->info : NULL;
+                if (!streq(e->info.name, name))
+                        continue;
+                if (!e->info.exists && c->self.name && streq(name, c->self.name))
+                        return &c->self;
+                return e->info.exists ? &e->info : NULL;
         }
         e = lookup(c, name);
         if (!e)
@@ -110,5 +150,7 @@ const struct user_info *users_get(struct user_cache *c, const char *name) {
                 entry_free(e);
                 return NULL;
         }
+        if (!e->info.exists && c->self.name && streq(name, c->self.name))
+                return &c->self;
         return e->info.exists ? &e->info : NULL;
 }

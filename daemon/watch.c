@@ -2,9 +2,15 @@
  *
  * tockd watches directories, never table files themselves, so that editors and tools that
  * replace a file by rename are seen like any other write: the parent of /etc/crontab (also for
- * the system zone, /etc/localtime), cron.d, the spool and the single table's directory. A changed
- * name is re-read at once and only that table is re-planned. A queue overflow means events were
- * lost: everything is rescanned. */
+ * the system zone, /etc/localtime), cron.d, the spool and the --table tables' directories. A
+ * changed name is re-read at once and only that table is re-planned. A queue overflow means
+ * events were lost: everything is rescanned.
+ *
+ * --table files are also watched themselves: a file bind-mounted into a container is written in
+ * place on the host, and its parent directory in the container hears nothing of it. A Kubernetes
+ * ConfigMap volume changes no file: it writes a new hidden directory and swaps the "..data"
+ * symlink the tables point through; any ".." name changing in a table's directory makes a rescan,
+ * which re-reads the tables whose files (followed through the links) changed. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +77,9 @@ void watch_restart(struct daemon *d) {
 }
 
 void watch_done(struct daemon *d) {
+        free(d->watch.tables);
+        d->watch.tables = NULL;
+        d->watch.n_tables = 0;
         if (d->watch.io.fd < 0)
                 return;
         loop_del(d, &d->watch.io);
@@ -78,8 +87,41 @@ void watch_done(struct daemon *d) {
         d->watch.io.fd = -1;
 }
 
+#define FILE_EVENTS (IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
+static void watch_tables(struct daemon *d) {
+        const char *list = d->cfg.table;
+        size_t n = 0;
+        char *item;
+
+        free(d->watch.tables);
+        d->watch.tables = NULL;
+        d->watch.n_tables = 0;
+        while ((item = tables_item_next(&list))) {
+                struct table_watch *v = reallocarray(d->watch.tables, n + 1, sizeof(*v));
+                _cleanup_free_ char *dir = NULL;
+                struct stat st;
+
+                if (!v) {
+                        free(item);
+                        break;
+                }
+                d->watch.tables = v;
+                v[n] = (struct table_watch) { .wd_dir = -1, .wd_file = -1 };
+                v[n].is_dir = stat(item, &st) == 0 && S_ISDIR(st.st_mode);
+                if (v[n].is_dir)
+                        v[n].wd_dir = add_watch(d, item);
+                else if ((dir = dir_of(item))) {
+                        v[n].wd_dir = add_watch(d, dir);
+                        v[n].wd_file = inotify_add_watch(d->watch.io.fd, item, FILE_EVENTS);
+                }
+                d->watch.n_tables = ++n;
+                free(item);
+        }
+}
+
 int watch_setup(struct daemon *d) {
-        _cleanup_free_ char *crontab_dir = NULL, *table_dir = NULL;
+        _cleanup_free_ char *crontab_dir = NULL;
 
         /* watches are per inode and deduplicated by the kernel: adding one twice gives the same wd */
         if (*d->cfg.crontab && (crontab_dir = dir_of(d->cfg.crontab)))
@@ -88,8 +130,7 @@ int watch_setup(struct daemon *d) {
                 d->watch.wd_cron_d = add_watch(d, d->cfg.cron_d);
         if (*d->cfg.spool)
                 d->watch.wd_spool = add_watch(d, d->cfg.spool);
-        if (*d->cfg.table && (table_dir = dir_of(d->cfg.table)))
-                d->watch.wd_table_dir = add_watch(d, table_dir);
+        watch_tables(d);
         if (*d->cfg.localtime) {
                 _cleanup_free_ char *lt_dir = dir_of(d->cfg.localtime);
                 if (lt_dir)
@@ -114,15 +155,56 @@ static void reload_local_zone(struct daemon *d) {
         tz_free(old);
 }
 
+/* A name just created in a table's directory: a symlink has no close to wait for. `dir` the
+ * directory item, or NULL when the name is a file item's `base` (its own path then). */
+static bool created_symlink(const char *dir, const char *name, const char *item) {
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+
+        if (dir && asprintf(&path, "%s/%s", dir, name) < 0)
+                return false;
+        return lstat(dir ? path : item, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* An event of watch `wd` about a --table item: `name` in its directory, or (NULL) the file itself. */
+static void handle_table_event(struct daemon *d, int wd, const char *name, uint32_t mask, bool *rescan) {
+        const char *list = d->cfg.table;
+        char *item;
+
+        for (size_t i = 0; (item = tables_item_next(&list)); i++) {
+                const struct table_watch *w = i < d->watch.n_tables ? &d->watch.tables[i] : NULL;
+                _cleanup_free_ char *path = NULL;
+                const char *base = strrchr(item, '/');
+
+                base = base ? base + 1 : item;
+                if (w && !name && w->wd_file == wd && (mask & (IN_CLOSE_WRITE | IN_ATTRIB)))
+                        (void) table_reload_path(d, item);
+                else if (w && name && w->wd_dir == wd) {
+                        if (strncmp(name, "..", 2) == 0) /* a ConfigMap's atomic swap */
+                                *rescan = true;
+                        else if (mask & IN_ISDIR)
+                                ; /* not a table; a directory of ours appearing makes a rescan */
+                        else if ((mask & IN_CREATE) && !created_symlink(w->is_dir ? item : NULL, name, item))
+                                ; /* read when it is closed */
+                        else if (w->is_dir && asprintf(&path, "%s/%s", item, name) >= 0)
+                                (void) table_reload_path(d, path);
+                        else if (!w->is_dir && streq(base, name))
+                                (void) table_reload_path(d, item);
+                }
+                free(item);
+        }
+}
+
 /* Which of our paths lives in the directory of watch `wd` under `name`. */
 static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mask, bool *rescan) {
         const struct {
                 const char *path;
                 int wd;
-        } files[] = { { d->cfg.crontab, d->watch.wd_crontab_dir }, { d->cfg.table, d->watch.wd_table_dir },
-                      { d->cfg.localtime, d->watch.wd_localtime_dir } };
+        } files[] = { { d->cfg.crontab, d->watch.wd_crontab_dir }, { d->cfg.localtime, d->watch.wd_localtime_dir } };
         _cleanup_free_ char *path = NULL;
 
+        if (*d->cfg.table)
+                handle_table_event(d, wd, name, mask, rescan);
         if (mask & IN_ISDIR) {
                 /* perhaps a directory of ours that was missing */
                 if (mask & (IN_CREATE | IN_MOVED_TO))
@@ -136,7 +218,7 @@ static void handle_name(struct daemon *d, int wd, const char *name, uint32_t mas
                 base = strrchr(files[i].path, '/');
                 if (!streq(base ? base + 1 : files[i].path, name))
                         continue;
-                if (i == 2)
+                if (i == 1)
                         reload_local_zone(d);
                 else
                         (void) table_reload_path(d, files[i].path);
@@ -178,6 +260,8 @@ int watch_handle(struct daemon *d) {
                                 rescan = true;
                         } else if (ev->len > 0 && !rescan) {
                                 handle_name(d, ev->wd, ev->name, ev->mask, &rescan);
+                        } else if (ev->len == 0 && !rescan && *d->cfg.table) {
+                                handle_table_event(d, ev->wd, NULL, ev->mask, &rescan);
                         }
                 }
         }

@@ -181,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *text;
 
         if (!quiet) {
-                log_setup(LOG_TARGET_STDERR, LOG_NOTHING);
+                log_setup(LOG_TARGET_STDERR, LOG_NOTHING, LOG_FORMAT_TEXT);
                 quiet = true;
         }
         config_init(&c);

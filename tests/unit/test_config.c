@@ -13,7 +13,7 @@
 static struct config c;
 
 static void setup(void) {
-        log_setup(LOG_TARGET_STDERR, LOG_ERR); /* the warnings of the bad-input tests stay quiet */
+        log_setup(LOG_TARGET_STDERR, LOG_ERR, LOG_FORMAT_TEXT); /* the warnings of the bad-input tests stay quiet */
         config_init(&c);
 }
 static void teardown(void) {

@@ -133,7 +133,7 @@ static struct table table = { .name = (char *) "/var/spool/cron/crontabs/alice",
 static struct run run;
 
 static void prepare_setup(void) {
-        log_setup(LOG_TARGET_STDERR, LOG_EMERG); /* the refusal's warning stays quiet */
+        log_setup(LOG_TARGET_STDERR, LOG_EMERG, LOG_FORMAT_TEXT); /* the refusal's warning stays quiet */
         d = calloc(1, sizeof *d);
         cr_assert_not_null(d);
         config_init(&d->cfg);
