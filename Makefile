@@ -180,14 +180,18 @@ $(BUILD)/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/run-cor
 
 # ---- install ----
 #   make install [DESTDIR=/stage] [PREFIX=/usr] [INSTALL_CRONTAB_LINK=1]
-# tockd to $(PREFIX)/sbin, tockctl to $(PREFIX)/bin, the man pages, the systemd unit (its
-# ExecStart= pointed at $(SBINDIR)) and, unless one is there already, /etc/tock/tockd.conf.
-# INSTALL_CRONTAB_LINK=1 also links $(BINDIR)/crontab to tockctl: opt-in, since the link shadows
-# cron's crontab(1) when cron is installed too.
+# tockd to $(PREFIX)/sbin, tockctl to $(PREFIX)/bin (with its bash completion), the man pages,
+# the systemd unit (its ExecStart= pointed at $(SBINDIR)) and, unless one is there already,
+# /etc/tock/tockd.conf. $(LIBEXECDIR)/tock/tables lists the tables tockd refuses, or that Debian's
+# cron would read otherwise (the package's maintainer scripts run it). INSTALL_CRONTAB_LINK=1 also
+# links $(BINDIR)/crontab to tockctl: opt-in, since the link shadows cron's crontab(1) when cron
+# is installed too.
 PREFIX     ?= /usr
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 INSTALL    ?= install
@@ -196,10 +200,14 @@ MANPAGES   := packaging/man/tockctl.1 packaging/man/tock-crontab.5 packaging/man
 .PHONY: install uninstall
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/tock \
+		$(DESTDIR)$(LIBEXECDIR)/tock $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 755 $(BUILD)/tockctl $(DESTDIR)$(BINDIR)/tockctl
 	$(INSTALL) -m 755 $(BUILD)/tockd $(DESTDIR)$(SBINDIR)/tockd
+	sed -e 's|^TOCKD=.*|TOCKD=$${TOCKD:-$(SBINDIR)/tockd}|' -e 's|^TOCKCTL=.*|TOCKCTL=$${TOCKCTL:-$(BINDIR)/tockctl}|' \
+		packaging/tock-tables > $(DESTDIR)$(LIBEXECDIR)/tock/tables && chmod 755 $(DESTDIR)$(LIBEXECDIR)/tock/tables
 	for m in $(MANPAGES); do $(INSTALL) -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	$(INSTALL) -m 644 contrib/bash-completion/tockctl $(DESTDIR)$(BASHCOMPDIR)/tockctl
 	sed 's|^ExecStart=/usr/sbin/tockd|ExecStart=$(SBINDIR)/tockd|' packaging/systemd/tockd.service \
 		> $(DESTDIR)$(UNITDIR)/tockd.service && chmod 644 $(DESTDIR)$(UNITDIR)/tockd.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/tock/tockd.conf || \
@@ -211,5 +219,7 @@ endif
 # leaves /etc/tock/tockd.conf, which may hold local changes
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tockctl $(DESTDIR)$(SBINDIR)/tockd $(DESTDIR)$(UNITDIR)/tockd.service
+	rm -f $(DESTDIR)$(LIBEXECDIR)/tock/tables $(DESTDIR)$(BASHCOMPDIR)/tockctl
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/tock 2>/dev/null
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	if [ "$$(readlink $(DESTDIR)$(BINDIR)/crontab 2>/dev/null)" = tockctl ]; then rm -f $(DESTDIR)$(BINDIR)/crontab; fi

@@ -9,7 +9,7 @@
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-        { "check", "check [--system] FILE...", "validate tables offline; every problem as FILE:LINE:COL", cmd_check },
+        { "check", "check [--system] [--cron-compat] FILE...", "validate tables offline; every problem as FILE:LINE:COL", cmd_check },
         { "next", "next [--from T] [--tz ZONE] [--count N] [--json] (EXPR | [--system] --file FILE)",
           "when a schedule or a table will run next, computed offline", cmd_next },
         { "next", "next [-u USER] [--tz ZONE] [--count N] [--json]",

@@ -37,7 +37,7 @@ static void help(void) {
                "      --log-format FORMAT   text or json (one object a line, on stdout)\n"
                "      --set SECTION.KEY=VALUE  any configuration key\n"
                "      --dump-config         print the configuration in force and exit\n"
-               "      --help, --version\n"
+               "  -h, --help, -V, --version\n"
                "\n"
                "SIGHUP reloads the configuration and every table; SIGTERM stops (see on_stop).\n");
 }
@@ -74,10 +74,10 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                 { "foreground", no_argument, NULL, 'f' },    { "config", required_argument, NULL, 'c' },
                 { "table", required_argument, NULL, 'T' },   { "crontab", required_argument, NULL, 'C' },
                 { "cron-d", required_argument, NULL, 'D' },  { "spool", required_argument, NULL, 'S' },
-                { "state-dir", required_argument, NULL, 'V' }, { "log-target", required_argument, NULL, 'L' },
+                { "state-dir", required_argument, NULL, 'P' }, { "log-target", required_argument, NULL, 'L' },
                 { "log-level", required_argument, NULL, 'l' }, { "set", required_argument, NULL, 's' },
                 { "dump-config", no_argument, NULL, 'd' },   { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'v' },       { "socket", required_argument, NULL, 'k' },
+                { "version", no_argument, NULL, 'V' },       { "socket", required_argument, NULL, 'k' },
                 { "log-format", required_argument, NULL, 'F' },
                 {},
         };
@@ -85,7 +85,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
         bool system_tables = false;
         int c, r = 0;
 
-        while ((c = getopt_long(argc, argv, "fc:h", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "fc:hV", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'f':
                         d->cfg.foreground = true;
@@ -109,7 +109,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                         system_tables = true;
                         r = add_override(d, "paths", "spool", optarg);
                         break;
-                case 'V':
+                case 'P':
                         r = add_override(d, "paths", "state", optarg);
                         break;
                 case 'k':
@@ -143,7 +143,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, const char **ret_
                 case 'h':
                         help();
                         exit(0);
-                case 'v':
+                case 'V':
                         printf("tockd %s\n", TOCK_VERSION);
                         exit(0);
                 default:

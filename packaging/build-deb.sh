@@ -33,12 +33,17 @@ if [ "$make_version" != "$deb_version" ]; then
 	echo "build-deb.sh: warning: the Makefile says $make_version, packaging/debian/changelog $deb_version" >&2
 fi
 
+# As root, `make check` runs some tests as temporary users, which must reach the binaries and
+# scripts in the build tree: mktemp's 0700 directory and a umask of 077 would stop them (exit 126).
+umask 022
 tmp=$(mktemp -d)
+chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT INT TERM
 src=$tmp/tock-$deb_version
 mkdir "$src"
 (cd "$top" && tar --exclude=./.git --exclude=./build --exclude=./debian -cf - .) | (cd "$src" && tar -xf -)
 cp -a "$top/packaging/debian" "$src/debian"
+chmod -R u+rwX,go+rX,go-w "$src"
 
 # the corpus test reads ../shared/corpus, which a copy in a temp dir does not have beside it
 if [ -z "${TOCK_CORPUS:-}" ] && [ -d "$top/../shared/corpus/crontab-lines" ]; then

@@ -20,8 +20,15 @@
 # runs as that user, without no_new_privs, with TOCK_* fields in the journal; a failing job's
 # exit status is in TOCK_EXIT_STATUS; @reboot runs once per boot, also across a restart;
 # KillMode=process leaves running jobs alone on restart and stop, and the spawner helper goes
-# with tockd; starting cron stops tockd and starting tockd stops cron; with --deb, removing the
-# package starts cron again.
+# with tockd; starting cron stops tockd and starting tockd stops cron.
+#
+# With --deb, the switch from Debian's cron and back, with the package's maintainer scripts: the
+# root has cron and users' tables written by cron's crontab(1), one of them refused by tock;
+# `dpkg -i` removes cron, keeps the tables, reports the refused one, and ships crontab(1) and
+# /etc/pam.d/cron (checked from outside before the boot); inside, the tables' jobs run under
+# tockd; `apt-get install --reinstall cron` swaps tock for cron, listing the table with tock's
+# options, and cron runs the tables; `dpkg -i` brings tock back; removal says no cron is left;
+# purge removes /var/lib/tock and /run/tock and leaves the tables.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,9 +77,42 @@ else
 fi
 
 # ---- tock in it ----
+mkdir -p "$root/tock-smoke"
+HR=$work/host-results # checks made from outside, before the boot
+: >"$HR"
+hcheck() { # DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then echo "ok - $d" >>"$HR"; else echo "not ok - $d" >>"$HR"; fi
+}
 if [ -n "$deb" ]; then
-	cp "$deb" "$root/tmp/tock.deb"
-	chroot "$root" dpkg -i /tmp/tock.deb >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+	cp "$deb" "$root/tock-smoke/tock.deb"
+	touch "$root/tock-smoke/deb-mode"
+	# Debian's cron with users' tables written by its crontab(1): carol's runs under both crons,
+	# tock refuses bob's (a reversed range, which Debian's cron accepts and never runs)
+	for u in bob carol dave; do chroot "$root" useradd -m "$u"; done
+	echo '* * * * * id -un > /tmp/carol-job' >"$root/tock-smoke/carol.cron"
+	echo '0 22-2 * * * echo bob' >"$root/tock-smoke/bob.cron"
+	chroot "$root" crontab -u carol /tock-smoke/carol.cron && chroot "$root" crontab -u bob /tock-smoke/bob.cron ||
+		{ echo "cron's crontab did not install the tables" >&2; exit 1; }
+	# no init script may start or stop a daemon of the chroot on this host
+	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
+	chroot "$root" dpkg -i /tock-smoke/tock.deb >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+	rm "$root/usr/sbin/policy-rc.d"
+	cp "$work/dpkg.log" "$root/tock-smoke/dpkg-i.log"
+	spool=$root/var/spool/cron/crontabs
+	hcheck "dpkg -i tock removes cron (Conflicts/Replaces)" \
+		test "$(chroot "$root" dpkg-query -W -f='${db:Status-Status}' cron)" = config-files
+	hcheck "the postinst reports bob's table, refused by tock" grep -q "^  /var/spool/cron/crontabs/bob$" "$work/dpkg.log"
+	hcheck "with its first error" grep -q "crontabs/bob:4:6: error: reversed range 22-2" "$work/dpkg.log"
+	hcheck "and not carol's, which tock runs" sh -c "! grep -q crontabs/carol '$work/dpkg.log'"
+	hcheck "the users' tables are kept" test -f "$spool/carol" -a -f "$spool/bob"
+	hcheck "the spool stays 1730 root:crontab" test "$(chroot "$root" stat -c '%a %U:%G' /var/spool/cron/crontabs)" = "1730 root:crontab"
+	hcheck "/usr/bin/crontab is tock's: a link to tockctl" test "$(readlink "$root/usr/bin/crontab")" = tockctl
+	hcheck "cron's setgid statoverride on crontab is gone" sh -c "! chroot '$root' dpkg-statoverride --list /usr/bin/crontab"
+	hcheck "/etc/pam.d/cron is tock's now" sh -c "chroot '$root' dpkg -S /etc/pam.d/cron | grep -q '^tock:'"
+	hcheck "/etc/crontab and /etc/cron.daily stay (cron-daemon-common)" test -f "$root/etc/crontab" -a -d "$root/etc/cron.daily"
+	hcheck "bash completion for tockctl is installed" test -f "$root/usr/share/bash-completion/completions/tockctl"
 else
 	install -m 755 "$top/build/tockd" "$root/usr/sbin/tockd"
 	install -m 755 "$top/build/tockctl" "$root/usr/bin/tockctl"
@@ -82,7 +122,7 @@ else
 fi
 [ -L "$root/etc/systemd/system/multi-user.target.wants/cron.service" ] || { echo "cron.service is not enabled in the root" >&2; exit 1; }
 
-mkdir -p "$root/etc/systemd/system/tockd.service.d" "$root/tock-smoke"
+mkdir -p "$root/etc/systemd/system/tockd.service.d"
 printf '[Service]\nWatchdogSec=4s\n' >"$root/etc/systemd/system/tockd.service.d/smoke.conf"
 chroot "$root" useradd -m alice
 # Debian's /etc/pam.d/cron (from the cron package) has pam_env read /etc/environment
@@ -131,7 +171,8 @@ status=$(prop tockd StatusText)
 echo "# StatusText: $status" >> $R
 case $status in *tables*jobs*running*next\ run*) ok "tockd sent STATUS=";; *) notok "tockd sent STATUS=";; esac
 check "the log says ready" journal_has "ready:"
-check "cron.service, enabled too, lost the boot to the Conflicts=" eq "$(prop cron ActiveState)" inactive
+[ -e /tock-smoke/deb-mode ] ||
+	check "cron.service, enabled too, lost the boot to the Conflicts=" eq "$(prop cron ActiveState)" inactive
 check "StateDirectory made /var/lib/tock" test -d /var/lib/tock
 check "the @reboot job ran" wait_for 10 test -s /tmp/reboot-runs
 check "the boot id is recorded" eq "$(cat /var/lib/tock/reboot-boot-id)" "$(cat /proc/sys/kernel/random/boot_id)"
@@ -178,14 +219,17 @@ check "pam_env's /etc/environment reached alice's job" grep -qx "pam_env: set-by
 check "pam_loginuid set the job's login uid to alice's" grep -qx "loginuid: $(id -u alice)" /tmp/alice-job
 wait_for 10 sh -c 'journalctl -q -u tockd TOCK_USER=alice TOCK_EXIT_STATUS=0 -o verbose | grep -q TOCK_DURATION_MS='
 journalctl -q -u tockd TOCK_USER=alice TOCK_EXIT_STATUS=0 -o verbose --no-pager > /tock-smoke/alice-entry
-# line 4: crontab(1) puts three lines of comments on top
-for f in TOCK_TABLE=/var/spool/cron/crontabs/alice TOCK_LINE=4 TOCK_USER=alice TOCK_PID= TOCK_EXIT_STATUS=0 \
+# line 4: cron's crontab(1) puts three lines of comments on top; tock's (the package's) does not
+line=4
+[ -e /tock-smoke/deb-mode ] && line=1
+for f in TOCK_TABLE=/var/spool/cron/crontabs/alice TOCK_LINE=$line TOCK_USER=alice TOCK_PID= TOCK_EXIT_STATUS=0 \
 	TOCK_DURATION_MS= TOCK_COMMAND= SYSLOG_IDENTIFIER=tockd; do
 	check "journal field $f" grep -q "^ *$f" /tock-smoke/alice-entry
 done
 check "a failing job has TOCK_EXIT_STATUS=3 at priority warning" \
 	sh -c 'journalctl -q -u tockd TOCK_TABLE=/etc/cron.d/tock-smoke TOCK_EXIT_STATUS=3 -p warning -o cat | grep -q "exit status 3"'
 
+if [ ! -e /tock-smoke/deb-mode ]; then
 # -- one cron at a time
 # the conflicting unit's stop job runs beside the start job that systemctl waits for
 states_are() { eq "$(prop tockd ActiveState)/$(prop cron ActiveState)" "$1"; }
@@ -193,13 +237,56 @@ systemctl start cron
 check "starting cron stops tockd" wait_for 10 states_are inactive/active
 systemctl start tockd
 check "starting tockd stops cron" wait_for 10 states_are active/inactive
+else
+# -- the switch: tables written by cron's crontab before tock came run under tockd
+S=/var/spool/cron/crontabs
+check "carol's table, from cron's crontab, runs under tockd" wait_for 70 test -s /tmp/carol-job
+check "as carol" eq "$(cat /tmp/carol-job)" carol
+check "root's tockctl status lists carol's job" sh -c "tockctl status --json | grep -q '\"table\": \"$S/carol\"'"
+echo '[name:dave-job] * * * * * true' > /tock-smoke/dave.cron
+check "tock's crontab installs a table with tock's options" crontab -u dave /tock-smoke/dave.cron
+# -- going back: apt swaps tock for cron
+DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall --no-install-recommends cron > /tock-smoke/apt-cron.raw 2>&1
+check "apt-get install --reinstall cron succeeds" eq "$?" 0
+tr -d '\r' < /tock-smoke/apt-cron.raw > /tock-smoke/apt-cron.log # apt runs dpkg on a pty
+check "and removes tock" eq "$(dpkg-query -W -f='${db:Status-Status}' tock)" config-files
+check "tock's removal lists dave's table, with tock's options" grep -q "^  $S/dave$" /tock-smoke/apt-cron.log
+check "with the reason" grep -q "dave:1:1: error: tock's per-job options" /tock-smoke/apt-cron.log
+check "and not carol's" sh -c "! grep -q $S/carol /tock-smoke/apt-cron.log"
+cron_active() { eq "$(prop cron ActiveState)" active; }
+check "cron.service is active" wait_for 10 cron_active
+check "tockd.service is gone" sh -c '[ "$(systemctl show -p LoadState --value tockd)" = not-found ]'
+check "the users' tables stay" test -f $S/carol -a -f $S/bob -a -f $S/dave
+check "crontab is cron's again" sh -c '[ ! -L /usr/bin/crontab ] && dpkg -S /usr/bin/crontab | grep -q "^cron:"'
+check "/etc/pam.d/cron is cron's again" sh -c 'dpkg -S /etc/pam.d/cron | grep -q "^cron:"'
+check "Debian's cron ignores dave's table, as the removal said" \
+	wait_for 10 sh -c 'journalctl -q -u cron -o cat | grep "Syntax error, this crontab file will be ignored" | grep -q dave'
+rm -f /tmp/carol-job
+check "cron runs carol's table" wait_for 70 test -s /tmp/carol-job
+# -- and back to tock
+dpkg -i /tock-smoke/tock.deb > /tock-smoke/dpkg-back.log 2>&1
+check "dpkg -i tock again succeeds" eq "$?" 0
+check "and removes cron" eq "$(dpkg-query -W -f='${db:Status-Status}' cron)" config-files
+check "the postinst reports bob's table again" grep -q "^  $S/bob$" /tock-smoke/dpkg-back.log
+tockd_running() { eq "$(prop tockd ActiveState)/$(prop tockd SubState)" active/running; }
+check "tockd is active (running) again" wait_for 10 tockd_running
+check "and cron is stopped" eq "$(prop cron ActiveState)" inactive
+check "tockd has carol's and dave's jobs" sh -c "tockctl status --json > /tock-smoke/status.json && grep -q '$S/carol' /tock-smoke/status.json && grep -q '\"name\": \"dave-job\"' /tock-smoke/status.json"
+fi
 
-# -- the package's removal hands over to cron
+# -- the package's removal
 if dpkg -s tock >/dev/null 2>&1; then
 	dpkg -r tock > /tock-smoke/dpkg-r.log 2>&1
-	check "dpkg -r tock starts the enabled cron again" eq "$(prop cron ActiveState)" active
+	if [ -e /tock-smoke/deb-mode ]; then
+		check "dpkg -r tock with no cron left says so" grep -q "tock: no other cron daemon is installed" /tock-smoke/dpkg-r.log
+	else
+		check "dpkg -r tock starts the enabled cron again" eq "$(prop cron ActiveState)" active
+	fi
+	check "tockd is stopped" eq "$(prop tockd ActiveState)" inactive
 	dpkg --purge tock >> /tock-smoke/dpkg-r.log 2>&1
 	check "dpkg --purge removes /var/lib/tock" test ! -e /var/lib/tock
+	check "dpkg --purge removes /run/tock" test ! -e /run/tock
+	check "the users' tables survive the purge" test -f /var/spool/cron/crontabs/alice
 fi
 
 journalctl -u tockd --no-pager -o short-monotonic > /tock-smoke/journal.txt
@@ -223,10 +310,10 @@ ln -sf /etc/systemd/system/tock-smoke.service "$root/etc/systemd/system/multi-us
 echo "booting the container (console in $work/console.log)"
 systemd-nspawn -b --register=no --keep-unit -D "$root" </dev/null >"$work/console.log" 2>&1 &
 nspawn_pid=$!
-deadline=$((SECONDS + 240))
+deadline=$((SECONDS + 480))
 while kill -0 "$nspawn_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 1; done
 if kill -0 "$nspawn_pid" 2>/dev/null; then
-	echo "test-systemd.sh: the container did not power off within 240 s" >&2
+	echo "test-systemd.sh: the container did not power off within 480 s" >&2
 	kill "$nspawn_pid"
 fi
 wait "$nspawn_pid" 2>/dev/null
@@ -237,11 +324,12 @@ if [ ! -s "$root/tock-smoke/results" ]; then
 	tail -40 "$work/console.log" >&2
 	exit 1
 fi
-cat "$root/tock-smoke/results"
+cat "$HR" "$root/tock-smoke/results" > "$work/all-results"
+cat "$work/all-results"
 echo "--- journalctl -u tockd (head)"
 head -40 "$root/tock-smoke/journal.txt"
-passed=$(grep -c '^ok ' "$root/tock-smoke/results")
-failed=$(grep -c '^not ok ' "$root/tock-smoke/results")
+passed=$(grep -c '^ok ' "$work/all-results")
+failed=$(grep -c '^not ok ' "$work/all-results")
 grep -qx done "$root/tock-smoke/results" || { echo "the checks did not finish"; failed=$((failed + 1)); }
 echo
 echo "$passed passed, $failed failed"

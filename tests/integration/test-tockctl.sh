@@ -45,6 +45,27 @@ printf 'CRON_TZ=Mars/Olympus_Mons\n* * * * * x\n' >"$T_TMP/tz.cron"
 expect_rc 1 "$CTL" check "$T_TMP/tz.cron"
 expect_grep err "tz.cron:1:9: error: unknown time zone 'Mars/Olympus_Mons' in CRON_TZ"
 
+# --- check --cron-compat: what Debian's cron would not run as tock does (tock's removal lists these)
+printf 'MAILTO=x\nCRON_TZ=Europe/Paris\n  [name:a sec:*/5] * * * * * echo a\n\t1~5 2 * * * echo b\n*/5 * * * * echo ok\n' >"$T_TMP/compat.cron"
+expect_rc 0 "$CTL" check "$T_TMP/compat.cron"
+expect_rc 1 "$CTL" check --cron-compat "$T_TMP/compat.cron"
+expect_grep err "compat.cron:2: warning: Debian's cron has no CRON_TZ"
+expect_grep err "compat.cron:3:3: error: tock's per-job options: Debian's cron refuses this line, and so ignores the whole table"
+expect_grep err "compat.cron:4:3: error: a random value ('~')"
+expect_grep err "compat.cron: valid for tock, but Debian's cron would not run it as tock does (3 problems)"
+printf '*/5 * * * * x' >"$T_TMP/nonl.cron"
+expect_rc 1 "$CTL" check --cron-compat "$T_TMP/nonl.cron"
+expect_grep err "nonl.cron: error: no newline at the end: Debian's cron ignores the whole table"
+expect_rc 0 "$CTL" check --cron-compat "$T_TMP/ok.cron"
+expect_grep out "ok.cron: valid, and Debian's cron reads it as tock does"
+printf '[sec:*/10] * * * * * root x\n' >"$T_TMP/syscompat.cron"
+expect_rc 1 "$CTL" check --system --cron-compat "$T_TMP/syscompat.cron" "$T_TMP/sys.cron"
+expect_grep err "syscompat.cron:1:1: error: tock's per-job options"
+expect_grep out "sys.cron: valid, and Debian's cron reads it as tock does"
+# a table tock refuses is reported as without the option
+expect_rc 1 "$CTL" check --cron-compat "$T_TMP/bad.cron"
+expect_grep err "4 errors, 0 warnings; the table would be refused"
+
 # --- next: the daylight-saving rule as tockd applies it
 expect_rc 0 "$CTL" next --tz America/New_York --from 2026-03-07T12:00 --count 2 '30 2 * * *'
 expect_out $'2026-03-08T03:00:00-04:00\n2026-03-09T02:30:00-04:00'

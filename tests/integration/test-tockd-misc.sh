@@ -13,6 +13,22 @@ export TZ=UTC
 td_require_tockd "tockd misc"
 td_require_home "tockd misc"
 
+section "the version and the help, short and long"
+for opt in -V --version; do
+        out=$("$TOCKD" "$opt" 2>&1); rc=$?
+        if [ "$rc" = 0 ] && [ "$out" = "tockd $(sed -n 's/^VERSION *:= *//p' "$(dirname "$0")/../../Makefile")" ]; then
+                pass "tockd $opt prints the version"
+        else flunk "tockd $opt prints the version" "exit $rc: $out"; fi
+done
+for opt in -h --help; do
+        out=$("$TOCKD" "$opt" 2>&1); rc=$?
+        if [ "$rc" = 0 ] && [[ $out == usage:\ tockd* ]]; then pass "tockd $opt prints the usage"
+        else flunk "tockd $opt prints the usage" "exit $rc: $out"; fi
+done
+out=$("$TOCKD" --state-dir "$T/sd" --dump-config 2>&1)
+if grep -qx "state = $T/sd" <<<"$out"; then pass "--state-dir still sets the state directory"
+else flunk "--state-dir still sets the state directory" "$out"; fi
+
 # ---- 8. @reboot runs once per boot
 section "8. @reboot runs once per boot"
 B=$T/boot
