@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -449,13 +448,15 @@ static void req_why(const struct request_ctx *x) {
 
 /* ---- acting ---- */
 
+#define PIPE_FS_MAGIC 0x50495045 /* linux/magic.h's PIPEFS_MAGIC; musl's headers have no linux/ */
+
 /* An anonymous pipe, as tockctl run makes for a job's streams: not a file, terminal or socket
  * of the caller's (a named FIFO lives on its file system, not on pipefs). */
 static bool is_pipe(int fd) {
         struct statfs sf;
         struct stat st;
 
-        return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && fstatfs(fd, &sf) == 0 && sf.f_type == PIPEFS_MAGIC;
+        return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && fstatfs(fd, &sf) == 0 && sf.f_type == PIPE_FS_MAGIC;
 }
 
 /* The job's standard streams from the caller: three, and pipes when the job is another uid's,

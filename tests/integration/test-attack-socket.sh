@@ -173,7 +173,7 @@ wait_until 20 grep -q paused "$T/pause.out"
 chmod 644 "$T/big2.cron"
 ctl "$BIG" install "$T/big2.cron"
 want "the table is changed while a STATUS of it is half read" 0
-echo go >&9
+(trap "" PIPE; echo go >&9) 2>/dev/null # the peer may be gone: its checks say so
 exec 9>&-
 wait "$PAUSE_PID"
 forget "$PAUSE_PID"
