@@ -5,6 +5,8 @@
 #   3. a peer for check: the installed crontab(1), if any
 #   4. tockd beside busybox crond: memory, idle CPU and wake-ups, dispatch delay, reload delay
 #      (bench/daemon.sh; as root in a private mount namespace with 1,000 bench users)
+#   5. tockd's memory and load CPU per entry at 100,000 and 1,000,000 entries over 100 users
+#      (bench/mem.sh, issue 13's figures)
 # and the issue's targets with PASS/MISS. Timing never fails: the exit status is 0 unless
 # something is broken (a wrong answer, a table tockctl refuses, a tool that will not run).
 # BENCH_ROW_TIME=S changes the measuring time per row (default 0.2 s); BENCH_IDLE_SECONDS=S the
@@ -92,6 +94,13 @@ daemon_section() {
         "$(dirname "$0")/daemon.sh" "$build"
 }
 
+# ---- 5. memory and load per entry ------------------------------------------------------
+# bench/mem.sh: issue 13's figures, tockd alone on 100 users' tables of never-firing entries.
+mem_section() {
+        section "5. daemon: tockd's memory and load per entry"
+        "$(dirname "$0")/mem.sh" "$build"
+}
+
 # ---- summary ---------------------------------------------------------------------------
 summary_section() {
         section "targets from the issue"
@@ -105,6 +114,7 @@ summary_section() {
         check_section
         peer_section
         daemon_section
+        mem_section
 } 2>&1 | tee "$tmp/report"
 summary_section
 echo

@@ -69,19 +69,29 @@ struct parser {
         struct diag_list *diags;
         struct crontab *t;
         const char *end; /* of the text */
-        size_t cap_entries, cap_env;
+        size_t cap_entries, cap_env, cap_text;
         unsigned line;
         const char *ls; /* start of the current line */
         int oom;
         bool line_failed;
 };
 
+/* An entry as parsed, before add_entry() packs it into a struct entry and the table's text. */
+struct entry_parts {
+        struct sched sched;
+        char *schedule, *user, *command, *input;
+        struct job_opts opts;
+        unsigned line;
+        uint32_t n_env;
+};
+
 /* ---- strings ---------------------------------------------------------------------------
- * Every string of a table (schedules, users, commands, inputs, names, environment) is carved
- * from a few blocks the table owns, not malloc()ed one by one: a table of 100,000 entries has
- * 300,000 of them, and a malloc() each costs its header and rounding. A new block is sized for
- * the rest of the text (strings are pieces of it, a NUL each added), at most 1 MiB. */
-#define STRINGS_BLOCK_MAX (1u << 20)
+ * The strings of the environment and the option names are carved from a few blocks the table
+ * owns, not malloc()ed one by one (a malloc() each costs its header and rounding); they do not
+ * move. An entry's strings are parsed there too, then packed into the table's text as one piece
+ * (add_entry()), and the block gives back what the line took (str_rollback()). A new block is
+ * sized for the rest of the text, at most 4 KiB: it holds little for long. */
+#define STRINGS_BLOCK_MAX (1u << 12)
 
 struct crontab_strings {
         struct crontab_strings *next;
@@ -115,6 +125,12 @@ static char *str_alloc(struct parser *ps, size_t n) {
 static void str_trim(struct parser *ps, char *s) {
         struct crontab_strings *b = ps->t->strings;
         b->used = (size_t) (s - b->data) + strlen(s) + 1;
+}
+
+/* Gives back what was allocated since `mark` held `used` bytes (when still the current block). */
+static void str_rollback(struct parser *ps, const struct crontab_strings *mark, size_t used) {
+        if (mark && ps->t->strings == mark)
+                ps->t->strings->used = used;
 }
 
 static char *str_ndup(struct parser *ps, const char *s, size_t n) {
@@ -474,7 +490,7 @@ static bool word_eq(const char *p, const char *end, const char *w) {
         return (size_t) (end - p) == n && strncmp(p, w, n) == 0;
 }
 
-static int parse_option(struct parser *ps, struct entry *e, const char *p, const char *end, uint64_t salt) {
+static int parse_option(struct parser *ps, struct entry_parts *e, const char *p, const char *end, uint64_t salt) {
         const char *colon = memchr(p, ':', (size_t) (end - p));
         const char *k_end = colon ? colon : end, *v = colon ? colon + 1 : end;
 
@@ -531,7 +547,7 @@ static int parse_option(struct parser *ps, struct entry *e, const char *p, const
 }
 
 /* Parses "[...]" at p; returns the position after ']' or NULL (reported). */
-static const char *parse_options(struct parser *ps, struct entry *e, const char *p, const char *end, uint64_t salt) {
+static const char *parse_options(struct parser *ps, struct entry_parts *e, const char *p, const char *end, uint64_t salt) {
         const char *close = memchr(p, ']', (size_t) (end - p));
 
         if (!close) {
@@ -674,7 +690,7 @@ static bool quote_open(const char *s, size_t n) {
  * escapes the next character, and "\%" in the command becomes '%'; after the first unescaped
  * '%', which ends the command, the text is the job's standard input with every unescaped '%' made
  * a newline and "\%" made '%' (other backslashes stay). */
-static int split_percent(struct parser *ps, struct entry *e, const char *p, const char *end) {
+static int split_percent(struct parser *ps, struct entry_parts *e, const char *p, const char *end) {
         char *cmd = str_alloc(ps, (size_t) (end - p) + 1), *c = cmd, *in = NULL, *i = NULL;
         const char *q;
         bool escaped = false;
@@ -730,7 +746,7 @@ static int split_percent(struct parser *ps, struct entry *e, const char *p, cons
         return 0;
 }
 
-static int expand_nickname(struct parser *ps, struct entry *e, const char *p, const char *w) {
+static int expand_nickname(struct parser *ps, struct entry_parts *e, const char *p, const char *w) {
         size_t n = (size_t) (w - p - 1);
 
         if (n == 6 && strncmp(p + 1, "reboot", 6) == 0) {
@@ -749,7 +765,7 @@ static int expand_nickname(struct parser *ps, struct entry *e, const char *p, co
         return -EINVAL;
 }
 
-static void check_entry(struct parser *ps, const struct entry *e, const char *dom_at) {
+static void check_entry(struct parser *ps, const struct entry_parts *e, const char *dom_at) {
         const struct sched *s = &e->sched;
 
         if (s->flags & SCHED_REBOOT)
@@ -760,9 +776,51 @@ static void check_entry(struct parser *ps, const struct entry *e, const char *do
                 pwarn_at(ps, dom_at, "both day-of-month and day-of-week are restricted: the job runs on days that match EITHER one (cron's rule), not both");
 }
 
-static int add_entry(struct parser *ps, struct entry *e) {
+const struct job_opts crontab_no_opts = { .timeout_s = -1, .jitter_s = -1, .overlap = OVERLAP_UNSET, .catchup = -1 };
+
+static bool opts_set(const struct job_opts *o) {
+        return o->name || o->timeout_s != -1 || o->jitter_s != -1 || o->overlap != OVERLAP_UNSET || o->catchup != -1;
+}
+
+/* Room for n more bytes of the table's text, from offset *ret_at (aligned on `align`). */
+static char *text_alloc(struct parser *ps, size_t n, size_t align, size_t *ret_at) {
+        struct crontab *t = ps->t;
+        size_t at = (t->text_len + align - 1) & ~(align - 1);
+
+        if (at + n > UINT32_MAX) {
+                ps->oom = -E2BIG;
+                return NULL;
+        }
+        if (at + n > ps->cap_text) {
+                /* first: the rest of the text, which its strings almost never outgrow */
+                size_t cap = MAX(ps->cap_text ? ps->cap_text * 2 : (size_t) (ps->end - ps->ls) + 256, at + n);
+                char *v = realloc(t->text, cap);
+                if (!v) {
+                        ps->oom = -ENOMEM;
+                        return NULL;
+                }
+                t->text = v;
+                ps->cap_text = cap;
+        }
+        memset(t->text + t->text_len, 0, at - t->text_len);
+        t->text_len = at + n;
+        *ret_at = at;
+        return t->text + at;
+}
+
+static char *put_str(char *d, const char *s) {
+        size_t n = strlen(s) + 1;
+        memcpy(d, s, n);
+        return d + n;
+}
+
+static int add_entry(struct parser *ps, struct entry_parts *e) {
         struct crontab *t = ps->t;
         size_t max = ps->opts->max_entries ? ps->opts->max_entries : CRONTAB_MAX_ENTRIES;
+        bool has_opts = opts_set(&e->opts);
+        size_t n = strlen(e->schedule) + 1 + strlen(e->command) + 1 + (e->user ? strlen(e->user) + 1 : 0) +
+                   (e->input ? strlen(e->input) + 1 : 0), at;
+        char *d;
 
         if (t->n_entries >= max) {
                 perror_at(ps, ps->ls, "more than %zu entries in one table", max);
@@ -776,13 +834,33 @@ static int add_entry(struct parser *ps, struct entry *e) {
                 t->entries = v;
                 ps->cap_entries = cap;
         }
-        t->entries[t->n_entries++] = *e;
+        d = text_alloc(ps, (has_opts ? sizeof(struct job_opts) : 0) + n, has_opts ? _Alignof(struct job_opts) : 1, &at);
+        if (!d)
+                return ps->oom;
+        if (has_opts) {
+                memcpy(d, &e->opts, sizeof(e->opts));
+                d += sizeof(e->opts);
+                at += sizeof(e->opts);
+        }
+        d = put_str(d, e->schedule);
+        if (e->user)
+                d = put_str(d, e->user);
+        d = put_str(d, e->command);
+        if (e->input)
+                put_str(d, e->input);
+        t->entries[t->n_entries++] = (struct entry) {
+                .sched = e->sched,
+                .line = e->line,
+                .text = (uint32_t) at,
+                .n_env = (uint16_t) e->n_env,
+                .flags = (uint16_t) ((e->user ? ENTRY_USER : 0) | (e->input ? ENTRY_INPUT : 0) | (has_opts ? ENTRY_OPTS : 0)),
+        };
         return 0;
 }
 
 static void parse_entry(struct parser *ps, const char *p, const char *end) {
         static const enum field order[] = { F_MIN, F_HOUR, F_DOM, F_MON, F_DOW };
-        struct entry e = {
+        struct entry_parts e = {
                 .line = ps->line,
                 .sched.sec = 1,
                 .n_env = ps->t->n_env,
@@ -790,6 +868,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
         const char *dom_at = NULL, *sched_start = p, *sched_end, *nickname = NULL, *nickname_end = NULL;
+        const struct crontab_strings *mark;
+        size_t mark_used;
         bool bad = false;
 
         if (*p == '[') {
@@ -802,6 +882,9 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         goto fail;
                 }
         }
+        /* what follows is packed by add_entry(): the option name stays, the rest is given back */
+        mark = ps->t->strings;
+        mark_used = mark ? mark->used : 0;
         if (*p == '@') {
                 const char *w = token_end(p, end);
                 if (expand_nickname(ps, &e, p, w) < 0)
@@ -881,6 +964,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         ps->oom = -ENOMEM;
                         goto fail;
                 }
+                str_rollback(ps, mark, mark_used);
                 return;
         }
         if (ps->opts->mode == CRONTAB_SYSTEM) {
@@ -916,6 +1000,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         check_entry(ps, &e, dom_at);
         if (add_entry(ps, &e) < 0)
                 goto fail;
+        str_rollback(ps, mark, mark_used);
         return;
 fail:
         return; /* what the line's strings took stays in the table's blocks until the table is freed */
@@ -947,6 +1032,7 @@ struct crontab *crontab_free(struct crontab *t) {
         }
         free(t->entries);
         free(t->env);
+        free(t->text);
         free(t);
         return NULL;
 }
@@ -995,6 +1081,11 @@ int crontab_parse(const char *text, size_t len, const struct crontab_opts *opts,
                 if (v)
                         t->entries = v;
         }
+        if (t->text_len && t->text_len < ps.cap_text) {
+                char *v = realloc(t->text, t->text_len);
+                if (v)
+                        t->text = v;
+        }
         if (t->n_env && t->n_env < ps.cap_env) {
                 struct env_var *v = reallocarray(t->env, t->n_env, sizeof(*v));
                 if (v)
@@ -1004,11 +1095,47 @@ int crontab_parse(const char *text, size_t len, const struct crontab_opts *opts,
         return 0;
 }
 
-const char *crontab_env_get(const struct crontab *t, const struct entry *e, const char *name) {
-        for (size_t i = e->n_env; i > 0; i--)
+const char *crontab_env_get_n(const struct crontab *t, size_t n_env, const char *name) {
+        for (size_t i = n_env; i > 0; i--)
                 if (streq(t->env[i - 1].name, name))
                         return t->env[i - 1].value;
         return NULL;
+}
+
+const char *crontab_env_get(const struct crontab *t, const struct entry *e, const char *name) {
+        return crontab_env_get_n(t, e->n_env, name);
+}
+
+/* ---- reading an entry's strings ---- */
+
+static const char *next_str(const char *s) {
+        return s + strlen(s) + 1;
+}
+
+const char *entry_user(const struct crontab *t, const struct entry *e) {
+        return e->flags & ENTRY_USER ? next_str(entry_schedule(t, e)) : NULL;
+}
+
+const char *entry_command(const struct crontab *t, const struct entry *e) {
+        const char *s = next_str(entry_schedule(t, e));
+        return e->flags & ENTRY_USER ? next_str(s) : s;
+}
+
+const char *entry_input(const struct crontab *t, const struct entry *e) {
+        return e->flags & ENTRY_INPUT ? next_str(entry_command(t, e)) : NULL;
+}
+
+void entry_view(const struct crontab *t, const struct entry *e, struct entry_view *ret) {
+        *ret = (struct entry_view) {
+                .sched = e->sched,
+                .schedule = entry_schedule(t, e),
+                .user = entry_user(t, e),
+                .command = entry_command(t, e),
+                .input = entry_input(t, e),
+                .opts = *entry_opts(t, e),
+                .line = e->line,
+                .n_env = e->n_env,
+        };
 }
 
 static uint64_t fnv1a(uint64_t h, const char *s) {

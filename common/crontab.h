@@ -49,26 +49,61 @@ struct env_var {
         unsigned line;
 };
 
-struct entry {
-        struct sched sched;
-        char *schedule;       /* the options and time fields (or nickname) as written */
-        char *user;           /* system tables: the user field; NULL in user tables */
-        char *command;        /* the command, up to the first unescaped '%', "\%" made '%' */
-        char *input;          /* what follows that '%', each further '%' made a newline; or NULL */
-        struct job_opts opts;
-        unsigned line;        /* 1-based line in the table */
-        uint32_t n_env;       /* the entry sees table->env[0 .. n_env), later names winning */
+enum {
+        ENTRY_USER = 1u << 0,  /* a user field (system tables) */
+        ENTRY_INPUT = 1u << 1, /* a '%' in the command: standard input follows it */
+        ENTRY_OPTS = 1u << 2,  /* per-job options: a struct job_opts before the schedule */
 };
 
-struct crontab_strings; /* the blocks every string of the table lives in (crontab.c) */
+/* One entry, 40 bytes: a daemon holds one per job, a million of them on a large machine. Its
+ * strings are one piece of the table's text block, read with the entry_*() functions below:
+ *   [struct job_opts, 8-aligned, with ENTRY_OPTS] schedule \0 [user \0] command \0 [input \0] */
+struct entry {
+        struct sched sched;
+        uint32_t line;        /* 1-based line in the table */
+        uint32_t text;        /* offset of its strings in the table's text */
+        uint16_t n_env;       /* the entry sees table->env[0 .. n_env), later names winning */
+        uint16_t flags;       /* ENTRY_* */
+};
+
+struct crontab_strings; /* the blocks the environment and option names live in (crontab.c) */
 
 struct crontab {
         struct entry *entries;
         size_t n_entries;
         struct env_var *env;
         size_t n_env;
+        char *text;           /* the entries' strings (struct entry's text), text_len bytes */
+        size_t text_len;
         struct crontab_strings *strings;
 };
+
+extern const struct job_opts crontab_no_opts; /* every option unset */
+
+/* the options and time fields (or nickname) as written */
+static inline const char *entry_schedule(const struct crontab *t, const struct entry *e) {
+        return t->text + e->text;
+}
+/* system tables: the user field; NULL in user tables */
+const char *entry_user(const struct crontab *t, const struct entry *e);
+/* the command, up to the first unescaped '%', "\%" made '%' */
+const char *entry_command(const struct crontab *t, const struct entry *e);
+/* what follows that '%', each further '%' made a newline; or NULL */
+const char *entry_input(const struct crontab *t, const struct entry *e);
+static inline const struct job_opts *entry_opts(const struct crontab *t, const struct entry *e) {
+        return e->flags & ENTRY_OPTS ? (const struct job_opts *) (const void *) (t->text + e->text - sizeof(struct job_opts))
+                                     : &crontab_no_opts;
+}
+
+/* An entry with its strings found, as callers that read every field like it (tockctl, tests) */
+struct entry_view {
+        struct sched sched;
+        const char *schedule, *user, *command, *input;
+        struct job_opts opts;
+        unsigned line;
+        uint32_t n_env;
+};
+void entry_view(const struct crontab *t, const struct entry *e, struct entry_view *ret);
 
 struct crontab_opts {
         enum crontab_mode mode;
@@ -96,6 +131,7 @@ static inline void crontab_freep(struct crontab **t) {
 }
 
 /* The value of environment variable `name` as entry `e` sees it, or NULL. */
+const char *crontab_env_get_n(const struct crontab *t, size_t n_env, const char *name);
 const char *crontab_env_get(const struct crontab *t, const struct entry *e, const char *name);
 
 /* The seed tock uses for a table's '~' values: a hash of the machine id and the table's absolute

@@ -6,12 +6,12 @@
 #include "heap.h"
 
 static bool less(const struct heap_node *a, const struct heap_node *b) {
-        return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+        return a->at < b->at || (a->at == b->at && (int32_t) (a->seq - b->seq) < 0);
 }
 
 static void place(struct heap *h, size_t i, struct heap_node *n) {
         h->v[i] = n;
-        n->idx = i;
+        n->idx = (uint32_t) i;
 }
 
 static void sift_up(struct heap *h, size_t i) {
@@ -39,17 +39,29 @@ static void sift_down(struct heap *h, size_t i) {
         place(h, i, n);
 }
 
+int heap_reserve(struct heap *h, size_t n) {
+        struct heap_node **v;
+
+        if (n <= h->cap)
+                return 0;
+        v = reallocarray(h->v, n, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        h->v = v;
+        h->cap = n;
+        return 0;
+}
+
 int heap_push(struct heap *h, struct heap_node *node) {
+        if (h->n >= HEAP_NONE)
+                return -E2BIG;
         if (h->n == h->cap) {
-                size_t cap = h->cap ? h->cap * 2 : 64;
-                struct heap_node **v = reallocarray(h->v, cap, sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                h->v = v;
-                h->cap = cap;
+                int r = heap_reserve(h, h->cap ? h->cap * 2 : 64);
+                if (r < 0)
+                        return r;
         }
         h->v[h->n] = node;
-        node->idx = h->n++;
+        node->idx = (uint32_t) h->n++;
         sift_up(h, node->idx);
         return 0;
 }
@@ -65,7 +77,7 @@ void heap_remove(struct heap *h, struct heap_node *node) {
         if (i >= h->n || h->v[i] != node)
                 return;
         last = h->v[--h->n];
-        node->idx = SIZE_MAX;
+        node->idx = HEAP_NONE;
         if (i == h->n)
                 return;
         place(h, i, last);

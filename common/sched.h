@@ -19,9 +19,12 @@ enum {
         SCHED_REBOOT = 1u << 4,    /* @reboot: no time fields, runs once per boot */
 };
 
+/* 64 bits aligned on 4 bytes: a struct sched takes 28 bytes, not 32 (struct entry packs it) */
+typedef uint64_t sched_mask64 __attribute__((aligned(4)));
+
 struct sched {
-        uint64_t sec;  /* bit n: second n, 0..59 (classic entries: second 0 only) */
-        uint64_t min;  /* bit n: minute n, 0..59 */
+        sched_mask64 sec; /* bit n: second n, 0..59 (classic entries: second 0 only) */
+        sched_mask64 min; /* bit n: minute n, 0..59 */
         uint32_t hour; /* bit n: hour n, 0..23 */
         uint32_t dom;  /* bit n: day n of the month, 1..31 */
         uint16_t mon;  /* bit n: month n, 1..12 */

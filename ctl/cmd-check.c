@@ -31,6 +31,7 @@ static size_t cron_compat(const struct crontab *t, const char *text, size_t len,
                                  "Debian's cron has no CRON_TZ: it would run the jobs below in the system's time zone");
         for (size_t i = 0; i < t->n_entries; i++) {
                 const struct entry *e = &t->entries[i];
+                const char *schedule = entry_schedule(t, e);
                 size_t off = line_offset(text, len, e->line);
                 unsigned col = 1;
                 const char *tilde;
@@ -39,11 +40,11 @@ static size_t cron_compat(const struct crontab *t, const char *text, size_t len,
                         off++;
                         col++;
                 }
-                if (e->schedule[0] == '[')
+                if (schedule[0] == '[')
                         diag_add(diags, DIAG_ERROR, e->line, col,
                                  "tock's per-job options: Debian's cron refuses this line, and so ignores the whole table");
-                else if ((tilde = strchr(e->schedule, '~')))
-                        diag_add(diags, DIAG_ERROR, e->line, col + (unsigned) (tilde - e->schedule),
+                else if ((tilde = strchr(schedule, '~')))
+                        diag_add(diags, DIAG_ERROR, e->line, col + (unsigned) (tilde - schedule),
                                  "a random value ('~'): Debian's cron refuses '~' alone (and ignores the whole table) "
                                  "and reads 'a~b' as 'a'");
         }

@@ -109,7 +109,7 @@ static int next_expr_runs(struct next_args *a, const struct sched *s, const char
 
 struct job {
         struct heap_node node; /* first: the heap hands back a pointer to it */
-        const struct entry *e;
+        struct entry_view v;   /* the entry */
         const struct tz *zone; /* borrowed from the zone cache */
 };
 
@@ -127,14 +127,14 @@ static void print_job(const struct next_args *a, const struct job *j, int64_t at
                 else
                         json_string(a->json, "at", buf);
                 json_bool(a->json, "reboot", at == INT64_MIN);
-                json_int(a->json, "line", j->e->line);
-                json_string(a->json, "user", j->e->user);
-                json_string(a->json, "command", j->e->command);
+                json_int(a->json, "line", j->v.line);
+                json_string(a->json, "user", j->v.user);
+                json_string(a->json, "command", j->v.command);
                 json_close(a->json);
                 return;
         }
-        printf("%-25s  line %-4u  %s%s%s\n", buf, j->e->line, j->e->user ? j->e->user : "", j->e->user ? "  " : "",
-               j->e->command);
+        printf("%-25s  line %-4u  %s%s%s\n", buf, j->v.line, j->v.user ? j->v.user : "", j->v.user ? "  " : "",
+               j->v.command);
 }
 
 static int next_file(struct next_args *a) {
@@ -169,21 +169,21 @@ static int next_file(struct next_args *a) {
         }
         for (size_t i = 0; i < t->n_entries; i++) {
                 struct job *j = &jobs[i];
-                j->e = &t->entries[i];
-                const char *tz_name = crontab_env_get(t, j->e, "CRON_TZ");
+                entry_view(t, &t->entries[i], &j->v);
+                const char *tz_name = crontab_env_get(t, &t->entries[i], "CRON_TZ");
                 j->zone = tz_name ? tzdb_cache_get(&zones, NULL, tz_name) : a->zone;
                 j->node.seq = i;
                 if (!j->zone) {
-                        fprintf(stderr, "%s:%u: error: cannot load time zone '%s'\n", shown, j->e->line,
+                        fprintf(stderr, "%s:%u: error: cannot load time zone '%s'\n", shown, j->v.line,
                                 tz_name);
                         ret = EXIT_IO;
                         goto out;
                 }
-                if (j->e->sched.flags & SCHED_REBOOT) {
+                if (j->v.sched.flags & SCHED_REBOOT) {
                         print_job(a, j, INT64_MIN);
                         continue;
                 }
-                if (sched_next(&j->e->sched, a->after, j->zone, &j->node.at) < 0)
+                if (sched_next(&j->v.sched, a->after, j->zone, &j->node.at) < 0)
                         continue;
                 if (heap_push(&h, &j->node) < 0) {
                         ret = EXIT_IO;
@@ -195,7 +195,7 @@ static int next_file(struct next_args *a) {
                 if (!j)
                         break;
                 print_job(a, j, j->node.at);
-                if (sched_next(&j->e->sched, j->node.at, j->zone, &j->node.at) == 0 && heap_push(&h, &j->node) < 0) {
+                if (sched_next(&j->v.sched, j->node.at, j->zone, &j->node.at) == 0 && heap_push(&h, &j->node) < 0) {
                         ret = EXIT_IO;
                         goto out;
                 }

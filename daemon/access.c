@@ -117,7 +117,7 @@ static bool may_see(const struct caller *by, const struct job *j, const char *us
 static struct job *find_by_line(struct table *t, unsigned long line, const struct caller *by, const char *user,
                                 bool any) {
         for (size_t k = 0; k < t->n_jobs; k++)
-                if (t->jobs[k].e->line == line && may_see(by, &t->jobs[k], user, any))
+                if (job_entry(&t->jobs[k])->line == line && may_see(by, &t->jobs[k], user, any))
                         return &t->jobs[k];
         return NULL;
 }
@@ -142,7 +142,7 @@ struct job *access_find_job(struct table *const *tables, size_t n_tables, const 
                         continue;
                 }
                 for (size_t k = 0; k < t->n_jobs; k++)
-                        if (streq(t->jobs[k].e->opts.name, spec) && may_see(by, &t->jobs[k], user, any))
+                        if (streq(job_opts(&t->jobs[k])->name, spec) && may_see(by, &t->jobs[k], user, any))
                                 return &t->jobs[k];
         }
         return NULL;

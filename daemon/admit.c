@@ -26,14 +26,18 @@ enum admit_verdict admit_overlap(enum overlap policy, unsigned n_running, bool q
 }
 
 static enum overlap overlap_of(struct daemon *d, const struct job *j) {
-        return j->e->opts.overlap != OVERLAP_UNSET ? j->e->opts.overlap : d->cfg.overlap;
+        return job_opts(j)->overlap != OVERLAP_UNSET ? job_opts(j)->overlap : d->cfg.overlap;
 }
 
 /* A fire time came: start a run, unless the last one is still going and the job says otherwise. */
 void admit_fire(struct daemon *d, struct job *j) {
         struct log_job lj = log_job_of(j);
-        struct job_stats *s = j->stats;
+        struct job_stats *s = job_stats_get(j);
 
+        if (!s) {
+                log_job(LOG_ERR, &lj, "not run: out of memory");
+                return;
+        }
         switch (admit_overlap(overlap_of(d, j), s->n_running, s->queued_run)) {
         case ADMIT_RUN:
                 (void) job_spawn(d, j, NULL, NULL);

@@ -12,36 +12,48 @@
 #include "tockd.h"
 #include "util.h"
 
-static bool same_entry(const struct entry *a, const struct entry *b) {
-        return a->sched.flags == b->sched.flags && streq(a->schedule, b->schedule) && streq(a->command, b->command) &&
-               ((!a->user && !b->user) || streq(a->user, b->user));
+/* An entry and the table it belongs to (whose text holds its strings) */
+struct carry_key {
+        const struct crontab *ct;
+        const struct entry *e;
+};
+
+static bool same_entry(struct carry_key a, struct carry_key b) {
+        const char *ua = entry_user(a.ct, a.e), *ub = entry_user(b.ct, b.e);
+        return a.e->sched.flags == b.e->sched.flags && streq(entry_schedule(a.ct, a.e), entry_schedule(b.ct, b.e)) &&
+               streq(entry_command(a.ct, a.e), entry_command(b.ct, b.e)) && ((!ua && !ub) || streq(ua, ub));
 }
 
-static uint64_t entry_hash(const struct entry *e) {
-        uint64_t h = HASH_FNV_OFFSET ^ e->sched.flags;
-        h = hash_fnv1a_field(h, e->schedule);
-        h = hash_fnv1a_field(h, e->command);
-        return hash_fnv1a_field(h, e->user);
+static uint64_t entry_hash(struct carry_key k) {
+        uint64_t h = HASH_FNV_OFFSET ^ k.e->sched.flags;
+        h = hash_fnv1a_field(h, entry_schedule(k.ct, k.e));
+        h = hash_fnv1a_field(h, entry_command(k.ct, k.e));
+        return hash_fnv1a_field(h, entry_user(k.ct, k.e));
 }
 
-void carry_init(struct carry *c, const struct job *old, size_t n_old) {
-        *c = (struct carry) {};
+void carry_init(struct carry *c, const struct job *old, const struct crontab *old_ct, size_t n_old) {
+        *c = (struct carry) { .old_ct = old_ct };
         if (!n_old || !(c->v = calloc(n_old, sizeof(*c->v))))
                 return; /* none, or out of memory: history starts afresh */
         /* newest first within a hash: added backwards, the first old job comes out first */
         for (size_t i = n_old; i-- > 0;) {
                 c->v[i].job = &old[i];
-                if (old[i].stats && hmap_add(&c->map, &c->v[i].node, entry_hash(old[i].e)) < 0)
+                c->v[i].e = &old_ct->entries[i];
+                if (hmap_add(&c->map, &c->v[i].node, entry_hash((struct carry_key) { old_ct, &old_ct->entries[i] })) < 0)
                         break;
         }
 }
 
-/* The statistics (a new reference) of the first unclaimed old job for entry e, or NULL. */
-struct job_stats *carry_take(struct carry *c, const struct entry *e) {
-        for (struct hmap_node *n = hmap_first(&c->map, entry_hash(e)); n; n = hmap_next(n)) {
+/* The statistics (a new reference) of the first unclaimed old job for entry e of ct, or NULL (no
+ * such job, or it had none: it never ran). Old jobs without statistics are claimed too, so that
+ * the n-th of equal entries gets the n-th one's history. */
+struct job_stats *carry_take(struct carry *c, const struct crontab *ct, const struct entry *e) {
+        struct carry_key k = { ct, e };
+
+        for (struct hmap_node *n = hmap_first(&c->map, entry_hash(k)); n; n = hmap_next(n)) {
                 struct carry_item *it = HMAP_ENTRY(n, struct carry_item, node);
                 c->compared++;
-                if (same_entry(it->job->e, e)) {
+                if (same_entry((struct carry_key) { c->old_ct, it->e }, k)) {
                         hmap_del(&c->map, n);
                         return job_stats_ref(it->job->stats);
                 }

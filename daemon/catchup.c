@@ -28,14 +28,14 @@ static uint64_t job_key(const struct job *j) {
         uint64_t h = HASH_FNV_OFFSET;
         h = hash_fnv1a_field(h, j->table->path);
         h = hash_fnv1a_field(h, job_user(j));
-        h = hash_fnv1a_field(h, j->e->schedule);
-        return hash_fnv1a_field(h, j->e->command);
+        h = hash_fnv1a_field(h, job_schedule(j));
+        return hash_fnv1a_field(h, job_command(j));
 }
 
 bool catchup_wanted(const struct daemon *d, const struct job *j) {
-        if (j->e->sched.flags & SCHED_REBOOT)
+        if (job_entry(j)->sched.flags & SCHED_REBOOT)
                 return false;
-        return j->e->opts.catchup >= 0 ? j->e->opts.catchup == 1 : d->cfg.catchup;
+        return job_opts(j)->catchup >= 0 ? job_opts(j)->catchup == 1 : d->cfg.catchup;
 }
 
 /* NULL without a state directory (the container mode's default): nothing is kept */
@@ -169,7 +169,7 @@ void catchup_record(struct daemon *d, const struct job *j, int64_t due) {
         if (!catchup_wanted(d, j))
                 return;
         /* only a job that fires again within a minute may wait for the lazy write */
-        bool frequent = j->zone && sched_next(&j->e->sched, due, j->zone, &next) == 0 && next - due < CATCHUP_LAZY_S;
+        bool frequent = job_zone(j) && sched_next(&job_entry(j)->sched, due, job_zone(j), &next) == 0 && next - due < CATCHUP_LAZY_S;
         set_at(d, job_key(j), due, !frequent);
 }
 
@@ -219,17 +219,17 @@ void catchup_startup(struct daemon *d, int64_t now) {
                 struct catchup_entry *e;
                 int64_t missed;
 
-                if (!catchup_wanted(d, j) || !j->zone)
+                if (!catchup_wanted(d, j) || !job_zone(j))
                         continue;
                 e = find(d, job_key(j));
                 if (!e) {
                         catchup_record(d, j, now); /* first seen: nothing missed yet */
                         continue;
                 }
-                if (sched_next(&j->e->sched, e->at, j->zone, &missed) < 0 || missed >= now)
+                if (sched_next(&job_entry(j)->sched, e->at, job_zone(j), &missed) < 0 || missed >= now)
                         continue;
                 struct log_job lj = log_job_of(j);
-                job_event(LOG_INFO, &lj, j->stats, "catching up: its run at %lld was missed while tockd was not running",
+                job_event(LOG_INFO, &lj, job_stats_get(j), "catching up: its run at %lld was missed while tockd was not running",
                           (long long) missed);
                 catchup_record(d, j, now);
                 admit_fire(d, j);

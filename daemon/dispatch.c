@@ -46,15 +46,15 @@ int64_t now_boot_ns(void) {
  * random factor per daemon start, as cronie draws it) plus the job's jitter (a fresh draw per fire
  * time, spread evenly over [0, jitter]). */
 static int64_t start_delay(struct daemon *d, const struct job *j, int64_t nominal) {
-        const char *rd = crontab_env_get(j->table->ct, j->e, "RANDOM_DELAY");
-        int64_t jitter = j->e->opts.jitter_s >= 0 ? j->e->opts.jitter_s : d->cfg.jitter_s, delay = 0;
+        const char *rd = crontab_env_get(j->table->ct, job_entry(j), "RANDOM_DELAY");
+        int64_t jitter = job_opts(j)->jitter_s >= 0 ? job_opts(j)->jitter_s : d->cfg.jitter_s, delay = 0;
 
         if (rd && *rd && strspn(rd, "0123456789") == strlen(rd) && strlen(rd) <= 6) {
                 int64_t span = atoll(rd) * 60;
                 delay += (int64_t) ((d->sched.random_delay_factor % 1000000) * (uint64_t) span / 1000000);
         }
         if (jitter > 0)
-                delay += (int64_t) (hash_splitmix64(j->table->seed ^ hash_splitmix64((uint64_t) nominal) ^ j->e->line) % (uint64_t) (jitter + 1));
+                delay += (int64_t) (hash_splitmix64(j->table->seed ^ hash_splitmix64((uint64_t) nominal) ^ job_entry(j)->line) % (uint64_t) (jitter + 1));
         return delay;
 }
 
@@ -69,7 +69,6 @@ static void queue_push(struct daemon *d, struct job *j, int64_t nominal) {
                 log_job(LOG_ERR, &lj, "out of memory queueing the job; it will not run until its table is reloaded");
                 return;
         }
-        j->queued = true;
 }
 
 /* A new or reloaded job: its first fire time after everything already dispatched. */
@@ -77,13 +76,13 @@ void dispatch_job_added(struct daemon *d, struct job *j) {
         int64_t at;
         int r;
 
-        if (j->e->sched.flags & SCHED_REBOOT)
+        if (job_entry(j)->sched.flags & SCHED_REBOOT)
                 return;
         /* after what was dispatched, and never before now: an idle tockd's last wake-up may be
          * hours old, and a new entry must not run for a fire time that passed before it existed */
-        r = sched_next(&j->e->sched, MAX(d->sched.last_real, now_real() - 1), j->zone, &at);
+        r = sched_next(&job_entry(j)->sched, MAX(d->sched.last_real, now_real() - 1), job_zone(j), &at);
         if (r == -ENOENT) {
-                log_debug("%s:%u: never fires", j->table->name, j->e->line);
+                log_debug("%s:%u: never fires", j->table->name, job_entry(j)->line);
                 return;
         }
         if (r < 0)
@@ -100,25 +99,26 @@ static void run_due(struct daemon *d, int64_t now) {
                 int64_t at = j->nominal_at, next;
                 int r;
 
-                j->queued = false;
                 catchup_record(d, j, at);
                 if (now - j->node.at > LATE_SLACK_S && catchup_wanted(d, j)) {
                         /* a catchup job runs once for what the machine slept through */
-                        job_stats_note(j->stats, "its run at %lld came %llds late (the machine slept or stalled); caught up",
+                        job_stats_note(job_stats_get(j), "its run at %lld came %llds late (the machine slept or stalled); caught up",
                                        (long long) at, (long long) (now - j->node.at));
-                        j->stats->last_due_at = at;
+                        if (j->stats)
+                                j->stats->last_due_at = at;
                         admit_fire(d, j);
-                        if (sched_next(&j->e->sched, now - 1, j->zone, &next) == 0)
+                        if (sched_next(&job_entry(j)->sched, now - 1, job_zone(j), &next) == 0)
                                 queue_push(d, j, next);
                         continue;
                 }
                 if (now - j->node.at > LATE_SLACK_S) {
                         /* Woken long after the fire time (suspend, a stalled machine): cron(8)
                          * treats that as the clock jumping forward from `at` to `now`. */
-                        r = sched_after_jump(&j->e->sched, at, at, now, j->zone, &next);
+                        r = sched_after_jump(&job_entry(j)->sched, at, at, now, job_zone(j), &next);
                         if (r == 0)
                                 queue_push(d, j, next);
-                        j->stats->last_due_at = at;
+                        if (job_stats_get(j))
+                                j->stats->last_due_at = at;
                         if (r == 0 && next > now) {
                                 struct log_job lj = log_job_of(j);
                                 job_event(LOG_INFO, &lj, j->stats,
@@ -127,9 +127,10 @@ static void run_due(struct daemon *d, int64_t now) {
                         }
                         continue;
                 }
-                j->stats->last_due_at = at;
+                if (job_stats_get(j))
+                        j->stats->last_due_at = at;
                 admit_fire(d, j);
-                r = sched_next(&j->e->sched, at, j->zone, &next);
+                r = sched_next(&job_entry(j)->sched, at, job_zone(j), &next);
                 if (r == 0)
                         queue_push(d, j, next);
         }
@@ -206,14 +207,13 @@ int dispatch_clock_jump(struct daemon *d) {
         struct job *j;
         FOREACH_JOB(d, j) {
                 int64_t next;
-                if (!j->queued)
+                if (!job_queued(j))
                         continue;
                 heap_remove(&d->sched.queue, &j->node);
-                j->queued = false;
                 int64_t planned = j->nominal_at;
-                if (sched_after_jump(&j->e->sched, planned, before, now, j->zone, &next) == 0) {
+                if (sched_after_jump(&job_entry(j)->sched, planned, before, now, job_zone(j), &next) == 0) {
                         if (planned <= now && next > now)
-                                job_stats_note(j->stats, "its run at %lld was skipped: the clock moved %s by %llds (cron's rule for clock changes)",
+                                job_stats_note(job_stats_get(j), "its run at %lld was skipped: the clock moved %s by %llds (cron's rule for clock changes)",
                                                (long long) planned, delta > 0 ? "forward" : "back",
                                                (long long) (delta > 0 ? delta : -delta));
                         queue_push(d, j, next);
@@ -237,7 +237,7 @@ void dispatch_reboot_jobs(struct daemon *d) {
         if (!*d->cfg.state_dir) { /* a container: each start of tockd is a boot */
                 struct job *j;
                 FOREACH_JOB(d, j) {
-                        if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
+                        if ((job_entry(j)->sched.flags & SCHED_REBOOT) && job_zone(j))
                                 (void) job_spawn(d, j, NULL, NULL);
                 }
                 return;
@@ -257,7 +257,7 @@ void dispatch_reboot_jobs(struct daemon *d) {
         free(state);
         struct job *j;
         FOREACH_JOB(d, j) {
-                if ((j->e->sched.flags & SCHED_REBOOT) && j->zone)
+                if ((job_entry(j)->sched.flags & SCHED_REBOOT) && job_zone(j))
                         (void) job_spawn(d, j, NULL, NULL);
         }
         if (boot[0]) {

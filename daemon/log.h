@@ -45,6 +45,6 @@ void log_job_output(const struct log_job *j, const char *stream, const char *lin
 
 /* A job's table and line, as the scheduler's messages name it (no user, no pid) */
 static inline struct log_job log_job_of(const struct job *j) {
-        return (struct log_job) { .table = j->table->name, .line = j->e->line, .exit_status = -1, .duration_ms = -1,
-                                  .name = j->e->opts.name };
+        return (struct log_job) { .table = j->table->name, .line = job_entry(j)->line, .exit_status = -1, .duration_ms = -1,
+                                  .name = job_opts(j)->name };
 }

@@ -68,8 +68,8 @@ char *mail_headers(const char *from, const char *to, const char *user, const cha
 /* Decides whether the run's output is mailed, and prepares the headers while the job's
  * environment is at hand. No mail: MAILTO="" or no sendmail; then the output is logged. */
 void mail_prepare(struct daemon *d, struct run *run, const struct job *j, const struct spawn_plan *p) {
-        const char *to = crontab_env_get(j->table->ct, j->e, "MAILTO");
-        const char *from = crontab_env_get(j->table->ct, j->e, "MAILFROM");
+        const char *to = crontab_env_get(j->table->ct, job_entry(j), "MAILTO");
+        const char *from = crontab_env_get(j->table->ct, job_entry(j), "MAILFROM");
         char host[256] = "localhost";
 
         if (!to)
@@ -78,11 +78,11 @@ void mail_prepare(struct daemon *d, struct run *run, const struct job *j, const 
                 return;
         if (!header_safe(to) || (from && !header_safe(from))) {
                 log_warning("%s:%u: MAILTO or MAILFROM holds control characters; the output is logged instead",
-                            j->table->name, j->e->line);
+                            j->table->name, job_entry(j)->line);
                 return;
         }
         (void) gethostname(host, sizeof host - 1);
-        run->mail_head = mail_headers(from, to, p->user, host, j->e->command, p->envp, p->n_env);
+        run->mail_head = mail_headers(from, to, p->user, host, job_command(j), p->envp, p->n_env);
         if (run->mail_head)
                 run->mail_to = strdup(to);
 }

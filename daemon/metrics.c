@@ -27,13 +27,13 @@ static void put_label(FILE *f, const char *name, const char *v, bool first) {
 static void put_labels(FILE *f, const struct job *j) {
         char line[16];
 
-        snprintf(line, sizeof line, "%u", j->e->line);
+        snprintf(line, sizeof line, "%u", job_entry(j)->line);
         fputc('{', f);
         put_label(f, "table", j->table->name, true);
         put_label(f, "line", line, false);
         put_label(f, "user", job_user(j), false);
-        if (j->e->opts.name)
-                put_label(f, "name", j->e->opts.name, false);
+        if (job_opts(j)->name)
+                put_label(f, "name", job_opts(j)->name, false);
         fputc('}', f);
 }
 
@@ -61,7 +61,7 @@ char *metrics_text(struct daemon *d, const char *only_user) {
                         families[fi].type);
                 const struct job *j;
                 FOREACH_JOB(d, j) {
-                        const struct job_stats *s = j->stats;
+                        const struct job_stats *s = job_stats_view(j);
                         const char *user = job_user(j);
                         if (!s || (only_user && !streq(user, only_user)))
                                 continue;

@@ -46,17 +46,17 @@ static void reply_spool(const struct request_ctx *x, int r, struct spool_result 
 
 /* A job as STATUS and WHY carry it; the strings are borrowed from the job. */
 static struct proto_job job_record(const struct job *j) {
-        const struct job_stats *s = j->stats;
+        const struct job_stats *s = job_stats_view(j);
 
         return (struct proto_job) {
                 .table = j->table->name,
-                .line = j->e->line,
-                .name = j->e->opts.name,
+                .line = job_entry(j)->line,
+                .name = job_opts(j)->name,
                 .user = (char *) job_user(j),
-                .schedule = j->e->schedule,
-                .command = j->e->command,
-                .zone = (char *) (j->zone ? tz_name(j->zone) : ""),
-                .next_at = j->queued ? j->node.at : PROTO_NO_TIME,
+                .schedule = (char *) job_schedule(j),
+                .command = (char *) job_command(j),
+                .zone = (char *) (job_zone(j) ? tz_name(job_zone(j)) : ""),
+                .next_at = job_queued(j) ? j->node.at : PROTO_NO_TIME,
                 .last_at = s ? s->last_at : PROTO_NO_TIME,
                 .last_wstatus = s ? s->last_wstatus : -1,
                 .last_duration_ms = s ? s->last_duration_ms : -1,
@@ -216,11 +216,11 @@ static bool stream_record(struct daemon *d, struct reply_stream *s) {
         const struct stream_run *u = &s->runs[s->next_run++];
         proto_put_next_run(&s->body, &(struct proto_next_run) {
                                              .at = u->at,
-                                             .zone = (char *) tz_name(u->j->zone),
+                                             .zone = (char *) tz_name(job_zone(u->j)),
                                              .table = u->j->table->name,
-                                             .line = u->j->e->line,
+                                             .line = job_entry(u->j)->line,
                                              .user = (char *) job_user(u->j),
-                                             .command = u->j->e->command,
+                                             .command = (char *) job_command(u->j),
                                      });
         return true;
 }
@@ -295,7 +295,7 @@ static void req_status(const struct request_ctx *x) {
                                 continue;
                         n++;
                         mine = true;
-                        running += j->stats ? j->stats->n_running : 0;
+                        running += job_stats_view(j)->n_running;
                 }
                 tables += mine;
         }
@@ -327,7 +327,7 @@ static int next_heap(const struct request_ctx *x, struct heap *h, struct next_it
                 return -ENOMEM;
         const struct job *j;
         FOREACH_JOB(d, j) {
-                if (!listed(x, j) || !j->queued)
+                if (!listed(x, j) || !job_queued(j))
                         continue;
                 items[n] = (struct next_item) { .node = { .at = j->nominal_at, .seq = n }, .j = j };
                 if (heap_push(h, &items[n].node) < 0)
@@ -366,7 +366,7 @@ static void req_next(const struct request_ctx *x) {
                         cap = ncap;
                 }
                 s->runs[s->n_runs++] = (struct stream_run) { .at = it->node.at, .j = it->j };
-                if (sched_next(&it->j->e->sched, it->node.at, it->j->zone, &it->node.at) == 0)
+                if (sched_next(&job_entry(it->j)->sched, it->node.at, job_zone(it->j), &it->node.at) == 0)
                         (void) heap_push(&h, &it->node);
         }
         heap_done(&h);
@@ -408,13 +408,13 @@ static void why_no_job(const struct request_ctx *x) {
 
 /* tockd's note on why j did or did not run, the most telling first */
 static void why_note(struct daemon *d, const struct job *j, char note[static 512]) {
-        const struct job_stats *s = j->stats;
+        const struct job_stats *s = job_stats_view(j);
 
         note[0] = 0;
         if (s && s->note)
                 snprintf(note, 512, "%s", s->note);
-        else if (j->e->user && !users_get(&d->users, j->e->user))
-                snprintf(note, 512, "no such user '%s'", j->e->user);
+        else if (job_user_field(j) && !users_get(&d->users, job_user_field(j)))
+                snprintf(note, 512, "no such user '%s'", job_user_field(j));
         else if (j->table->kind == TABLE_SPOOL && !access_user_allowed(d, job_user(j)))
                 snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", job_user(j), d->cfg.cron_allow,
                          d->cfg.cron_deny);
@@ -435,7 +435,7 @@ static void req_why(const struct request_ctx *x) {
         else
                 xasprintf(&state, "loaded, %zu job%s", j->table->n_jobs, j->table->n_jobs == 1 ? "" : "s");
         why_note(x->d, j, note);
-        const struct job_stats *s = j->stats;
+        const struct job_stats *s = job_stats_view(j);
         proto_put_why(&b, &(struct proto_why) {
                                   .job = job_record(j),
                                   .state = state,
@@ -483,7 +483,7 @@ static bool run_fds_ok(const struct request_ctx *x, const struct job *j, const i
 
 static void req_run(const struct request_ctx *x) {
         struct daemon *d = x->d;
-        const struct job *j = named_job(x);
+        struct job *j = named_job(x);
         const int *fds;
 
         if (!j)
@@ -497,7 +497,7 @@ static void req_run(const struct request_ctx *x) {
                                            (unsigned) x->by->uid, d->cfg.max_manual_runs_per_user);
         if (!run_fds_ok(x, j, &fds))
                 return;
-        log_info("%s:%u: run now by uid %u (pid %d)", j->table->name, j->e->line, (unsigned) x->by->uid, (int) x->by->pid);
+        log_info("%s:%u: run now by uid %u (pid %d)", j->table->name, job_entry(j)->line, (unsigned) x->by->uid, (int) x->by->pid);
         control_set_running(x->c, true);
         if (job_spawn(d, j, fds, x->c) < 0) {
                 control_set_running(x->c, false);

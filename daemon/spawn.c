@@ -264,10 +264,11 @@ static int encode_req(const struct spawn_plan *p, struct daemon *d, const char *
         return 0;
 }
 
-static int open_input(const struct entry *e, int *ret_read_fd) {
+/* `input`: the entry's standard input, or NULL for /dev/null */
+static int open_input(const char *input, int *ret_read_fd) {
         int fds[2];
 
-        if (!e->input) {
+        if (!input) {
                 int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
                         return -errno;
@@ -278,9 +279,9 @@ static int open_input(const struct entry *e, int *ret_read_fd) {
                 return -errno;
         /* the input is at most one line (CRONTAB_MAX_LINE), far below a pipe's capacity, so it is
          * written whole now and the write end closed: the job reads it, then end of file */
-        size_t len = strlen(e->input);
+        size_t len = strlen(input);
         (void) fcntl(fds[1], F_SETFL, O_NONBLOCK);
-        if (write(fds[1], e->input, len) != (ssize_t) len) {
+        if (write(fds[1], input, len) != (ssize_t) len) {
                 int r = -errno;
                 close(fds[0]);
                 close(fds[1]);
@@ -464,8 +465,8 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, boo
         const char *path = d->cfg.inherit_env && getenv("PATH") ? getenv("PATH") : d->cfg.path;
         if (r == 0 && d->cfg.inherit_env)
                 r = plan_inherit_env(p);
-        if (r < 0 || (r = spawn_plan_env(p, d->cfg.shell, path, j->table->ct, j->e)) < 0 ||
-            (r = encode_req(p, d, j->e->command, ret_req, ret_len, ret_id)) < 0) {
+        if (r < 0 || (r = spawn_plan_env(p, d->cfg.shell, path, j->table->ct, job_entry(j))) < 0 ||
+            (r = encode_req(p, d, job_command(j), ret_req, ret_len, ret_id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 job_event(LOG_ERR, lj, j->stats, "not run: %s while preparing it", why);
                 return r;
@@ -490,7 +491,7 @@ static int job_fds(struct daemon *d, const struct job *j, const int client_fds[3
                         }
                 return 0;
         }
-        r = open_input(j->e, &f->fd[0]);
+        r = open_input(entry_input(j->table->ct, job_entry(j)), &f->fd[0]);
         if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
                 r = -errno;
         if (r == -EMFILE || r == -ENFILE)
@@ -515,10 +516,10 @@ static int job_fds(struct daemon *d, const struct job *j, const int client_fds[3
         return 0;
 }
 
-int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], struct client *client) {
+int job_spawn(struct daemon *d, struct job *j, const int client_fds[3], struct client *client) {
         const char *user = job_user(j);
-        struct log_job lj = { .table = j->table->name, .line = j->e->line, .user = user, .command = j->e->command,
-                              .exit_status = -1, .duration_ms = -1, .name = j->e->opts.name };
+        struct log_job lj = { .table = j->table->name, .line = job_entry(j)->line, .user = user, .command = job_command(j),
+                              .exit_status = -1, .duration_ms = -1, .name = job_opts(j)->name };
         enum run_kind kind = client_fds ? RUN_MANUAL : RUN_SCHEDULED;
         struct run_fds f = { { -1, -1, -1 }, -1, -1 };
         _cleanup_free_ char *req = NULL;
@@ -528,6 +529,10 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         uint32_t id = 0;
         int r;
 
+        if (!job_stats_get(j)) {
+                log_job(LOG_ERR, &lj, "not run: out of memory");
+                return -ENOMEM;
+        }
         r = job_plan(d, j, user, kind == RUN_SCHEDULED, &lj, &p, &req, &req_len, &id);
         if (r < 0)
                 goto out;
@@ -540,7 +545,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         }
         if (r < 0)
                 goto out;
-        run = run_new(kind, j->table->name, j->e->line, p.user, j->e->command, j->stats);
+        run = run_new(kind, j->table->name, job_entry(j)->line, p.user, job_command(j), j->stats);
         if (!run) {
                 r = -ENOMEM;
                 log_job(LOG_ERR, &lj, "not run: out of memory");
@@ -548,7 +553,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
         }
         run->client = client;
         run->pam = p.pam;
-        if (j->e->opts.name && !(run->name = strdup(j->e->opts.name)))
+        if (job_opts(j)->name && !(run->name = strdup(job_opts(j)->name)))
                 log_job(LOG_WARNING, &lj, "out of memory: its name is left out of the log");
         run_load(run, id, &req, req_len, &f);
         if (kind == RUN_SCHEDULED) {
@@ -556,7 +561,7 @@ int job_spawn(struct daemon *d, const struct job *j, const int client_fds[3], st
                 j->stats->n_running++;
                 j->stats->last_at = run->started_at;
                 j->stats->tail_len = 0;
-                run->timeout_s = j->e->opts.timeout_s >= 0 ? j->e->opts.timeout_s : d->cfg.timeout_s;
+                run->timeout_s = job_opts(j)->timeout_s >= 0 ? job_opts(j)->timeout_s : d->cfg.timeout_s;
                 mail_prepare(d, run, j, &p);
         }
         if (kind == RUN_SCHEDULED && admit_over_caps(d, run)) {

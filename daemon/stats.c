@@ -6,16 +6,29 @@
 #include "log.h"
 #include "tockd.h"
 
+const struct job_stats job_stats_none = {
+        .last_due_at = INT64_MIN,
+        .last_at = INT64_MIN,
+        .last_success_at = INT64_MIN,
+        .running_since = INT64_MIN,
+        .last_wstatus = -1,
+        .last_duration_ms = -1,
+};
+
 struct job_stats *job_stats_new(void) {
-        struct job_stats *s = calloc(1, sizeof(*s));
+        struct job_stats *s = malloc(sizeof(*s));
 
         if (!s)
                 return NULL;
+        *s = job_stats_none;
         s->refs = 1;
-        s->last_due_at = s->last_at = s->last_success_at = s->running_since = INT64_MIN;
-        s->last_wstatus = -1;
-        s->last_duration_ms = -1;
         return s;
+}
+
+struct job_stats *job_stats_get(struct job *j) {
+        if (!j->stats && (j->stats = job_stats_new()))
+                j->stats->job = j;
+        return j->stats;
 }
 
 struct job_stats *job_stats_ref(struct job_stats *s) {

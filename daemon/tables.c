@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static struct table *table_find(struct daemon *d, const char *path) {
 
 static void table_unplan(struct daemon *d, struct table *t) {
         for (size_t i = 0; i < t->n_jobs; i++) {
-                if (t->jobs[i].queued)
+                if (job_queued(&t->jobs[i]))
                         heap_remove(&d->sched.queue, &t->jobs[i].node);
                 if (t->jobs[i].stats && t->jobs[i].stats->job == &t->jobs[i])
                         t->jobs[i].stats->job = NULL;
@@ -64,6 +65,7 @@ static void table_unplan(struct daemon *d, struct table *t) {
 static void table_drop(struct daemon *d, struct table *t) {
         table_unplan(d, t);
         crontab_free(t->ct);
+        free(t->zones);
         free(t->path);
         free(t->name);
         free(t->owner);
@@ -122,49 +124,63 @@ static int table_new(struct daemon *d, enum table_kind kind, const char *path, c
 /* ---- planning jobs ---- */
 
 
-static void table_plan(struct daemon *d, struct table *t, const struct job *old, size_t n_old) {
+/* t->zones for t->ct: the zone of each prefix of its environment, the last CRON_TZ in it or the
+ * local zone (what crontab_env_get() finds, once per environment line instead of once a job) */
+static int table_zones(struct daemon *d, struct table *t) {
+        const struct crontab *ct = t->ct;
+        const struct tz **z = reallocarray(NULL, ct->n_env + 1, sizeof(*z));
+
+        if (!z)
+                return -ENOMEM;
+        z[0] = zone_get(d, NULL);
+        for (size_t k = 0; k < ct->n_env; k++)
+                z[k + 1] = streq(ct->env[k].name, "CRON_TZ") ? zone_get(d, ct->env[k].value) : z[k];
+        free(t->zones);
+        t->zones = z;
+        return 0;
+}
+
+static void table_plan(struct daemon *d, struct table *t, const struct job *old, const struct crontab *old_ct,
+                       size_t n_old) {
         struct carry o;
 
         t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
-        if (!t->jobs) {
+        if (!t->jobs || table_zones(d, t) < 0) {
                 log_error("%s: out of memory planning its jobs", t->name);
+                free(t->jobs);
+                t->jobs = NULL;
                 return;
         }
+        if (heap_reserve(&d->sched.queue, d->sched.queue.n + t->ct->n_entries) < 0)
+                log_warning("%s: out of memory making room in the queue", t->name); /* heap_push() says which job */
         t->n_jobs = t->ct->n_entries;
         d->tables.n_jobs += t->n_jobs;
         d->tables.changed = true;
-        carry_init(&o, old, n_old);
+        carry_init(&o, old, old_ct, n_old);
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];
-                const char *tzname = crontab_env_get(t->ct, &t->ct->entries[i], "CRON_TZ");
                 const struct user_info *u;
 
                 j->table = t;
-                j->e = &t->ct->entries[i];
-                j->node.idx = SIZE_MAX;
-                j->stats = carry_take(&o, j->e);
-                if (!j->stats)
-                        j->stats = job_stats_new();
-                if (!j->stats) {
-                        log_error("%s:%u: out of memory, the job will not run", t->name, j->e->line);
+                j->node.idx = HEAP_NONE;
+                j->stats = carry_take(&o, t->ct, job_entry(j));
+                if (j->stats)
+                        j->stats->job = j;
+                if (!job_zone(j)) {
+                        const char *tzname = crontab_env_get(t->ct, job_entry(j), "CRON_TZ");
+                        log_error("%s:%u: cannot load time zone '%s', the job will not run", t->name, job_entry(j)->line, tzname);
+                        job_stats_note(job_stats_get(j), "not run: cannot load time zone '%s'", tzname);
                         continue;
                 }
-                j->stats->job = j;
-                j->zone = zone_get(d, tzname);
-                if (!j->zone) {
-                        log_error("%s:%u: cannot load time zone '%s', the job will not run", t->name, j->e->line, tzname);
-                        job_stats_note(j->stats, "not run: cannot load time zone '%s'", tzname);
-                        continue;
-                }
-                if (j->e->user && (!(u = users_get(&d->users, j->e->user)) || (d->uid != 0 && u->uid != d->uid))) {
-                        job_stats_note(j->stats, "not run: %s '%s'", u ? "tockd is not root and cannot run jobs as" : "no such user",
-                                       j->e->user);
+                if (job_user_field(j) && (!(u = users_get(&d->users, job_user_field(j))) || (d->uid != 0 && u->uid != d->uid))) {
+                        job_stats_note(job_stats_get(j), "not run: %s '%s'", u ? "tockd is not root and cannot run jobs as" : "no such user",
+                                       job_user_field(j));
                         if (u)
                                 log_warning("%s:%u: tockd runs as uid %u and cannot run jobs as '%s'; the job will not run",
-                                            t->name, j->e->line, (unsigned) d->uid, j->e->user);
+                                            t->name, job_entry(j)->line, (unsigned) d->uid, job_user_field(j));
                         else
                                 log_warning("%s:%u: no such user '%s'; the job will not run until the user exists and the table is reloaded",
-                                            t->name, j->e->line, j->e->user);
+                                            t->name, job_entry(j)->line, job_user_field(j));
                         continue;
                 }
                 dispatch_job_added(d, j);
@@ -329,9 +345,9 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 t->refused = false;
                 free(t->refusal);
                 t->refusal = NULL;
-                table_plan(d, t, old, n_old);
+                table_plan(d, t, old, old_ct, n_old);
                 for (size_t i = 0; i < n_old; i++) {
-                        if (old[i].queued)
+                        if (job_queued(&old[i]))
                                 heap_remove(&d->sched.queue, &old[i].node);
                         if (old[i].stats && old[i].stats->job == &old[i])
                                 old[i].stats->job = NULL;
@@ -344,6 +360,15 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         }
         log_info("%s: loaded, %zu job%s", t->name, t->n_jobs, t->n_jobs == 1 ? "" : "s");
         return 0;
+}
+
+/* Loading a table leaves holes in the heap (the file's text, arrays that grew by doubling);
+ * glibc's malloc_trim() gives their whole pages back, so that the memory tockd holds is what its
+ * jobs take. */
+static void tables_trim(void) {
+#ifdef __GLIBC__
+        (void) malloc_trim(0);
+#endif
 }
 
 /* ---- which files are tables ---- */
@@ -444,11 +469,11 @@ int tables_rescan(struct daemon *d) {
                 log_info("%s: gone, its jobs are dropped", t->name);
                 table_drop(d, t);
         }
+        tables_trim();
         return 0;
 }
 
-/* Re-reads the table at `path` after a change; it may be new or gone. */
-int table_reload_path(struct daemon *d, const char *path) {
+static int reload_path(struct daemon *d, const char *path) {
         _cleanup_free_ char *dir = strdup(path);
         char *slash = dir ? strrchr(dir, '/') : NULL;
         const char *base = slash ? slash + 1 : path;
@@ -488,17 +513,25 @@ int table_reload_path(struct daemon *d, const char *path) {
         return 0;
 }
 
+/* Re-reads the table at `path` after a change; it may be new or gone. */
+int table_reload_path(struct daemon *d, const char *path) {
+        int r = reload_path(d, path);
+        tables_trim();
+        return r;
+}
+
 /* The system zone changed: jobs on local time get their next fire time again, from the last
  * instant already dispatched, so that nothing is skipped or run twice. */
 void tables_replan_local(struct daemon *d) {
         struct job *j;
+
+        for (size_t i = 0; i < d->tables.n; i++)
+                if (d->tables.v[i]->jobs && table_zones(d, d->tables.v[i]) < 0)
+                        log_error("%s: out of memory: its jobs keep the old local zone", d->tables.v[i]->name);
         FOREACH_JOB(d, j) {
-                if (!crontab_env_get(j->table->ct, j->e, "CRON_TZ")) {
-                        j->zone = d->tables.local_zone;
-                        if (j->queued) {
+                if (!crontab_env_get(j->table->ct, job_entry(j), "CRON_TZ")) {
+                        if (job_queued(j))
                                 heap_remove(&d->sched.queue, &j->node);
-                                j->queued = false;
-                        }
                         dispatch_job_added(d, j);
                 }
         }

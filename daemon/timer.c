@@ -18,7 +18,7 @@
 #include "tockd.h"
 
 void timer_init(struct timer *t, timer_fn fire) {
-        *t = (struct timer) { .node.idx = SIZE_MAX, .fire = fire };
+        *t = (struct timer) { .node.idx = HEAP_NONE, .fire = fire };
 }
 
 bool timer_is_set(const struct daemon *d, const struct timer *t) {
@@ -51,7 +51,7 @@ int timer_set(struct daemon *d, struct timer *t, int64_t at_ns) {
         if (timer_is_set(d, t))
                 heap_update(&d->timers.heap, &t->node);
         else if (heap_push(&d->timers.heap, &t->node) < 0) {
-                t->node.idx = SIZE_MAX;
+                t->node.idx = HEAP_NONE;
                 return -ENOMEM;
         }
         arm(d);

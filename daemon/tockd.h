@@ -92,7 +92,9 @@ enum table_kind {
 };
 
 /* What is known of a job's runs. Shared (refcounted) by the job and its runs, and carried over
- * to the same entry (schedule, user, command) when its table is reloaded. */
+ * to the same entry (schedule, user, command) when its table is reloaded. Allocated when
+ * something happens to the job (a fire time, a run, a note): most jobs of a large table have
+ * none, and read as job_stats_none (job_stats_view()). */
 #define JOB_TAIL_MAX 2048
 struct job_stats {
         /* ordered so that it takes 104 bytes: one of these per job */
@@ -117,6 +119,10 @@ struct job_stats {
 };
 
 struct job_stats *job_stats_new(void);
+extern const struct job_stats job_stats_none; /* what job_stats_new() holds: a job that never ran */
+struct job;
+/* j's statistics, allocated at the first call (NULL when out of memory) */
+struct job_stats *job_stats_get(struct job *j);
 struct job_stats *job_stats_ref(struct job_stats *s);
 void job_stats_unref(struct job_stats *s);
 void job_stats_note(struct job_stats *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -125,14 +131,12 @@ struct log_job;
 int job_event(int level, const struct log_job *lj, struct job_stats *s, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
+/* One per entry of a table, in an array beside the table's entries (the same index): 40 bytes. */
 struct job {
-        struct heap_node node; /* first: the queue hands back a pointer to it */
+        struct heap_node node; /* first: the queue hands back a pointer to it; queued when in it */
         struct table *table;
-        const struct entry *e;
-        const struct tz *zone; /* borrowed from the zone cache */
-        struct job_stats *stats;
+        struct job_stats *stats; /* NULL until something happens to the job: job_stats_get() */
         int64_t nominal_at;    /* the fire time of the schedule; node.at adds jitter and RANDOM_DELAY */
-        bool queued;
 };
 
 struct file_sig {
@@ -150,17 +154,56 @@ struct table {
         uid_t owner_uid;  /* spool tables: the uid that owned the file of the version in force */
         uint64_t seed;
         struct crontab *ct;
-        struct job *jobs;
+        struct job *jobs;      /* jobs[i] is entry ct->entries[i] */
         size_t n_jobs;
+        /* zones[k]: the zone of the entries that see ct->env[0 .. k) (CRON_TZ's, or the local
+         * zone when unset), borrowed from the zone cache; NULL when it cannot be loaded */
+        const struct tz **zones;
         struct file_sig sig;
         bool seen;        /* mark for a rescan */
         bool refused;     /* the current file on disk was refused (the old version may run) */
         char *refusal;    /* why, for tockctl why */
 };
 
+static inline const struct entry *job_entry(const struct job *j) {
+        return &j->table->ct->entries[j - j->table->jobs];
+}
+
+static inline const char *job_schedule(const struct job *j) {
+        return entry_schedule(j->table->ct, job_entry(j));
+}
+
+static inline const char *job_command(const struct job *j) {
+        return entry_command(j->table->ct, job_entry(j));
+}
+
+/* the user field of a system table's entry, NULL in user tables (job_user() says who runs it) */
+static inline const char *job_user_field(const struct job *j) {
+        return entry_user(j->table->ct, job_entry(j));
+}
+
+static inline const struct job_opts *job_opts(const struct job *j) {
+        return entry_opts(j->table->ct, job_entry(j));
+}
+
+/* The zone j's schedule is in; NULL when its CRON_TZ cannot be loaded (then it does not run) */
+static inline const struct tz *job_zone(const struct job *j) {
+        return j->table->zones[job_entry(j)->n_env];
+}
+
+static inline bool job_queued(const struct job *j) {
+        return heap_node_queued(&j->node);
+}
+
+/* j's statistics to read: its own, or job_stats_none when it has none yet */
+static inline const struct job_stats *job_stats_view(const struct job *j) {
+        return j->stats ? j->stats : &job_stats_none;
+}
+
 /* Who a job runs as: the system table's user field, or the owner of its table */
 static inline const char *job_user(const struct job *j) {
-        return j->e->user ? j->e->user : j->table->owner;
+        const char *u = job_user_field(j);
+        return u ? u : j->table->owner;
 }
 
 
@@ -333,7 +376,7 @@ struct daemon {
         struct {               /* timer.c */
                 struct io_source io;   /* a CLOCK_MONOTONIC timerfd, armed at the earliest */
                 struct heap heap;
-                uint64_t seq;
+                uint32_t seq;
                 int64_t armed_ns;
         } timers;
 
@@ -358,7 +401,7 @@ struct daemon {
 
         struct {               /* dispatch.c: the queue against the clock */
                 struct heap queue;
-                uint64_t seq;
+                uint32_t seq;
                 struct io_source timer_io;     /* CLOCK_REALTIME, at the earliest fire time */
                 int64_t last_real;             /* every fire time <= this has been dispatched */
                 int64_t last_boot_ns;          /* CLOCK_BOOTTIME when last_real was taken */
@@ -428,14 +471,17 @@ static inline struct job *job_iter_next(const struct daemon *d, struct job_iter 
 struct carry_item {
         struct hmap_node node;
         const struct job *job;
+        const struct entry *e; /* the old job's entry */
 };
 struct carry {
+        const struct crontab *old_ct; /* the old jobs' entries */
         struct hmap map;       /* old jobs not claimed yet, by entry */
         struct carry_item *v;
         size_t compared;       /* entry comparisons made, for tests */
 };
-void carry_init(struct carry *c, const struct job *old, size_t n_old);
-struct job_stats *carry_take(struct carry *c, const struct entry *e);
+/* old[i] is the job of old_ct->entries[i] */
+void carry_init(struct carry *c, const struct job *old, const struct crontab *old_ct, size_t n_old);
+struct job_stats *carry_take(struct carry *c, const struct crontab *ct, const struct entry *e);
 void carry_done(struct carry *c);
 
 /* tables.c */
@@ -485,7 +531,7 @@ void spawner_lost(struct daemon *d);
 void spawner_done(struct daemon *d);
 /* Starts a run of j. `fds`: NULL for a scheduled run (output captured), or stdin, stdout and
  * stderr for tockctl run, with `client` to answer when it ends. */
-int job_spawn(struct daemon *d, const struct job *j, const int fds[3], struct client *client);
+int job_spawn(struct daemon *d, struct job *j, const int fds[3], struct client *client);
 /* Sends a prepared run's request to the spawner (now, or when its socket has room). */
 void spawn_submit(struct daemon *d, struct run *r);
 

@@ -122,13 +122,16 @@ static void walk_sched(const struct sched *s) {
 }
 
 static void walk_entry(const struct crontab *t, const struct entry *e, enum crontab_mode mode) {
-        const struct job_opts *o = &e->opts;
+        const struct job_opts *o = entry_opts(t, e);
+        const char *command = entry_command(t, e), *user = entry_user(t, e), *input = entry_input(t, e);
 
-        check(e->command && !strchr(e->command, '\n'));
+        check(command && !strchr(command, '\n'));
+        check(!input == !(e->flags & ENTRY_INPUT));
+        check(entry_schedule(t, e)[0]);
         if (mode == CRONTAB_SYSTEM)
-                check(e->user && e->user[0] && !strpbrk(e->user, " \t\n"));
+                check(user && user[0] && !strpbrk(user, " \t\n"));
         else
-                check(!e->user);
+                check(!user);
         check(e->n_env <= t->n_env);
         check(o->timeout_s == -1 || (o->timeout_s > 0 && o->timeout_s <= 366 * 86400));
         check(o->jitter_s == -1 || (o->jitter_s > 0 && o->jitter_s <= 366 * 86400));

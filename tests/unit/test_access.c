@@ -62,7 +62,7 @@ static struct table *table_new(const char *path, const char *owner, const char *
         t->jobs = calloc(t->n_jobs, sizeof *t->jobs);
         cr_assert(t->path && t->name && (!owner || t->owner) && t->jobs);
         for (size_t k = 0; k < t->n_jobs; k++)
-                t->jobs[k] = (struct job) { .table = t, .e = &t->ct->entries[k] };
+                t->jobs[k] = (struct job) { .table = t, .node.idx = HEAP_NONE };
         return t;
 }
 
@@ -117,13 +117,13 @@ static void check_lookups(const struct lookup *rows, size_t n) {
                 j = access_find_job(tables, N_TABLES, spool, q->by, q->user, q->spec, q->any);
                 if (q->want.table < 0) {
                         cr_assert_null(j, "%s asking about '%s' for '%s' finds nothing, not %s:%u", q->by->user, q->user,
-                                       q->spec, j ? j->table->name : "", j ? j->e->line : 0);
+                                       q->spec, j ? j->table->name : "", j ? job_entry(j)->line : 0);
                         continue;
                 }
                 cr_assert_not_null(j, "%s asking about '%s' for '%s' finds a job", q->by->user, q->user, q->spec);
                 cr_assert_eq(j->table, tables[q->want.table], "%s for '%s': table %s, want %s", q->by->user, q->spec,
                              j->table->name, tables[q->want.table]->name);
-                cr_assert_eq(j->e->line, q->want.line, "%s for '%s': line %u, want %u", q->by->user, q->spec, j->e->line,
+                cr_assert_eq(job_entry(j)->line, q->want.line, "%s for '%s': line %u, want %u", q->by->user, q->spec, job_entry(j)->line,
                              q->want.line);
         }
 }

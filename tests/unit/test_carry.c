@@ -25,7 +25,6 @@ static struct fixture make(const char *text, bool stats) {
         f.jobs = calloc(f.ct->n_entries ? f.ct->n_entries : 1, sizeof(*f.jobs));
         cr_assert(f.jobs);
         for (size_t i = 0; i < f.ct->n_entries; i++) {
-                f.jobs[i].e = &f.ct->entries[i];
                 f.jobs[i].stats = stats ? job_stats_new() : NULL;
         }
         return f;
@@ -57,10 +56,10 @@ Test(carry, each_entry_gets_the_stats_of_the_same_entry_duplicates_in_order) {
         struct fixture new = make("# edited\n0 1 * * * a\n@daily a\n0 1 * * * a\n0 1 * * * a\n7 * * * * b\n", false);
         struct carry c;
 
-        carry_init(&c, old.jobs, old.ct->n_entries);
+        carry_init(&c, old.jobs, old.ct, old.ct->n_entries);
         struct job_stats *got[5];
         for (size_t i = 0; i < 5; i++)
-                got[i] = carry_take(&c, new.jobs[i].e);
+                got[i] = carry_take(&c, new.ct, &new.ct->entries[i]);
         cr_assert_eq(got[0], old.jobs[0].stats, "the first '0 1 * * * a' gets the first one's");
         cr_assert_eq(got[1], old.jobs[3].stats, "@daily a is not '0 0 * * * a': flags and schedule text count");
         cr_assert_eq(got[2], old.jobs[2].stats, "the second duplicate gets the second one's");
@@ -73,15 +72,38 @@ Test(carry, each_entry_gets_the_stats_of_the_same_entry_duplicates_in_order) {
         fixture_done(&new);
 }
 
+/* Statistics are allocated when a job first runs (or its fire time comes): a job without any
+ * still holds its place, so that the next duplicate does not take its history. */
+Test(carry, a_duplicate_that_never_ran_keeps_its_place) {
+        struct fixture old = make("0 1 * * * a\n0 1 * * * a\n0 1 * * * a\n", true);
+        struct fixture new = make("0 1 * * * a\n0 1 * * * a\n0 1 * * * a\n", false);
+        struct carry c;
+
+        job_stats_unref(old.jobs[0].stats);
+        old.jobs[0].stats = NULL; /* the first never ran */
+        carry_init(&c, old.jobs, old.ct, old.ct->n_entries);
+        struct job_stats *got[3];
+        for (size_t i = 0; i < 3; i++)
+                got[i] = carry_take(&c, new.ct, &new.ct->entries[i]);
+        cr_assert_null(got[0], "the first has no history, as before");
+        cr_assert_eq(got[1], old.jobs[1].stats, "the second keeps the second one's");
+        cr_assert_eq(got[2], old.jobs[2].stats, "the third keeps the third one's");
+        for (size_t i = 0; i < 3; i++)
+                job_stats_unref(got[i]);
+        carry_done(&c);
+        fixture_done(&old);
+        fixture_done(&new);
+}
+
 Test(carry, identical_lines_take_one_comparison_each) {
         enum { N = 20000 };
         char *a = lines(N, false, ""), *b = lines(N, false, "# a comment added\n");
         struct fixture old = make(a, true), new = make(b, false);
         struct carry c;
 
-        carry_init(&c, old.jobs, N);
+        carry_init(&c, old.jobs, old.ct, N);
         for (size_t i = 0; i < N; i++) {
-                struct job_stats *s = carry_take(&c, new.jobs[i].e);
+                struct job_stats *s = carry_take(&c, new.ct, &new.ct->entries[i]);
                 cr_assert_eq(s, old.jobs[i].stats, "line %zu keeps its own stats", i);
                 job_stats_unref(s);
         }
@@ -100,9 +122,9 @@ Test(carry, distinct_lines_after_identical_ones_compare_almost_nothing) {
         struct fixture old = make(a, true), new = make(b, false);
         struct carry c;
 
-        carry_init(&c, old.jobs, N);
+        carry_init(&c, old.jobs, old.ct, N);
         for (size_t i = 0; i < N; i++)
-                cr_assert_null(carry_take(&c, new.jobs[i].e));
+                cr_assert_null(carry_take(&c, new.ct, &new.ct->entries[i]));
         /* only a 64-bit hash collision would cost a comparison */
         cr_assert_leq(c.compared, 10, "%zu comparisons", c.compared);
         carry_done(&c);

@@ -109,11 +109,20 @@ static void expect_diag(const struct parsed *p, enum diag_severity sev, unsigned
                            diag_severity_to_string(sev), line, col, needle, diags_str(&p->d));
 }
 
+/* Entry i of p's table with its strings found (valid until the next call) */
+static const struct entry_view *view_of(const struct parsed *p, size_t i) {
+        static struct entry_view v[2];
+        static unsigned k;
+        k = (k + 1) % 2;
+        entry_view(p->t, &p->t->entries[i], &v[k]);
+        return &v[k];
+}
+
 /* Asserts that `text` parsed into a valid table (warnings allowed) of exactly one entry; returns it. */
-static const struct entry *one_entry(const struct parsed *p, const char *text) {
+static const struct entry_view *one_entry(const struct parsed *p, const char *text) {
         cr_assert_eq(p->r, 0, "\"%s\": r = %d; messages:%s", esc(text), p->r, diags_str(&p->d));
         cr_assert_eq(p->t->n_entries, 1, "\"%s\": %zu entries", esc(text), p->t->n_entries);
-        return &p->t->entries[0];
+        return view_of(p, 0);
 }
 
 /* The schedule of a one-entry user table; warnings are allowed, errors are not. */
@@ -307,7 +316,7 @@ Test(crontab_fields, lists_ranges_and_steps_set_the_expected_bits) {
 
 Test(crontab_fields, fields_are_separated_by_any_run_of_blanks_and_tabs) {
         _cleanup_parsed_ struct parsed p = parse("  \t1\t\t2  3 \t4\t5   cmd\targ\n");
-        const struct entry *e = one_entry(&p, "blanks and tabs");
+        const struct entry_view *e = one_entry(&p, "blanks and tabs");
 
         cr_expect_eq(e->sched.min, BIT(1));
         cr_expect_eq(e->sched.hour, BIT(2));
@@ -578,7 +587,7 @@ Test(crontab_nicknames, every_nickname_gives_the_masks_and_flags_of_its_five_fie
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_parsed_ struct parsed p = parse(cases[i].line);
-                const struct entry *e = one_entry(&p, cases[i].line);
+                const struct entry_view *e = one_entry(&p, cases[i].line);
                 const struct sched *s = &e->sched;
                 const char *l = esc(cases[i].line);
 
@@ -595,7 +604,7 @@ Test(crontab_nicknames, every_nickname_gives_the_masks_and_flags_of_its_five_fie
 
 Test(crontab_nicknames, reboot_sets_only_the_reboot_flag) {
         _cleanup_parsed_ struct parsed p = parse("@reboot /usr/bin/start --now\n");
-        const struct entry *e = one_entry(&p, "@reboot");
+        const struct entry_view *e = one_entry(&p, "@reboot");
 
         cr_expect_eq(e->sched.flags, SCHED_REBOOT);
         cr_expect_str_eq(e->command, "/usr/bin/start --now");
@@ -603,7 +612,7 @@ Test(crontab_nicknames, reboot_sets_only_the_reboot_flag) {
 
 Test(crontab_nicknames, options_before_a_nickname_apply_and_its_seconds_are_kept) {
         _cleanup_parsed_ struct parsed p = parse("[sec:30 timeout:1m]@hourly x\n");
-        const struct entry *e = one_entry(&p, "[sec:30 timeout:1m]@hourly x");
+        const struct entry_view *e = one_entry(&p, "[sec:30 timeout:1m]@hourly x");
 
         cr_expect_eq(e->sched.sec, BIT(30));
         cr_expect_eq(e->sched.hour, ALL_HOUR);
@@ -653,20 +662,20 @@ Test(crontab_system, system_tables_read_a_user_before_the_command) {
 
         cr_assert_eq(p.r, 0, "%s", diags_str(&p.d));
         cr_assert_eq(p.t->n_entries, 2);
-        cr_expect_str_eq(p.t->entries[0].user, "root");
-        cr_expect_str_eq(p.t->entries[0].command, "/usr/sbin/backup --full");
-        cr_expect_str_eq(p.t->entries[1].user, "www-data");
-        cr_expect_str_eq(p.t->entries[1].command, "run ");
-        cr_expect_str_eq(p.t->entries[1].input, "in");
+        cr_expect_str_eq(view_of(&p, 0)->user, "root");
+        cr_expect_str_eq(view_of(&p, 0)->command, "/usr/sbin/backup --full");
+        cr_expect_str_eq(view_of(&p, 1)->user, "www-data");
+        cr_expect_str_eq(view_of(&p, 1)->command, "run ");
+        cr_expect_str_eq(view_of(&p, 1)->input, "in");
         cr_expect_eq(p.d.n, 0, "%s", diags_str(&p.d));
 }
 
 Test(crontab_system, user_tables_have_no_user_field) {
         _cleanup_parsed_ struct parsed p = parse("0 5 * * * root /usr/sbin/backup\n");
-        const struct entry *e = NULL;
+        const struct entry_view *e = NULL;
 
         cr_assert_eq(p.r, 0);
-        e = &p.t->entries[0];
+        e = view_of(&p, 0);
         cr_expect_null(e->user);
         cr_expect_str_eq(e->command, "root /usr/sbin/backup");
         expect_diag(&p, DIAG_WARNING, 1, 11,
@@ -882,7 +891,7 @@ Test(crontab_percent, the_first_unescaped_percent_ends_the_command_and_later_one
                 char line[128];
                 snprintf(line, sizeof line, "* * * * * %s\n", cases[i].cmd);
                 _cleanup_parsed_ struct parsed p = parse(line);
-                const struct entry *e = one_entry(&p, line);
+                const struct entry_view *e = one_entry(&p, line);
 
                 cr_expect_str_eq(e->command, cases[i].command, "%s: command \"%s\"", esc(line), esc(e->command));
                 if (cases[i].input)
@@ -928,7 +937,7 @@ Test(crontab_lines, blank_lines_and_comment_lines_are_skipped_and_still_counted)
                                    "#* * * * * not an entry\n"
                                    "* * * * * x # part of the command\n";
         _cleanup_parsed_ struct parsed p = parse(text);
-        const struct entry *e = one_entry(&p, text);
+        const struct entry_view *e = one_entry(&p, text);
 
         cr_expect_eq(e->line, 6);
         cr_expect_str_eq(e->command, "x # part of the command");
@@ -940,8 +949,8 @@ Test(crontab_lines, a_command_may_start_with_a_bracket_or_a_dash) {
         _cleanup_parsed_ struct parsed p = parse("0 * * * * [ -x /usr/bin/foo ] && foo\n* * * * * -x\n");
 
         cr_assert_eq(p.r, 0, "%s", diags_str(&p.d));
-        cr_expect_str_eq(p.t->entries[0].command, "[ -x /usr/bin/foo ] && foo");
-        cr_expect_str_eq(p.t->entries[1].command, "-x");
+        cr_expect_str_eq(view_of(&p, 0)->command, "[ -x /usr/bin/foo ] && foo");
+        cr_expect_str_eq(view_of(&p, 1)->command, "-x");
         cr_expect_eq(p.d.n, 0, "%s", diags_str(&p.d));
 }
 
@@ -962,8 +971,8 @@ Test(crontab_lines, crlf_line_endings_are_read_like_lf) {
         cr_assert_eq(p.t->n_entries, 2);
         cr_expect_str_eq(p.t->env[0].value, "x y");
         cr_expect_str_eq(p.t->env[1].value, "z");
-        cr_expect_str_eq(p.t->entries[0].command, "first");
-        cr_expect_str_eq(p.t->entries[1].input, "in");
+        cr_expect_str_eq(view_of(&p, 0)->command, "first");
+        cr_expect_str_eq(view_of(&p, 1)->input, "in");
         cr_expect_eq(p.t->entries[1].line, 4);
         cr_expect_eq(p.d.n, 0, "%s", diags_str(&p.d));
 }
@@ -980,7 +989,7 @@ Test(crontab_lines, a_last_line_without_newline_is_read_with_a_warning_at_its_en
         _cleanup_parsed_ struct parsed p = parse("* * * * * x\n0 0 * * * y");
         cr_assert_eq(p.r, 0);
         cr_assert_eq(p.t->n_entries, 2);
-        cr_expect_str_eq(p.t->entries[1].command, "y");
+        cr_expect_str_eq(view_of(&p, 1)->command, "y");
 }
 
 Test(crontab_lines, a_last_line_of_only_blanks_needs_no_newline) {
@@ -1149,7 +1158,7 @@ Test(crontab_limits, a_table_larger_than_max_bytes_is_refused_whole_with_a_line_
 
 Test(crontab_options, an_entry_without_options_leaves_every_option_unset) {
         _cleanup_parsed_ struct parsed p = parse("* * * * * x\n");
-        const struct entry *e = one_entry(&p, "no options");
+        const struct entry_view *e = one_entry(&p, "no options");
 
         cr_expect_null(e->opts.name);
         cr_expect_eq(e->opts.timeout_s, -1);
@@ -1182,7 +1191,7 @@ Test(crontab_options, options_in_brackets_set_name_timeout_jitter_overlap_catchu
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_parsed_ struct parsed p = parse(cases[i].line);
-                const struct entry *e = one_entry(&p, cases[i].line);
+                const struct entry_view *e = one_entry(&p, cases[i].line);
                 const char *l = esc(cases[i].line);
 
                 if (cases[i].name)
@@ -1214,7 +1223,7 @@ Test(crontab_options, durations_take_seconds_minutes_hours_and_days_up_to_366_da
                 char line[64];
                 snprintf(line, sizeof line, "[timeout:%s jitter:%s] * * * * * x\n", good[i].text, good[i].text);
                 _cleanup_parsed_ struct parsed p = parse(line);
-                const struct entry *e = one_entry(&p, line);
+                const struct entry_view *e = one_entry(&p, line);
                 cr_expect_eq(e->opts.timeout_s, good[i].secs, "timeout:%s gave %lld", good[i].text,
                              (long long) e->opts.timeout_s);
                 cr_expect_eq(e->opts.jitter_s, good[i].secs, "jitter:%s gave %lld", good[i].text,
@@ -1261,7 +1270,7 @@ Test(crontab_options, an_unknown_option_is_a_warning_so_older_versions_still_rea
         _cleanup_parsed_ struct parsed p = parse(line);
 
         cr_assert_eq(p.r, 0, "%s", diags_str(&p.d));
-        cr_expect_eq(p.t->entries[0].opts.timeout_s, 60);
+        cr_expect_eq(view_of(&p, 0)->opts.timeout_s, 60);
         cr_expect_eq(p.d.n_warnings, 2, "%s", diags_str(&p.d));
         expect_diag(&p, DIAG_WARNING, 1, 2,
                     "unknown option 'frob', ignored (known: name, timeout, jitter, overlap, catchup, sec)", line);
@@ -1601,7 +1610,7 @@ Test(crontab_expr, warnings_are_reported_but_the_expression_is_accepted) {
 
 Test(crontab_regressions, a_doubled_backslash_before_percent_does_not_escape_it) {
         _cleanup_parsed_ struct parsed p = parse("* * * * * echo a\\\\%b\n");
-        const struct entry *e = one_entry(&p, "double backslash");
+        const struct entry_view *e = one_entry(&p, "double backslash");
         cr_expect_str_eq(e->command, "echo a\\\\");
         cr_expect(e->input && streq(e->input, "b"));
 }

@@ -165,7 +165,8 @@ static void prepare(const char *text, const char *mailto, const char *mailfrom) 
                         ct->env[i].value = (char *) mailfrom;
         }
         table.ct = ct;
-        struct job j = { .table = &table, .e = &ct->entries[0] };
+        struct job j = { .table = &table, .node.idx = HEAP_NONE };
+        table.jobs = &j;
         mail_prepare(d, &run, &j, &p);
 }
 
