@@ -110,7 +110,15 @@ static int print_text(const struct proto_status *s, struct zone_cache *zc) {
         return r;
 }
 
-static void print_json(const struct proto_status *s, struct zone_cache *zc) {
+/* After the jobs: the user's refused table. */
+static int print_refused(const struct proto_refused *x, const char *user) {
+        if (!x->total)
+                return 0;
+        putchar('\n');
+        return refused_print(stdout, x, user);
+}
+
+static void print_json(const struct proto_status *s, const struct proto_refused *x, struct zone_cache *zc) {
         struct json j = { .f = stdout };
 
         json_open(&j, NULL, '{');
@@ -127,6 +135,7 @@ static void print_json(const struct proto_status *s, struct zone_cache *zc) {
         for (size_t i = 0; i < s->n; i++)
                 json_job(&j, NULL, &s->job[i], zc);
         json_close(&j);
+        refused_json(&j, "refused", x);
         json_close(&j);
 }
 
@@ -137,6 +146,7 @@ int cmd_status(int argc, char **argv) {
                 .takes = TAKES_USER | TAKES_JSON,
         };
         struct zone_cache zc = {};
+        struct proto_refused x = {};
         struct proto_status s = {};
         struct proto_buf req = {};
         struct reply rep = {};
@@ -160,18 +170,21 @@ int cmd_status(int argc, char **argv) {
                 return r;
         }
         r = proto_get_status(&rep.r, &s);
+        if (r >= 0)
+                (void) refused_fetch(user, &x); /* none from a tockd that cannot say */
         if (r == -ENOMEM) {
                 fprintf(stderr, "tockctl status: out of memory\n");
                 r = EXIT_IO;
         } else if (r < 0) {
                 r = reply_malformed("status", &rep);
         } else if (json) {
-                print_json(&s, &zc);
-        } else if (print_text(&s, &zc) < 0) {
+                print_json(&s, &x, &zc);
+        } else if (print_text(&s, &zc) < 0 || print_refused(&x, user) < 0) {
                 fprintf(stderr, "tockctl status: out of memory\n");
                 r = EXIT_IO;
         }
         reply_done(&rep);
+        proto_refused_done(&x);
         proto_status_done(&s);
         zone_cache_done(&zc);
         return r;

@@ -155,7 +155,11 @@ struct table {
         struct file_sig sig;
         bool seen;        /* mark for a rescan */
         bool refused;     /* the current file on disk was refused (the old version may run) */
-        char *refusal;    /* why, for tockctl why */
+        /* why, for tockctl status and why: the first error (line and column, 0 when the file
+         * itself was refused), its message, and how many errors followed it */
+        unsigned refused_line, refused_col;
+        char *refused_why;
+        size_t refused_more;
 };
 
 /* Who a job runs as: the system table's user field, or the owner of its table */

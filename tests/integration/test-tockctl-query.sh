@@ -167,7 +167,7 @@ printf '61 * * * * bad\n' | put "$S" 600 "$W"
 wait_log 10 query "$S: refused with errors, keeping the previous version"
 ctl "$W" why tick
 want "why, table refused on disk after a good one: says the previous version is in force" 0 \
-        out "the file on disk was refused with errors (see the log); the previous version is in force"
+        out "your table on disk was refused: $S:1:1: minute 61 is out of range 0-59; the previous version is in force (5 jobs)"
 ctl "$W" status
 want "status still lists the jobs of the version in force" 0 out "tick"
 # a table refused from the start: no job at all, and why says whose table was refused
@@ -176,7 +176,8 @@ wait_log 10 query "$S: removed"
 printf '61 * * * * bad\n' | put "$S" 600 "$W"
 wait_until 10 eval '[ "$(log_count query "$S: refused with errors")" -ge 2 ]'
 ctl "$W" why 1
-want "why, table refused from the start: says the table was refused" 1 err "no job '1': the table of $W was refused"
+want "why, table refused from the start: says the table was refused" 1 \
+        err "no job '1' of $W: your table on disk was refused: $S:1:1: minute 61 is out of range 0-59; no version of it is in force"
 
 if $IS_ROOT; then
         ctl "" status
