@@ -33,9 +33,10 @@
  *            job, as SCM_RIGHTS)
  *   RELOAD   ()                              → OK(str message)       (root only)
  *   METRICS  ()                              → OK(str Prometheus text)
- *   REFUSED  (str user)                      → REFUSED   (the user's table, if tockd refused it
- *                                              as it is on disk; a tockd older than REFUSED
- *                                              closes the connection without an answer)
+ *   REFUSED  (str user)                      → REFUSED   (the tables tockd refused as they are on
+ *                                              disk: root naming nobody gets every one, anyone
+ *                                              else the user's own table's; a tockd older than
+ *                                              REFUSED closes the connection without an answer)
  * `user` is "" for the caller; naming another user needs root. `job` is "LINE" (in the user's
  * table), "TABLE:LINE" (a table's path, as `status` shows it), or a name given with [name:...].
  *

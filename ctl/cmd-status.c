@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "util.h"
@@ -110,12 +111,12 @@ static int print_text(const struct proto_status *s, struct zone_cache *zc) {
         return r;
 }
 
-/* After the jobs: the user's refused table. */
+/* After the jobs: root naming nobody gets every refused table, anyone else their own. */
 static int print_refused(const struct proto_refused *x, const char *user) {
         if (!x->total)
                 return 0;
         putchar('\n');
-        return refused_print(stdout, x, user);
+        return refused_print(stdout, x, user, !user && geteuid() == 0);
 }
 
 static void print_json(const struct proto_status *s, const struct proto_refused *x, struct zone_cache *zc) {

@@ -138,8 +138,9 @@ int refused_fetch(const char *user, struct proto_refused *ret);
 /* "your table on disk was refused: FILE:LINE:COL: ..." ("the table of USER" when `user` was
  * named), one line. */
 int refused_print_one(FILE *f, const struct proto_refusal *u, const char *user);
-/* All of x, each as refused_print_one(). Nothing when there are none. */
-int refused_print(FILE *f, const struct proto_refused *x, const char *user);
+/* All of x: for a user, each as refused_print_one(); `all` (root naming nobody), a heading and
+ * one line a table. Nothing when there are none. */
+int refused_print(FILE *f, const struct proto_refused *x, const char *user, bool all);
 struct json;
 void refused_json(struct json *j, const char *key, const struct proto_refused *x);
 /* For list (crontab -l): the refusal of the table just listed, on stderr; silent when there is

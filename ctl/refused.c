@@ -54,12 +54,29 @@ int refused_print_one(FILE *f, const struct proto_refusal *u, const char *user) 
         return 0;
 }
 
-int refused_print(FILE *f, const struct proto_refused *x, const char *user) {
+int refused_print(FILE *f, const struct proto_refused *x, const char *user, bool all) {
         int r = 0;
 
-        for (size_t i = 0; i < x->n && r == 0; i++)
-                r = refused_print_one(f, &x->v[i], user);
-        return r;
+        if (x->total == 0)
+                return 0;
+        if (!all) {
+                for (size_t i = 0; i < x->n && r == 0; i++)
+                        r = refused_print_one(f, &x->v[i], user);
+                return r;
+        }
+        fprintf(f, "%u table%s refused as on disk (tockd runs the version in force, if any):\n", x->total,
+                x->total == 1 ? "" : "s");
+        for (size_t i = 0; i < x->n; i++) {
+                _cleanup_free_ char *s = proto_refusal_text(&x->v[i], NULL);
+                if (!s)
+                        return -ENOMEM;
+                fputs("  ", f);
+                put_safe(f, s, false);
+                fputc('\n', f);
+        }
+        if (x->total > x->n)
+                fprintf(f, "  and %zu more (tockd's log has them)\n", (size_t) x->total - x->n);
+        return 0;
 }
 
 void refused_json(struct json *j, const char *key, const struct proto_refused *x) {

@@ -422,10 +422,25 @@ static char *refusal_sentence(const struct request_ctx *x, const struct table *t
         return lead ? proto_refusal_text(&u, lead) : NULL;
 }
 
+/* The table a "TABLE:LINE" spec names, when root asks (others see only their own table), or NULL */
+static const struct table *table_named(const struct request_ctx *x) {
+        const char *spec = x->q->job, *colon = strrchr(spec, ':');
+
+        for (size_t i = 0; x->by->uid == 0 && colon && i < x->d->tables.n; i++) {
+                const struct table *t = x->d->tables.v[i];
+                if (strncmp(t->name, spec, (size_t) (colon - spec)) == 0 && !t->name[colon - spec])
+                        return t;
+        }
+        return NULL;
+}
+
 static void why_no_job(const struct request_ctx *x) {
         struct daemon *d = x->d;
-        const struct table *t = table_of_spool(d, x->user);
+        const struct table *t = table_named(x);
         const char *spec = x->q->job, *user = x->user;
+
+        if (!t)
+                t = table_of_spool(d, x->user);
 
         if (t && t->refused) {
                 _cleanup_free_ char *why = refusal_sentence(x, t);
@@ -549,10 +564,12 @@ static void req_metrics(const struct request_ctx *x) {
         control_reply_ok(x->d, x->c, text);
 }
 
-/* The tables refused as they are on disk: the user's own. As many as fit in one message (half of it: the paths and reasons are short); `total` says how
+/* The tables refused as they are on disk: every one for root naming nobody, else the user's own.
+ * As many as fit in one message (half of it: the paths and reasons are short); `total` says how
  * many there are. */
 static void req_refused(const struct request_ctx *x) {
         struct daemon *d = x->d;
+        bool all = x->by->uid == 0 && !*x->user;
         _cleanup_free_ struct proto_refusal *v = calloc(d->tables.n ? d->tables.n : 1, sizeof *v);
         struct proto_refused out = { .v = v };
         struct proto_buf b = {};
@@ -564,7 +581,7 @@ static void req_refused(const struct request_ctx *x) {
                 const struct table *t = d->tables.v[i];
                 if (!t->refused)
                         continue;
-                if (!((t->kind == TABLE_SPOOL || t->kind == TABLE_SINGLE) && t->owner && streq(t->owner, x->user)))
+                if (!all && !((t->kind == TABLE_SPOOL || t->kind == TABLE_SINGLE) && t->owner && streq(t->owner, x->user)))
                         continue;
                 out.total++;
                 struct proto_refusal u = refusal_record(t);

@@ -266,6 +266,21 @@ static void table_refuse_diags(struct table *t, const struct diag_list *diags, i
         table_refuse(t, 0, 0, r == -EINVAL ? "it has errors" : strerror(-r), 0);
 }
 
+/* A file refused before it was read (table_open()'s `why`): its jobs go, and it stays in the list
+ * with no version in force, read again at the next rescan. Returns err. */
+static int table_refused_file(struct daemon *d, struct table *t, enum table_kind kind, const char *path,
+                              const char *owner, const char *why, int err) {
+        if (!t && table_new(d, kind, path, owner, &t) < 0)
+                return err;
+        if (t->jobs)
+                table_unplan(d, t);
+        t->ct = crontab_free(t->ct);
+        t->sig = (struct file_sig) {};
+        t->seen = true;
+        table_refuse(t, 0, 0, why, 0);
+        return err;
+}
+
 /* (Re)reads one table. Unchanged files (same inode, size, mtime, ctime) are not parsed again. */
 static int table_load(struct daemon *d, enum table_kind kind, const char *path, const char *owner) {
         struct table *t = table_find(d, path);
@@ -285,13 +300,18 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                         log_error("%s: refused: %s", path, why);
                 else if (fd != -ENOENT)
                         log_errno(fd, "%s: cannot open", path);
-                if (t) {
+                if (t && t->ct) {
                         if (fd == -ENOENT)
                                 log_info("%s: removed, its jobs are dropped", t->name);
                         else
                                 log_warning("%s: its jobs are dropped", t->name);
-                        table_drop(d, t);
                 }
+                /* a refused file stays listed (tockctl status), with no version in force; not a
+                 * spool file named after no user: anyone in group crontab could make those */
+                if (why && !(kind == TABLE_SPOOL && fd == -ESRCH))
+                        return table_refused_file(d, t, kind, path, owner, why, fd);
+                if (t)
+                        table_drop(d, t);
                 return fd;
         }
         file_sig_of(&st, &sig);

@@ -3,7 +3,8 @@
 # (as Debian's crontab writes `0 22-2 * * *`, which tockd refuses) is told to its user in
 # `tockctl status`, `tockctl why`, `tockctl list` and `crontab -l`: "your table on disk was
 # refused: FILE:LINE:COL: message", and which version is in force (the previous one, or none).
-# As root the user is a test user (removed by the EXIT trap); otherwise this shell's user.
+# root's `tockctl status` lists every refused table, system ones (/etc/crontab, cron.d) included,
+# with its reason. As root the user is a test user (removed by the EXIT trap); otherwise this shell's user.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tockd-lib.sh"
 . "$(dirname "$0")/tockctl-lib.sh"
@@ -98,6 +99,55 @@ ctl "$W" status
 want "status after the table is fixed: no refusal" 0 !out "refused"
 ct "$W" -l
 want "crontab -l after the table is fixed: no exit message" 0 =err ""
+
+section "2. root's status lists every refused table with its reason"
+if $IS_ROOT; then
+        printf '61 * * * * root echo never\n' | put "$Q/cron.d/broken" 644
+        printf '0 0 * * * root echo loose\n' | put "$Q/cron.d/loose" 664
+        printf 'SHELL=/bin/sh\n0 22-2 * * *\troot\techo late\n' | put "$Q/crontab" 644
+        printf '0 22-2 * * * echo late\n' | put "$S" 600 "$W"
+        wait_log 10 ref "$Q/cron.d/broken: refused with errors"
+        wait_log 10 ref "$Q/cron.d/loose: refused: writable by group or others"
+        wait_log 10 ref "$Q/crontab: refused with errors"
+        wait_log 10 ref "$S: refused with errors, keeping the previous version"
+        ctl "" status
+        want "root: status says how many tables are refused" 0 out "4 tables refused as on disk"
+        want "root: a cron.d file with an error, where and why, nothing in force" 0 \
+                out "  $Q/cron.d/broken:1:1: minute 61 is out of range 0-59; no version of it is in force"
+        want "root: a cron.d file refused as a file (writable by group), why" 0 \
+                out "  $Q/cron.d/loose: writable by group or others (chmod go-w it); no version of it is in force"
+        want "root: /etc/crontab refused, where and why" 0 out "  $Q/crontab:2:6: $REASON; no version of it is in force"
+        want "root: a user's table, where, why, and the version in force" 0 \
+                out "  $S:1:6: $REASON; the previous version is in force (1 job)"
+        ctl "" status --json
+        if command -v python3 >/dev/null; then
+                check "root: status --json lists the 4 refused tables" python3 -c '
+import json, sys
+r = {x["table"]: x for x in json.load(open(sys.argv[1]))["refused"]}
+q = sys.argv[2]
+assert sorted(r) == sorted([q + "/cron.d/broken", q + "/cron.d/loose", q + "/crontab", sys.argv[3]]), r
+assert r[q + "/cron.d/loose"]["line"] is None and r[q + "/cron.d/loose"]["user"] is None, r
+assert r[sys.argv[3]]["user"] == sys.argv[4], r
+' "$T/out" "$Q" "$S" "$W"
+        fi
+        ctl "$W" status
+        want "$W: status tells only $W's own refused table" 0 out "your table on disk was refused: $S:1:6:" \
+                !out "cron.d" !out "$Q/crontab"
+        ctl "" why "$Q/cron.d/broken:1"
+        want "root: why TABLE:LINE of a refused cron.d file says why there is no job" 1 \
+                err "no job '$Q/cron.d/broken:1': the table on disk was refused: $Q/cron.d/broken:1:1: minute 61"
+        # fixed: listed no more
+        printf '1 * * * * root echo fixed\n' | put "$Q/cron.d/broken" 644
+        chmod 644 "$Q/cron.d/loose"
+        ctl "" reload
+        wait_log 10 ref "$Q/cron.d/broken: loaded, 1 job"
+        wait_log 10 ref "$Q/cron.d/loose: loaded, 1 job"
+        ctl "" status
+        want "root: fixed tables are listed no more" 0 out "2 tables refused as on disk" !out "  $Q/cron.d/broken" \
+                !out "  $Q/cron.d/loose"
+else
+        skip "root's view of every refused table" "needs root"
+fi
 
 check "tockd is alive, no sanitizer report in its log" tc_alive ref
 td_stop ref
