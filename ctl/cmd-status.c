@@ -26,6 +26,26 @@ static void row_done(struct row *w) {
                 free(w->cell[c]);
 }
 
+/* A cell as it is shown: a tab (/etc/crontab has them between fields) becomes a space and any other
+ * control character '?', so that every cell is one line of known width. NULL stays NULL. */
+static char *cell_safe(char *s) {
+        for (unsigned char *p = (unsigned char *) s; p && *p; p++)
+                if (*p == '\t')
+                        *p = ' ';
+                else if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        return s;
+}
+
+/* The columns a cell takes: one a character, UTF-8 continuation bytes taking none (wide
+ * characters are not told apart: close enough for commands and paths) */
+static size_t cell_width(const char *s) {
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                n += (*p & 0xc0) != 0x80;
+        return n;
+}
+
 static char *job_id(const struct proto_job *j) {
         if (j->name && *j->name)
                 return strdup(j->name);
@@ -56,7 +76,7 @@ static int make_row(const struct proto_job *j, struct zone_cache *zc, struct row
         else
                 w.cell[COL_RUNNING] = strdup("-");
         for (int c = 0; c < _COL_MAX; c++)
-                if (!w.cell[c]) {
+                if (!cell_safe(w.cell[c])) {
                         row_done(&w);
                         return -ENOMEM;
                 }
@@ -65,9 +85,9 @@ static int make_row(const struct proto_job *j, struct zone_cache *zc, struct row
 }
 
 static void put_cell(const char *s, size_t width, bool last) {
-        put_safe(stdout, s, false);
+        fputs(s, stdout);
         if (!last)
-                printf("%*s", (int) (width - strlen(s) + 2), "");
+                printf("%*s", (int) (width - cell_width(s) + 2), "");
 }
 
 static int print_text(const struct proto_status *s, struct zone_cache *zc) {
@@ -89,11 +109,11 @@ static int print_text(const struct proto_status *s, struct zone_cache *zc) {
                 return 0;
         }
         for (int c = 0; c < _COL_MAX; c++)
-                width[c] = strlen(headings[c]);
+                width[c] = cell_width(headings[c]);
         for (size_t i = 0; i < s->n && r == 0; i++) {
                 r = make_row(&s->job[i], zc, &rows[i]);
                 for (int c = 0; c < _COL_MAX && r == 0; c++)
-                        width[c] = MAX(width[c], strlen(rows[i].cell[c]));
+                        width[c] = MAX(width[c], cell_width(rows[i].cell[c]));
         }
         if (r == 0) {
                 putchar('\n');
