@@ -552,7 +552,11 @@ static void req_run(const struct request_ctx *x) {
 }
 
 static void req_reload(const struct request_ctx *x) {
-        (void) daemon_reload(x->d);
+        char cause[96];
+
+        snprintf(cause, sizeof cause, ": asked by uid %u (pid %d) with tockctl reload", (unsigned) x->by->uid,
+                 (int) x->by->pid);
+        (void) daemon_reload(x->d, cause);
         control_reply_ok(x->d, x->c, "reloaded the configuration and every table");
 }
 

@@ -692,8 +692,9 @@ void metrics_init(struct daemon *d);
 int daemon_load_config(struct daemon *d, struct config *c, const char *path, bool explicit);
 /* d->local_zone from TZ or paths.localtime, UTC when unreadable. */
 int daemon_load_local_zone(struct daemon *d);
-/* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
-int daemon_reload(struct daemon *d);
+/* SIGHUP or tockctl reload: the configuration and every table again. A bad configuration keeps
+ * the old one. `cause` follows "reloading" in the log (" on SIGHUP from ..."). */
+int daemon_reload(struct daemon *d, const char *cause);
 
 /* loop.c */
 int loop_add(struct daemon *d, struct io_source *io, uint32_t events);

@@ -92,6 +92,9 @@ section "3. reload"
 ctl "" reload
 if $IS_ROOT; then
         want "root: tockctl reload" 0 out "reloaded the configuration and every table"
+        check "root: the log says who asked for the reload, not SIGHUP" eval \
+                'log_match perms "info: reloading: asked by uid 0 (pid [0-9][0-9]*) with tockctl reload" &&
+                 ! log_has perms "SIGHUP"'
         ctl "$ME_U" reload
 fi
 want "$ME_U: tockctl reload is refused, exit 5" 5 err "only root may reload tockd"
