@@ -454,19 +454,24 @@ static void why_no_job(const struct request_ctx *x) {
         control_reply_error(d, x->c, -ENOENT, "no job '%s' of %s (name it LINE, TABLE:LINE or by [name:...])", spec, user);
 }
 
-/* tockd's note on why j did or did not run, the most telling first */
+/* tockd's note on why j did or did not run, the most telling first: a run going on now comes
+ * before anything that keeps the next ones from starting */
 static void why_note(struct daemon *d, const struct job *j, char note[static 512]) {
         const struct job_stats *s = j->stats;
+        size_t n = 0;
 
         note[0] = 0;
-        if (s && s->note)
-                snprintf(note, 512, "%s", s->note);
-        else if (j->e->user && !users_get(&d->users, j->e->user))
-                snprintf(note, 512, "no such user '%s'", j->e->user);
-        else if (j->table->kind == TABLE_SPOOL && !access_user_allowed(d, job_user(j)))
-                snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", job_user(j), d->cfg.cron_allow,
-                         d->cfg.cron_deny);
-        else if (s && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
+        if (s && s->running_pid > 0)
+                n = (size_t) snprintf(note, 512, "it is running now (pid %d)", (int) s->running_pid);
+        if (n < 512 && s && s->note)
+                n += (size_t) snprintf(note + n, 512 - n, "%s%s", n ? "; " : "", s->note);
+        else if (n < 512 && j->e->user && !users_get(&d->users, j->e->user))
+                n += (size_t) snprintf(note + n, 512 - n, "%sno such user '%s'", n ? "; " : "", j->e->user);
+        else if (n < 512 && j->table->kind == TABLE_SPOOL && !access_user_allowed(d, job_user(j)))
+                n += (size_t) snprintf(note + n, 512 - n, "%s%s is not allowed to use cron (%s / %s)%s", n ? "; " : "",
+                                       job_user(j), d->cfg.cron_allow, d->cfg.cron_deny,
+                                       n ? ": it will not start on schedule again" : "");
+        else if (n == 0 && s && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
                 snprintf(note, 512, "its last fire time came but it did not start");
 }
 

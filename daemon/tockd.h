@@ -120,6 +120,7 @@ struct job_stats *job_stats_new(void);
 struct job_stats *job_stats_ref(struct job_stats *s);
 void job_stats_unref(struct job_stats *s);
 void job_stats_note(struct job_stats *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void job_stats_started(struct job_stats *s);
 struct log_job;
 /* Logs an event of a job and keeps the same words as its note (NULL s: no note). */
 int job_event(int level, const struct log_job *lj, struct job_stats *s, const char *fmt, ...)
