@@ -50,6 +50,7 @@ tockctl_bin=$(realpath -m "${TOCKCTL:-$top/build/tockctl}")
 started=$SECONDS
 
 skip() { echo "test-systemd.sh: skipped: $*"; exit 77; }
+[ "${TOCK_SYSTEMD_TEST:-}" != skip ] || skip "TOCK_SYSTEMD_TEST=skip (the package build's make check: no container, no network)"
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, systemd-nspawn)"
 command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn (apt-get install systemd-container)"
 if [ -z "$deb" ]; then
@@ -279,6 +280,10 @@ S=/var/spool/cron/crontabs
 check "carol's table, from cron's crontab, runs under tockd" wait_for 70 test -s /tmp/carol-job
 check "as carol" eq "$(cat /tmp/carol-job)" carol
 check "root's tockctl status lists carol's job" sh -c "tockctl status --json | grep -q '\"table\": \"$S/carol\"'"
+check "root's tockctl status lists bob's table, refused, with its first error" \
+	sh -c "tockctl status | grep -q '^  $S/bob:4:6: reversed range 22-2: .*; no version of it is in force$'"
+check "bob's crontab -l says his table on disk was refused, and why" \
+	sh -c "setpriv --reuid=bob --regid=bob --init-groups crontab -l 2>&1 >/dev/null | grep -q '^your table on disk was refused: $S/bob:4:6: reversed range 22-2'"
 echo '[name:dave-job] * * * * * true' > /tock-smoke/dave.cron
 check "tock's crontab installs a table with tock's options" crontab -u dave /tock-smoke/dave.cron
 # -- going back: apt swaps tock for cron
