@@ -10,6 +10,8 @@ BUILD    ?= build
 CC       ?= cc
 PKGS     := libsystemd inih criterion
 DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools
+# installed too when root (deps), for packaging/test-systemd.sh, which needs root anyway
+DEB_PKGS_ROOT := debootstrap systemd-container
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -91,7 +93,7 @@ $(BUILD)/bench: bench/bench.c $(BUILD)/libtock.a
 
 # Installs what the build and the tests need on Debian: apt-get when root, otherwise says how.
 deps:
-	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEB_PKGS) $$([ "$$(id -u)" = 0 ] && echo $(DEB_PKGS_ROOT)); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \

@@ -1,6 +1,7 @@
 /* common/proto.c: packing and unpacking tockd's messages, field by field and body by body, both
  * ways: tockd, tockctl and the fuzz target all go through these. Pure. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,6 +297,7 @@ static const uint8_t request_fields[_PROTO_REQUEST_END - PROTO_HELLO] = {
         [PROTO_RUN - PROTO_HELLO] = REQ_USER | REQ_JOB,
         [PROTO_RELOAD - PROTO_HELLO] = 0,
         [PROTO_METRICS - PROTO_HELLO] = 0,
+        [PROTO_REFUSED - PROTO_HELLO] = REQ_USER,
 };
 
 static bool is_request(enum proto_type type) {
@@ -652,14 +654,95 @@ int proto_get_run_done(struct proto_reader *r, struct proto_run_done *ret) {
         return 0;
 }
 
+void proto_put_refused(struct proto_buf *b, const struct proto_refused *x) {
+        proto_begin(b, PROTO_REFUSED_REPLY);
+        proto_put_u32(b, x->total);
+        proto_put_u32(b, (uint32_t) x->n);
+        for (size_t i = 0; i < x->n; i++) {
+                const struct proto_refusal *u = &x->v[i];
+                proto_put_str(b, u->table);
+                proto_put_str(b, u->user);
+                proto_put_u32(b, u->line);
+                proto_put_u32(b, u->col);
+                proto_put_str(b, u->reason);
+                proto_put_u32(b, u->more);
+                proto_put_u32(b, u->in_force);
+                proto_put_u32(b, u->jobs);
+        }
+}
+
+void proto_refused_done(struct proto_refused *x) {
+        for (size_t i = 0; i < x->n; i++) {
+                free(x->v[i].table);
+                free(x->v[i].user);
+                free(x->v[i].reason);
+        }
+        free(x->v);
+        *x = (struct proto_refused) {};
+}
+
+int proto_get_refused(struct proto_reader *r, struct proto_refused *ret) {
+        struct proto_refused x = {};
+        size_t cap = 0;
+        uint32_t n;
+
+        x.total = proto_get_u32(r);
+        n = proto_get_u32(r);
+        for (uint32_t i = 0; i < n && !r->bad; i++) {
+                struct proto_refusal u = {};
+
+                if (grow_array((void **) &x.v, x.n, &cap, sizeof *x.v) < 0) {
+                        proto_refused_done(&x);
+                        return -ENOMEM;
+                }
+                u.table = proto_get_str(r);
+                u.user = proto_get_str(r);
+                u.line = proto_get_u32(r);
+                u.col = proto_get_u32(r);
+                u.reason = proto_get_str(r);
+                u.more = proto_get_u32(r);
+                u.in_force = proto_get_u32(r);
+                u.jobs = proto_get_u32(r);
+                x.v[x.n++] = u; /* freed with the rest, whole or not */
+        }
+        if (proto_reader_end(r) < 0) {
+                proto_refused_done(&x);
+                return -EBADMSG;
+        }
+        *ret = x;
+        return 0;
+}
+
+char *proto_refusal_text(const struct proto_refusal *x, const char *lead) {
+        char where[32] = "", more[64] = "", force[64];
+        char *s;
+
+        if (x->line && x->col)
+                snprintf(where, sizeof where, ":%u:%u", x->line, x->col);
+        else if (x->line)
+                snprintf(where, sizeof where, ":%u", x->line);
+        if (x->more)
+                snprintf(more, sizeof more, " (and %u more error%s)", x->more, x->more == 1 ? "" : "s");
+        if (x->in_force)
+                snprintf(force, sizeof force, "the previous version is in force (%u job%s)", x->jobs,
+                         x->jobs == 1 ? "" : "s");
+        else
+                snprintf(force, sizeof force, "no version of it is in force");
+        if (asprintf(&s, "%s%s%s%s: %s%s; %s", lead ? lead : "", lead ? ": " : "", x->table ? x->table : "", where,
+                     x->reason ? x->reason : "", more, force) < 0)
+                return NULL;
+        return s;
+}
+
 const char *proto_type_to_string(uint16_t type) {
         static const char *const req[] = { "HELLO", "LIST", "INSTALL", "REMOVE", "RESTORE", "STATUS",
-                                           "NEXT", "WHY", "RUN", "RELOAD", "METRICS" };
-        static const char *const rep[] = { "OK", "ERROR", "DIAGS", "STATUS", "NEXT", "WHY", "RUN_STARTED", "RUN_DONE" };
+                                           "NEXT", "WHY", "RUN", "RELOAD", "METRICS", "REFUSED" };
+        static const char *const rep[] = { "OK", "ERROR", "DIAGS", "STATUS", "NEXT", "WHY", "RUN_STARTED", "RUN_DONE",
+                                           "REFUSED" };
 
         if (type >= PROTO_HELLO && type < _PROTO_REQUEST_END)
                 return req[type - PROTO_HELLO];
-        if (type >= PROTO_OK && type <= PROTO_RUN_DONE)
+        if (type >= PROTO_OK && type <= PROTO_REFUSED_REPLY)
                 return rep[type - PROTO_OK];
         return "?";
 }

@@ -33,6 +33,10 @@
  *            job, as SCM_RIGHTS)
  *   RELOAD   ()                              → OK(str message)       (root only)
  *   METRICS  ()                              → OK(str Prometheus text)
+ *   REFUSED  (str user)                      → REFUSED   (the tables tockd refused as they are on
+ *                                              disk: root naming nobody gets every one, anyone
+ *                                              else the user's own table's; a tockd older than
+ *                                              REFUSED closes the connection without an answer)
  * `user` is "" for the caller; naming another user needs root. `job` is "LINE" (in the user's
  * table), "TABLE:LINE" (a table's path, as `status` shows it), or a name given with [name:...].
  *
@@ -48,6 +52,8 @@
  *   WHY      (JOB, str table state, str note, str output tail)         struct proto_why
  *   RUN_STARTED (i32 pid)                                              proto_put_run_started
  *   RUN_DONE (i32 wstatus, i64 duration_ms)                            struct proto_run_done
+ *   REFUSED  (u32 total, u32 n, n × (str table, str user, u32 line, u32 col, str reason,
+ *            u32 more, u32 in_force, u32 jobs))                        struct proto_refused
  *   JOB = (str table, u32 line, str name, str user, str schedule, str command, str zone,
  *          i64 next_at, i64 last_at, i32 last_wstatus, i64 last_duration_ms, i64 last_success_at,
  *          u32 runs, u32 failures, i32 running_pid, i64 running_since)  struct proto_job
@@ -93,6 +99,7 @@ enum proto_type {
         PROTO_RUN,
         PROTO_RELOAD,
         PROTO_METRICS,
+        PROTO_REFUSED,
         _PROTO_REQUEST_END,
 
         PROTO_OK = 200,
@@ -103,6 +110,7 @@ enum proto_type {
         PROTO_WHY_REPLY,
         PROTO_RUN_STARTED,
         PROTO_RUN_DONE,
+        PROTO_REFUSED_REPLY,
 };
 
 struct proto_hdr {
@@ -270,5 +278,28 @@ struct proto_run_done {
 };
 void proto_put_run_done(struct proto_buf *b, const struct proto_run_done *x);
 int proto_get_run_done(struct proto_reader *r, struct proto_run_done *ret);
+
+/* A table tockd refused as it is on disk, and what runs instead. */
+struct proto_refusal {
+        char *table;       /* its path */
+        char *user;        /* whose table it is: a user's table's owner; "" for a system table */
+        uint32_t line, col; /* of its first error; 0 when the refusal is about the file, not a line */
+        char *reason;      /* the first error's message, or why the file itself was refused */
+        uint32_t more;     /* errors after the first */
+        uint32_t in_force; /* 1: the version read before it still runs; 0: no version of it runs */
+        uint32_t jobs;     /* the jobs of the version in force */
+};
+struct proto_refused {
+        uint32_t total;    /* refused tables the caller may know of; more than n when they did not fit */
+        struct proto_refusal *v;
+        size_t n;
+};
+void proto_put_refused(struct proto_buf *b, const struct proto_refused *x);
+int proto_get_refused(struct proto_reader *r, struct proto_refused *ret);
+void proto_refused_done(struct proto_refused *x);
+/* The one sentence tockd and tockctl say about a refusal: "LEAD: FILE:LINE:COL: REASON (and N
+ * more errors); the previous version is in force (N jobs)" ("...; no version of it is in
+ * force"); LEAD NULL leaves "LEAD: " out. NULL when out of memory. */
+char *proto_refusal_text(const struct proto_refusal *x, const char *lead);
 
 const char *proto_type_to_string(uint16_t type);

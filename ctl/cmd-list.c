@@ -50,5 +50,8 @@ int cmd_list(int argc, char **argv) {
         } else {
                 fputs(text, stdout);
         }
-        return fflush(stdout) == 0 ? EXIT_OK : EXIT_IO;
+        if (fflush(stdout) != 0)
+                return EXIT_IO;
+        refused_note(user); /* the table listed is the one on disk: it may not be the one in force */
+        return EXIT_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "util.h"
@@ -23,6 +24,26 @@ struct row {
 static void row_done(struct row *w) {
         for (int c = 0; c < _COL_MAX; c++)
                 free(w->cell[c]);
+}
+
+/* A cell as it is shown: a tab (/etc/crontab has them between fields) becomes a space and any other
+ * control character '?', so that every cell is one line of known width. NULL stays NULL. */
+static char *cell_safe(char *s) {
+        for (unsigned char *p = (unsigned char *) s; p && *p; p++)
+                if (*p == '\t')
+                        *p = ' ';
+                else if (*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        return s;
+}
+
+/* The columns a cell takes: one a character, UTF-8 continuation bytes taking none (wide
+ * characters are not told apart: close enough for commands and paths) */
+static size_t cell_width(const char *s) {
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                n += (*p & 0xc0) != 0x80;
+        return n;
 }
 
 static char *job_id(const struct proto_job *j) {
@@ -55,7 +76,7 @@ static int make_row(const struct proto_job *j, struct zone_cache *zc, struct row
         else
                 w.cell[COL_RUNNING] = strdup("-");
         for (int c = 0; c < _COL_MAX; c++)
-                if (!w.cell[c]) {
+                if (!cell_safe(w.cell[c])) {
                         row_done(&w);
                         return -ENOMEM;
                 }
@@ -64,9 +85,9 @@ static int make_row(const struct proto_job *j, struct zone_cache *zc, struct row
 }
 
 static void put_cell(const char *s, size_t width, bool last) {
-        put_safe(stdout, s, false);
+        fputs(s, stdout);
         if (!last)
-                printf("%*s", (int) (width - strlen(s) + 2), "");
+                printf("%*s", (int) (width - cell_width(s) + 2), "");
 }
 
 static int print_text(const struct proto_status *s, struct zone_cache *zc) {
@@ -88,11 +109,11 @@ static int print_text(const struct proto_status *s, struct zone_cache *zc) {
                 return 0;
         }
         for (int c = 0; c < _COL_MAX; c++)
-                width[c] = strlen(headings[c]);
+                width[c] = cell_width(headings[c]);
         for (size_t i = 0; i < s->n && r == 0; i++) {
                 r = make_row(&s->job[i], zc, &rows[i]);
                 for (int c = 0; c < _COL_MAX && r == 0; c++)
-                        width[c] = MAX(width[c], strlen(rows[i].cell[c]));
+                        width[c] = MAX(width[c], cell_width(rows[i].cell[c]));
         }
         if (r == 0) {
                 putchar('\n');
@@ -110,7 +131,15 @@ static int print_text(const struct proto_status *s, struct zone_cache *zc) {
         return r;
 }
 
-static void print_json(const struct proto_status *s, struct zone_cache *zc) {
+/* After the jobs: root naming nobody gets every refused table, anyone else their own. */
+static int print_refused(const struct proto_refused *x, const char *user) {
+        if (!x->total)
+                return 0;
+        putchar('\n');
+        return refused_print(stdout, x, user, !user && geteuid() == 0);
+}
+
+static void print_json(const struct proto_status *s, const struct proto_refused *x, struct zone_cache *zc) {
         struct json j = { .f = stdout };
 
         json_open(&j, NULL, '{');
@@ -127,6 +156,7 @@ static void print_json(const struct proto_status *s, struct zone_cache *zc) {
         for (size_t i = 0; i < s->n; i++)
                 json_job(&j, NULL, &s->job[i], zc);
         json_close(&j);
+        refused_json(&j, "refused", x);
         json_close(&j);
 }
 
@@ -137,6 +167,7 @@ int cmd_status(int argc, char **argv) {
                 .takes = TAKES_USER | TAKES_JSON,
         };
         struct zone_cache zc = {};
+        struct proto_refused x = {};
         struct proto_status s = {};
         struct proto_buf req = {};
         struct reply rep = {};
@@ -160,18 +191,21 @@ int cmd_status(int argc, char **argv) {
                 return r;
         }
         r = proto_get_status(&rep.r, &s);
+        if (r >= 0)
+                (void) refused_fetch(user, &x); /* none from a tockd that cannot say */
         if (r == -ENOMEM) {
                 fprintf(stderr, "tockctl status: out of memory\n");
                 r = EXIT_IO;
         } else if (r < 0) {
                 r = reply_malformed("status", &rep);
         } else if (json) {
-                print_json(&s, &zc);
-        } else if (print_text(&s, &zc) < 0) {
+                print_json(&s, &x, &zc);
+        } else if (print_text(&s, &zc) < 0 || print_refused(&x, user) < 0) {
                 fprintf(stderr, "tockctl status: out of memory\n");
                 r = EXIT_IO;
         }
         reply_done(&rep);
+        proto_refused_done(&x);
         proto_status_done(&s);
         zone_cache_done(&zc);
         return r;

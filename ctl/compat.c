@@ -246,6 +246,8 @@ static int list(const struct crontab_args *a, bool out) {
                 fputs(text, stdout);
                 if (fflush(stdout) != 0)
                         r = EXIT_IO;
+                else
+                        refused_note(a->user);
         }
         return r;
 }

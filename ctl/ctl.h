@@ -131,6 +131,22 @@ struct simple_request {
 };
 int simple_request(const struct simple_request *s);
 
+/* ---- refused.c: the tables tockd refused as they are on disk ---- */
+/* Asks tockd (REFUSED) for the refused tables of `user` (NULL: the caller's; root: every one),
+ * printing nothing. 0, or a negative errno (a tockd older than REFUSED: -ECONNRESET). */
+int refused_fetch(const char *user, struct proto_refused *ret);
+/* "your table on disk was refused: FILE:LINE:COL: ..." ("the table of USER" when `user` was
+ * named), one line. */
+int refused_print_one(FILE *f, const struct proto_refusal *u, const char *user);
+/* All of x: for a user, each as refused_print_one(); `all` (root naming nobody), a heading and
+ * one line a table. Nothing when there are none. */
+int refused_print(FILE *f, const struct proto_refused *x, const char *user, bool all);
+struct json;
+void refused_json(struct json *j, const char *key, const struct proto_refused *x);
+/* For list (crontab -l): the refusal of the table just listed, on stderr; silent when there is
+ * none or tockd cannot say. */
+void refused_note(const char *user);
+
 /* ---- opts.c ---- */
 enum {
         TAKES_USER = 1 << 0,     /* -u USER, --user USER */

@@ -149,8 +149,12 @@ static int handle_signal(struct daemon *d) {
                         (void) reap_children(d);
                         break;
                 case SIGHUP:
-                        if (!d->stopping)
-                                (void) daemon_reload(d);
+                        if (!d->stopping) {
+                                char cause[96];
+                                snprintf(cause, sizeof cause, " on SIGHUP from uid %u (pid %u)", (unsigned) si.ssi_uid,
+                                         (unsigned) si.ssi_pid);
+                                (void) daemon_reload(d, cause);
+                        }
                         break;
                 case SIGTERM:
                 case SIGINT:

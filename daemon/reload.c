@@ -57,13 +57,13 @@ int daemon_load_local_zone(struct daemon *d) {
 }
 
 /* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
-int daemon_reload(struct daemon *d) {
+int daemon_reload(struct daemon *d, const char *cause) {
         struct config c;
         char mono[64];
 
         snprintf(mono, sizeof mono, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long) (now_mono_ns() / 1000));
         sd_notify_text(mono);
-        log_info("reloading on SIGHUP");
+        log_info("reloading%s", cause);
         if (daemon_load_config(d, &c, d->cfg.config_file, d->cfg.config_explicit) < 0) {
                 log_error("the configuration has errors; keeping the one in force");
                 config_done(&c);

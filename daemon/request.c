@@ -392,33 +392,86 @@ static struct job *named_job(const struct request_ctx *x) {
         return access_find_job(x->d->tables.v, x->d->tables.n, spool, x->by, x->user, x->q->job, !*x->q->user);
 }
 
+/* A refused table as REFUSED carries it; the strings are borrowed from the table. */
+static struct proto_refusal refusal_record(const struct table *t) {
+        return (struct proto_refusal) {
+                .table = t->name,
+                .user = t->kind == TABLE_SPOOL || t->kind == TABLE_SINGLE ? t->owner : NULL,
+                .line = t->refused_line,
+                .col = t->refused_col,
+                .reason = t->refused_why ? t->refused_why : (char *) "see the log",
+                .more = (uint32_t) t->refused_more,
+                .in_force = t->ct != NULL,
+                .jobs = (uint32_t) t->n_jobs,
+        };
+}
+
+/* "your table on disk was refused: FILE:LINE:COL: ...; the previous version is in force (N jobs)",
+ * as tockctl says it in status and list; owned, NULL when out of memory. */
+static char *refusal_sentence(const struct request_ctx *x, const struct table *t) {
+        _cleanup_free_ char *lead = NULL;
+        struct proto_refusal u = refusal_record(t);
+
+        if (t->kind != TABLE_SPOOL && t->kind != TABLE_SINGLE)
+                lead = strdup("the table on disk was refused");
+        else if (x->by->user && t->owner && streq(x->by->user, t->owner))
+                lead = strdup("your table on disk was refused");
+        else
+                xasprintf(&lead, "the table of %s on disk was refused", t->owner ? t->owner : "?");
+        return lead ? proto_refusal_text(&u, lead) : NULL;
+}
+
+/* The table a "TABLE:LINE" spec names, when root asks (others see only their own table), or NULL */
+static const struct table *table_named(const struct request_ctx *x) {
+        const char *spec = x->q->job, *colon = strrchr(spec, ':');
+
+        for (size_t i = 0; x->by->uid == 0 && colon && i < x->d->tables.n; i++) {
+                const struct table *t = x->d->tables.v[i];
+                if (strncmp(t->name, spec, (size_t) (colon - spec)) == 0 && !t->name[colon - spec])
+                        return t;
+        }
+        return NULL;
+}
+
 static void why_no_job(const struct request_ctx *x) {
         struct daemon *d = x->d;
-        const struct table *t = table_of_spool(d, x->user);
+        const struct table *t = table_named(x);
         const char *spec = x->q->job, *user = x->user;
 
-        if (t && t->refused && !t->ct)
-                return control_reply_error(d, x->c, -ENOENT, "no job '%s': the table of %s was refused (%s)", spec, user,
-                                           t->refusal ? t->refusal : "see the log");
+        if (!t)
+                t = table_of_spool(d, x->user);
+
+        if (t && t->refused) {
+                _cleanup_free_ char *why = refusal_sentence(x, t);
+                return control_reply_error(d, x->c, -ENOENT, "no job '%s'%s%s%s: %s", spec,
+                                           t->kind == TABLE_SPOOL ? " of " : "", t->kind == TABLE_SPOOL ? user : "",
+                                           t->ct ? " in the version in force" : "", why ? why : "its table was refused");
+        }
         if (!access_user_allowed(d, user))
                 return control_reply_error(d, x->c, -ENOENT, "no job '%s'; note that %s is not allowed to use cron", spec,
                                            user);
         control_reply_error(d, x->c, -ENOENT, "no job '%s' of %s (name it LINE, TABLE:LINE or by [name:...])", spec, user);
 }
 
-/* tockd's note on why j did or did not run, the most telling first */
+/* tockd's note on why j did or did not run, the most telling first: a run going on now comes
+ * before anything that keeps the next ones from starting */
 static void why_note(struct daemon *d, const struct job *j, char note[static 512]) {
         const struct job_stats *s = job_stats_view(j);
+        const char *field = job_user_field(j);
+        size_t n = 0;
 
         note[0] = 0;
-        if (s && s->note)
-                snprintf(note, 512, "%s", s->note);
-        else if (job_user_field(j) && !users_get(&d->users, job_user_field(j)))
-                snprintf(note, 512, "no such user '%s'", job_user_field(j));
-        else if (j->table->kind == TABLE_SPOOL && !access_user_allowed(d, job_user(j)))
-                snprintf(note, 512, "%s is not allowed to use cron (%s / %s)", job_user(j), d->cfg.cron_allow,
-                         d->cfg.cron_deny);
-        else if (s && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
+        if (s->running_pid > 0)
+                n = (size_t) snprintf(note, 512, "it is running now (pid %d)", (int) s->running_pid);
+        if (n < 512 && s->note)
+                n += (size_t) snprintf(note + n, 512 - n, "%s%s", n ? "; " : "", s->note);
+        else if (n < 512 && field && !users_get(&d->users, field))
+                n += (size_t) snprintf(note + n, 512 - n, "%sno such user '%s'", n ? "; " : "", field);
+        else if (n < 512 && j->table->kind == TABLE_SPOOL && !access_user_allowed(d, job_user(j)))
+                n += (size_t) snprintf(note + n, 512 - n, "%s%s is not allowed to use cron (%s / %s)%s", n ? "; " : "",
+                                       job_user(j), d->cfg.cron_allow, d->cfg.cron_deny,
+                                       n ? ": it will not start on schedule again" : "");
+        else if (n == 0 && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
                 snprintf(note, 512, "its last fire time came but it did not start");
 }
 
@@ -431,7 +484,7 @@ static void req_why(const struct request_ctx *x) {
         if (!j)
                 return why_no_job(x);
         if (j->table->refused)
-                state = strdup(j->table->refusal ? j->table->refusal : "the file on disk was refused");
+                state = refusal_sentence(x, j->table);
         else
                 xasprintf(&state, "loaded, %zu job%s", j->table->n_jobs, j->table->n_jobs == 1 ? "" : "s");
         why_note(x->d, j, note);
@@ -506,7 +559,11 @@ static void req_run(const struct request_ctx *x) {
 }
 
 static void req_reload(const struct request_ctx *x) {
-        (void) daemon_reload(x->d);
+        char cause[96];
+
+        snprintf(cause, sizeof cause, ": asked by uid %u (pid %d) with tockctl reload", (unsigned) x->by->uid,
+                 (int) x->by->pid);
+        (void) daemon_reload(x->d, cause);
         control_reply_ok(x->d, x->c, "reloaded the configuration and every table");
 }
 
@@ -516,6 +573,35 @@ static void req_metrics(const struct request_ctx *x) {
         if (!text)
                 return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
         control_reply_ok(x->d, x->c, text);
+}
+
+/* The tables refused as they are on disk: every one for root naming nobody, else the user's own.
+ * As many as fit in one message (half of it: the paths and reasons are short); `total` says how
+ * many there are. */
+static void req_refused(const struct request_ctx *x) {
+        struct daemon *d = x->d;
+        bool all = x->by->uid == 0 && !*x->user;
+        _cleanup_free_ struct proto_refusal *v = calloc(d->tables.n ? d->tables.n : 1, sizeof *v);
+        struct proto_refused out = { .v = v };
+        struct proto_buf b = {};
+        size_t bytes = 0;
+
+        if (!v)
+                return control_reply_error(d, x->c, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < d->tables.n; i++) {
+                const struct table *t = d->tables.v[i];
+                if (!t->refused)
+                        continue;
+                if (!all && !((t->kind == TABLE_SPOOL || t->kind == TABLE_SINGLE) && t->owner && streq(t->owner, x->user)))
+                        continue;
+                out.total++;
+                struct proto_refusal u = refusal_record(t);
+                bytes += 64 + strlen(u.table) + (u.user ? strlen(u.user) : 0) + strlen(u.reason);
+                if (bytes <= PROTO_MAX_BODY / 2)
+                        v[out.n++] = u;
+        }
+        proto_put_refused(&b, &out);
+        control_send(d, x->c, &b);
 }
 
 static void req_hello(const struct request_ctx *x) {
@@ -546,6 +632,7 @@ static const struct request {
         { PROTO_RUN, ACCESS_CRON, "run a job", 3, "malformed request", req_run },
         { PROTO_RELOAD, ACCESS_ROOT, "reload tockd", 0, "malformed request", req_reload },
         { PROTO_METRICS, ACCESS_ANYONE, "read the metrics", 0, "malformed request", req_metrics },
+        { PROTO_REFUSED, ACCESS_SELF_OR_ALL, "ask for the refused tables", 0, "malformed request", req_refused },
 };
 
 static const struct request *request_find(uint16_t type) {

@@ -605,6 +605,7 @@ static void run_started(struct daemon *d, struct run *r, const struct spawn_repl
         if (r->kind == RUN_SCHEDULED) {
                 r->stats->running_pid = r->pid;
                 r->stats->running_since = r->started_at;
+                job_stats_started(r->stats);
         }
         if (r->timeout_s > 0 && r->pid > 0)
                 run_timeout_start(d, r);

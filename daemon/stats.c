@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "tockd.h"
@@ -77,4 +78,13 @@ void job_stats_note(struct job_stats *s, const char *fmt, ...) {
         va_end(ap);
         free(s->note);
         s->note = n;
+}
+
+/* A scheduled run started: a note saying the job does not run ("not run: ...", from its table
+ * or its last fire time) is no longer true, and tockctl why would show it beside the run. */
+void job_stats_started(struct job_stats *s) {
+        if (s && s->note && strncmp(s->note, "not run: ", 9) == 0) {
+                free(s->note);
+                s->note = NULL;
+        }
 }

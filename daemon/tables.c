@@ -69,7 +69,7 @@ static void table_drop(struct daemon *d, struct table *t) {
         free(t->path);
         free(t->name);
         free(t->owner);
-        free(t->refusal);
+        free(t->refused_why);
         for (size_t i = 0; i < d->tables.n; i++)
                 if (d->tables.v[i] == t) {
                         d->tables.v[i] = d->tables.v[--d->tables.n];
@@ -263,6 +263,40 @@ static void log_diags(const struct table *t, const struct diag_list *diags) {
                 log_error("%s: %zu more messages not shown", t->name, diags->n_dropped);
 }
 
+/* Marks t refused for `why` (its first error at line:col, `more` errors after it); why NULL: not
+ * refused. Out of memory loses the reason, never the mark. */
+static void table_refuse(struct table *t, unsigned line, unsigned col, const char *why, size_t more) {
+        free(t->refused_why);
+        t->refused_why = why ? strdup(why) : NULL;
+        t->refused = why != NULL;
+        t->refused_line = line;
+        t->refused_col = col;
+        t->refused_more = more;
+}
+
+static void table_refuse_diags(struct table *t, const struct diag_list *diags, int r) {
+        for (size_t i = 0; i < diags->n; i++)
+                if (diags->items[i].severity == DIAG_ERROR)
+                        return table_refuse(t, diags->items[i].line, diags->items[i].col, diags->items[i].msg,
+                                            diags->n_errors - 1);
+        table_refuse(t, 0, 0, r == -EINVAL ? "it has errors" : strerror(-r), 0);
+}
+
+/* A file refused before it was read (table_open()'s `why`): its jobs go, and it stays in the list
+ * with no version in force, read again at the next rescan. Returns err. */
+static int table_refused_file(struct daemon *d, struct table *t, enum table_kind kind, const char *path,
+                              const char *owner, const char *why, int err) {
+        if (!t && table_new(d, kind, path, owner, &t) < 0)
+                return err;
+        if (t->jobs)
+                table_unplan(d, t);
+        t->ct = crontab_free(t->ct);
+        t->sig = (struct file_sig) {};
+        t->seen = true;
+        table_refuse(t, 0, 0, why, 0);
+        return err;
+}
+
 /* (Re)reads one table. Unchanged files (same inode, size, mtime, ctime) are not parsed again. */
 static int table_load(struct daemon *d, enum table_kind kind, const char *path, const char *owner) {
         struct table *t = table_find(d, path);
@@ -282,13 +316,18 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                         log_error("%s: refused: %s", path, why);
                 else if (fd != -ENOENT)
                         log_errno(fd, "%s: cannot open", path);
-                if (t) {
+                if (t && t->ct) {
                         if (fd == -ENOENT)
                                 log_info("%s: removed, its jobs are dropped", t->name);
                         else
                                 log_warning("%s: its jobs are dropped", t->name);
-                        table_drop(d, t);
                 }
+                /* a refused file stays listed (tockctl status), with no version in force; not a
+                 * spool file named after no user: anyone in group crontab could make those */
+                if (why && !(kind == TABLE_SPOOL && fd == -ESRCH))
+                        return table_refused_file(d, t, kind, path, owner, why, fd);
+                if (t)
+                        table_drop(d, t);
                 return fd;
         }
         file_sig_of(&st, &sig);
@@ -306,7 +345,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         r = read_bounded(fd, CRONTAB_MAX_BYTES, &text, &len);
         if (r < 0) {
                 log_errno(r, "%s: refused: cannot read%s", t->name, t->ct ? ", keeping the previous version" : "");
-                t->refused = true;
+                table_refuse(t, 0, 0, strerror(-r), 0);
                 return r;
         }
         const struct crontab_opts opts = {
@@ -317,13 +356,10 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         };
         r = crontab_parse(text, len, &opts, &ct, &diags);
         log_diags(t, &diags);
+        if (r < 0)
+                table_refuse_diags(t, &diags, r);
         diag_list_done(&diags);
         if (r < 0) {
-                t->refused = true;
-                free(t->refusal);
-                t->refusal = NULL;
-                xasprintf(&t->refusal, "the file on disk was refused with errors (see the log); %s",
-                                t->ct ? "the previous version is in force" : "no version of it runs");
                 if (t->ct)
                         log_error("%s: refused with %s, keeping the previous version (%zu job%s)", t->name,
                                   r == -EINVAL ? "errors" : strerror(-r), t->n_jobs, t->n_jobs == 1 ? "" : "s");
@@ -342,9 +378,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 t->n_jobs = 0;
                 t->ct = ct;
                 t->owner_uid = st.st_uid;
-                t->refused = false;
-                free(t->refusal);
-                t->refusal = NULL;
+                table_refuse(t, 0, 0, NULL, 0);
                 table_plan(d, t, old, old_ct, n_old);
                 for (size_t i = 0; i < n_old; i++) {
                         if (job_queued(&old[i]))

@@ -126,6 +126,7 @@ struct job_stats *job_stats_get(struct job *j);
 struct job_stats *job_stats_ref(struct job_stats *s);
 void job_stats_unref(struct job_stats *s);
 void job_stats_note(struct job_stats *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void job_stats_started(struct job_stats *s);
 struct log_job;
 /* Logs an event of a job and keeps the same words as its note (NULL s: no note). */
 int job_event(int level, const struct log_job *lj, struct job_stats *s, const char *fmt, ...)
@@ -162,7 +163,11 @@ struct table {
         struct file_sig sig;
         bool seen;        /* mark for a rescan */
         bool refused;     /* the current file on disk was refused (the old version may run) */
-        char *refusal;    /* why, for tockctl why */
+        /* why, for tockctl status and why: the first error (line and column, 0 when the file
+         * itself was refused), its message, and how many errors followed it */
+        unsigned refused_line, refused_col;
+        char *refused_why;
+        size_t refused_more;
 };
 
 static inline const struct entry *job_entry(const struct job *j) {
@@ -734,8 +739,9 @@ void metrics_init(struct daemon *d);
 int daemon_load_config(struct daemon *d, struct config *c, const char *path, bool explicit);
 /* d->local_zone from TZ or paths.localtime, UTC when unreadable. */
 int daemon_load_local_zone(struct daemon *d);
-/* SIGHUP: the configuration and every table again. A bad configuration keeps the old one. */
-int daemon_reload(struct daemon *d);
+/* SIGHUP or tockctl reload: the configuration and every table again. A bad configuration keeps
+ * the old one. `cause` follows "reloading" in the log (" on SIGHUP from ..."). */
+int daemon_reload(struct daemon *d, const char *cause);
 
 /* loop.c */
 int loop_add(struct daemon *d, struct io_source *io, uint32_t events);

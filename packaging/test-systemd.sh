@@ -1,17 +1,21 @@
 #!/bin/bash
 # packaging/test-systemd.sh: tockd under a real systemd, in a booted Debian 12 container.
 #
-#   packaging/test-systemd.sh [--deb FILE] [--keep]
+#   packaging/test-systemd.sh [--deb FILE] [--cache DIR] [--keep]
 #
 # Debootstraps a minimal bookworm (systemd, cron, cron-daemon-common, libinih1, procps for the
 # unit's /bin/kill) into a temp dir,
-# puts tock in it (build/tockd, build/tockctl, the unit and tockd.conf; or, with --deb, installs
-# the package with dpkg so that its maintainer scripts run too), boots it with
-# `systemd-nspawn -b --register=no --keep-unit` and lets a oneshot unit inside run the checks
-# below, write "ok"/"not ok" lines to /tock-smoke/results in the container's root and power
-# off. Needs root, debootstrap and systemd-nspawn (apt-get install debootstrap
-# systemd-container) and Debian's archive. Not part of `make check`: it takes a minute or two
-# (TOCK_TEST_ROOTFS=FILE.tar reuses a root saved with --keep, skipping debootstrap).
+# puts tock in it ($TOCKD and $TOCKCTL, else build/tockd and build/tockctl, the unit and
+# tockd.conf; or, with --deb, installs the package with dpkg so that its maintainer scripts run
+# too), boots it with `systemd-nspawn -b --register=no --keep-unit` and lets a oneshot unit inside
+# run the checks below, write "ok"/"not ok" lines to /tock-smoke/results in the container's root
+# and power off. Needs root, debootstrap and systemd-nspawn (apt-get install debootstrap
+# systemd-container) and Debian's archive (the mirror apt uses, or $TOCK_TEST_MIRROR); skips
+# (exit 77) saying why without them. `make check` runs it once (tests/run-all.sh, not in the ASan
+# pass) with --cache build/tools: the debootstrapped root is kept there as a tarball named after
+# its package list and reused, so only the first run downloads (a minute or two more); the boot
+# and the checks take about two minutes. TOCK_TEST_ROOTFS=FILE.tar reuses a root saved with
+# --keep.
 #
 # Checked inside: tockd.service is active (running) after boot, so READY=1 arrived, with a
 # STATUS= text; with cron.service enabled too, tockd wins the boot and cron stays stopped;
@@ -32,22 +36,34 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-deb= keep=false
+deb= keep=false cache=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--deb) deb=$(realpath "$2"); shift 2 ;;
+	--cache) cache=$(realpath -m "$2"); shift 2 ;;
 	--keep) keep=true; shift ;;
-	*) echo "usage: $0 [--deb FILE] [--keep]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--deb FILE] [--cache DIR] [--keep]" >&2; exit 2 ;;
 	esac
 done
+tockd_bin=$(realpath -m "${TOCKD:-$top/build/tockd}")
+tockctl_bin=$(realpath -m "${TOCKCTL:-$top/build/tockctl}")
+started=$SECONDS
 
 skip() { echo "test-systemd.sh: skipped: $*"; exit 77; }
+[ "${TOCK_SYSTEMD_TEST:-}" != skip ] || skip "TOCK_SYSTEMD_TEST=skip (the package build's make check: no container, no network)"
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, systemd-nspawn)"
 command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn (apt-get install systemd-container)"
 if [ -z "$deb" ]; then
-	for f in build/tockd build/tockctl; do
-		[ -x "$top/$f" ] || { echo "test-systemd.sh: $f is missing; run make first" >&2; exit 1; }
+	for f in "$tockd_bin" "$tockctl_bin"; do
+		[ -x "$f" ] || { echo "test-systemd.sh: $f is missing; run make first" >&2; exit 1; }
 	done
+fi
+
+pkgs=systemd,systemd-sysv,dbus,libinih1,libsystemd0,cron-daemon-common,tzdata,cron,passwd,procps
+cached=
+[ -z "$cache" ] || cached=$cache/debian-bookworm-systemd-$(echo "$pkgs" | md5sum | cut -c1-8).tar
+if [ -z "${TOCK_TEST_ROOTFS:-}" ] && ! [ -s "$cached" ]; then
+	command -v debootstrap >/dev/null || skip "no debootstrap (apt-get install debootstrap) and no root cached${cached:+ in $cached}"
 fi
 
 work=$(mktemp -d /var/tmp/tock-systemd.XXXXXX)
@@ -58,21 +74,42 @@ cleanup() {
 		kill "$nspawn_pid" 2>/dev/null
 		wait "$nspawn_pid" 2>/dev/null
 	fi
-	if $keep; then echo "kept: $work"; else rm -rf "$work"; fi
+	# a failed debootstrap may leave proc and sys mounted in the root: never remove through a mount
+	local m
+	for m in $(findmnt -rn -o TARGET | grep -F "$root/" | sort -r); do umount "$m" 2>/dev/null; done
+	if findmnt -rn -o TARGET | grep -qF "$root/"; then
+		echo "test-systemd.sh: left $work in place: something is still mounted in it" >&2
+	elif $keep; then echo "kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+
+# the Debian archive apt uses here, unless told
+mirror=${TOCK_TEST_MIRROR:-}
+[ -n "$mirror" ] || mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $2 ~ /^https?:/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+mirror=${mirror:-http://deb.debian.org/debian}
 
 # ---- the root ----
 mkdir "$root"
 if [ -n "${TOCK_TEST_ROOTFS:-}" ]; then
 	tar -C "$root" -xf "$TOCK_TEST_ROOTFS" || exit 1
+elif [ -s "$cached" ]; then
+	echo "the root from $cached"
+	tar -C "$root" -xf "$cached" || exit 1
 else
-	command -v debootstrap >/dev/null || skip "no debootstrap (apt-get install debootstrap)"
-	echo "debootstrapping Debian 12 into $root (a minute or two)"
-	debootstrap --variant=minbase \
-		--include=systemd,systemd-sysv,dbus,libinih1,libsystemd0,cron-daemon-common,tzdata,cron,passwd,procps \
-		bookworm "$root" "${TOCK_TEST_MIRROR:-http://deb.debian.org/debian}" >"$work/debootstrap.log" 2>&1 ||
-		{ tail -20 "$work/debootstrap.log"; exit 1; }
+	echo "debootstrapping Debian 12 from $mirror into $root (a minute or two)"
+	if ! debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
+		tail -20 "$work/debootstrap.log"
+		grep -q "Failed getting release file\|Couldn't download\|Temporary failure resolving" "$work/debootstrap.log" &&
+			skip "debootstrap cannot reach the Debian archive at $mirror"
+		exit 1
+	fi
+	echo "debootstrap took $((SECONDS - started)) s"
+	if [ -n "$cached" ]; then
+		mkdir -p "$cache" && tar -C "$root" -cf "$cached.tmp.$$" . && mv "$cached.tmp.$$" "$cached" &&
+			echo "root cached: $cached"
+		rm -f "$cached.tmp.$$"
+	fi
 	if $keep; then tar -C "$root" -cf "$work/rootfs.tar" . && echo "root saved: TOCK_TEST_ROOTFS=$work/rootfs.tar"; fi
 fi
 
@@ -114,8 +151,8 @@ if [ -n "$deb" ]; then
 	hcheck "/etc/crontab and /etc/cron.daily stay (cron-daemon-common)" test -f "$root/etc/crontab" -a -d "$root/etc/cron.daily"
 	hcheck "bash completion for tockctl is installed" test -f "$root/usr/share/bash-completion/completions/tockctl"
 else
-	install -m 755 "$top/build/tockd" "$root/usr/sbin/tockd"
-	install -m 755 "$top/build/tockctl" "$root/usr/bin/tockctl"
+	install -m 755 "$tockd_bin" "$root/usr/sbin/tockd"
+	install -m 755 "$tockctl_bin" "$root/usr/bin/tockctl"
 	install -D -m 644 "$top/packaging/systemd/tockd.service" "$root/lib/systemd/system/tockd.service"
 	install -D -m 644 "$top/packaging/tockd.conf" "$root/etc/tock/tockd.conf"
 	ln -sf /lib/systemd/system/tockd.service "$root/etc/systemd/system/multi-user.target.wants/tockd.service"
@@ -243,6 +280,10 @@ S=/var/spool/cron/crontabs
 check "carol's table, from cron's crontab, runs under tockd" wait_for 70 test -s /tmp/carol-job
 check "as carol" eq "$(cat /tmp/carol-job)" carol
 check "root's tockctl status lists carol's job" sh -c "tockctl status --json | grep -q '\"table\": \"$S/carol\"'"
+check "root's tockctl status lists bob's table, refused, with its first error" \
+	sh -c "tockctl status | grep -q '^  $S/bob:4:6: reversed range 22-2: .*; no version of it is in force$'"
+check "bob's crontab -l says his table on disk was refused, and why" \
+	sh -c "setpriv --reuid=bob --regid=bob --init-groups crontab -l 2>&1 >/dev/null | grep -q '^your table on disk was refused: $S/bob:4:6: reversed range 22-2'"
 echo '[name:dave-job] * * * * * true' > /tock-smoke/dave.cron
 check "tock's crontab installs a table with tock's options" crontab -u dave /tock-smoke/dave.cron
 # -- going back: apt swaps tock for cron
@@ -332,5 +373,6 @@ passed=$(grep -c '^ok ' "$work/all-results")
 failed=$(grep -c '^not ok ' "$work/all-results")
 grep -qx done "$root/tock-smoke/results" || { echo "the checks did not finish"; failed=$((failed + 1)); }
 echo
+echo "test-systemd.sh took $((SECONDS - started)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -348,6 +348,30 @@ static void msg_run(struct body_check *c, uint16_t type) {
         echo_matches(c, true, NULL);
 }
 
+static void msg_refused(struct body_check *c) {
+        struct proto_refused x = { .total = 4242 };
+        struct proto_reader r;
+        int k;
+
+        reader_of(c, &r);
+        k = proto_get_refused(&r, &x);
+        check(k == 0 || k == -EBADMSG || k == -ENOMEM);
+        if (k < 0) {
+                check(x.total == 4242 && !x.v);
+                return;
+        }
+        for (size_t i = 0; i < x.n; i++) {
+                check(x.v[i].table && x.v[i].user && x.v[i].reason);
+                char *s = proto_refusal_text(&x.v[i], i % 2 ? "lead" : NULL);
+                check(s && strstr(s, x.v[i].reason));
+                free(s);
+        }
+        proto_put_refused(&c->echo, &x);
+        proto_refused_done(&x);
+        check(!x.v);
+        echo_matches(c, true, NULL);
+}
+
 static void read_message(const uint8_t *body, size_t len, uint16_t type) {
         struct body_check c = { .body = body, .len = len };
 
@@ -367,6 +391,8 @@ static void read_message(const uint8_t *body, size_t len, uint16_t type) {
         case PROTO_RUN_STARTED:
         case PROTO_RUN_DONE:
                 return msg_run(&c, type);
+        case PROTO_REFUSED_REPLY:
+                return msg_refused(&c);
         default:
                 /* OK, and types nobody sends, are read both as OK's string and as HELLO's OK */
                 msg_ok(&c);

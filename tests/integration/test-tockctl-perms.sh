@@ -92,6 +92,9 @@ section "3. reload"
 ctl "" reload
 if $IS_ROOT; then
         want "root: tockctl reload" 0 out "reloaded the configuration and every table"
+        check "root: the log says who asked for the reload, not SIGHUP" eval \
+                'log_match perms "info: reloading: asked by uid 0 (pid [0-9][0-9]*) with tockctl reload" &&
+                 ! log_has perms "SIGHUP"'
         ctl "$ME_U" reload
 fi
 want "$ME_U: tockctl reload is refused, exit 5" 5 err "only root may reload tockd"
@@ -191,6 +194,33 @@ if [ -n "$UA" ]; then
         ctl "" metrics
         want "root: metrics has everyone's jobs" 0 out "name=\"$UA-who\"" out "name=\"$OTHER-who\"" out "name=\"sys-root\""
 fi
+
+section "3. why of a running job whose user cron.deny names"
+# the job's first fire time comes while its user is denied ("not run: ..."), its second once
+# allowed: it runs, and why says so, not the old note; denied again while it runs, why says both
+V=${UC:-$ME_U}
+s1=$(( ($(date +%s) + 3) % 60 )) s2=$(( ($(date +%s) + 7) % 60 ))
+echo "$V" >"$DENY"
+chmod 644 "$DENY"
+printf '[sec:%d,%d name:long] * * * * * exec sleep 60\n' "$s1" "$s2" | put "$P/spool/$V" 600 "$V"
+wait_log 10 perms "$P/spool/$V: loaded, 1 job"
+if wait_log 10 perms "($V) not run: $V is not allowed to use cron"; then
+        rm -f "$DENY"
+        wait_log 10 perms "$P/spool/$V:1 ($V) started pid"
+        pid=$(job_pid perms "$P/spool/$V:1 ($V) started pid")
+        ctl "$V" why long
+        want "why of the running job: it is running, not that $V may not use cron" 0 \
+                out "why          it is running now (pid $pid)" !out "not allowed"
+        echo "$V" >"$DENY"
+        ctl "$V" why long
+        want "why of the running job once $V is denied: it is running, and will not start on schedule again" 0 \
+                out "why          it is running now (pid $pid); $V is not allowed to use cron" \
+                out "it will not start on schedule again"
+        [ -z "$pid" ] || kill "$pid" 2>/dev/null
+else
+        flunk "a denied user's job does not run at its time" "$(log_tail perms)"
+fi
+rm -f "$DENY"
 
 check "tockd is alive, no sanitizer report in its log" tc_alive perms
 td_stop perms

@@ -167,7 +167,7 @@ printf '61 * * * * bad\n' | put "$S" 600 "$W"
 wait_log 10 query "$S: refused with errors, keeping the previous version"
 ctl "$W" why tick
 want "why, table refused on disk after a good one: says the previous version is in force" 0 \
-        out "the file on disk was refused with errors (see the log); the previous version is in force"
+        out "your table on disk was refused: $S:1:1: minute 61 is out of range 0-59; the previous version is in force (5 jobs)"
 ctl "$W" status
 want "status still lists the jobs of the version in force" 0 out "tick"
 # a table refused from the start: no job at all, and why says whose table was refused
@@ -176,7 +176,8 @@ wait_log 10 query "$S: removed"
 printf '61 * * * * bad\n' | put "$S" 600 "$W"
 wait_until 10 eval '[ "$(log_count query "$S: refused with errors")" -ge 2 ]'
 ctl "$W" why 1
-want "why, table refused from the start: says the table was refused" 1 err "no job '1': the table of $W was refused"
+want "why, table refused from the start: says the table was refused" 1 \
+        err "no job '1' of $W: your table on disk was refused: $S:1:1: minute 61 is out of range 0-59; no version of it is in force"
 
 if $IS_ROOT; then
         ctl "" status
@@ -194,6 +195,33 @@ if $IS_ROOT; then
         if [ "$RC" = 0 ]; then pass "root: why by TABLE:LINE as status shows it, of another user's job"
         else bug "root: why by TABLE:LINE as status shows it, of another user's job" "as above: $(head -c 200 "$T/err")"; fi
 fi
+
+# ---- status columns: /etc/crontab has tabs between its fields (Debian's does)
+section "12. status: tabs and control characters keep the columns straight"
+printf '17 *\t* * *\t%s\techo tabbed\001\n' "$W" | put "$Q/crontab" 644
+wait_log 10 query "$Q/crontab: loaded, 1 job"
+ctl "$W" status
+# column_ok TEXT: the row holding TEXT has its NEXT RUN (a time, or "-") where the heading has it,
+# and no tab
+column_ok() {
+        local head line pre
+        head=$(grep -m1 '^JOB ' "$T/out") line=$(grep -m1 -F -- "$1" "$T/out") || return 1
+        pre=${head%%NEXT RUN*}
+        [[ ${line:${#pre}:11} =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T|-\ ) ]] && [[ ${line:${#pre}-2:2} == "  " ]] &&
+                [[ $line != *$'\t'* ]]
+}
+want "status: the job from a table with tabs is listed, its schedule with spaces, no tab" 0 out "17 * * * *" !out $'\t'
+check "status: its NEXT RUN is under the heading" column_ok "$Q/crontab:1"
+if $IS_ROOT; then
+        ctl "" status
+        check "root: status, the rows of the table with tabs and of cron.d alike under the heading" \
+                eval 'column_ok "$Q/crontab:1" && column_ok "ghost "'
+fi
+if grep -q "^[^ ]*crontab:1 .*17 \* \* \* \*" "$T/out"; then
+        pass "status: the row is one line, the schedule's tab a space"
+else flunk "status: the row is one line, the schedule's tab a space" "$(cat "$T/out")"; fi
+ctl "$W" why "$Q/crontab:1"
+want "why: the command's control character is shown as '?'" 0 out "echo tabbed?"
 
 check "tockd is alive, no sanitizer report in its log" tc_alive query
 td_stop query

@@ -100,6 +100,7 @@ EOF
                 wait_log 10 notify "$N/cron.d/b: loaded"
                 n_loaded=$(log_count notify "$N/cron.d/a: loaded")
                 ready_before=$(grep -c '^READY=1$' "$T/notify.out")
+                hup_from=$BASHPID # the pid the SIGHUP comes from: this shell's (kill is a builtin)
                 td_signal notify HUP
                 if wait_until 10 eval '[ "$(grep -c "^READY=1$" "$T/notify.out")" -gt "$ready_before" ]'; then
                         r_line=$(grep -n '^RELOADING=1$' "$T/notify.out" | tail -n 1 | cut -d: -f1)
@@ -113,7 +114,8 @@ EOF
                 if wait_until 10 eval '[ "$(log_count notify "$N/cron.d/a: loaded")" -gt "$n_loaded" ]'; then
                         pass "SIGHUP reads every table again"
                 else flunk "SIGHUP reads every table again" "$(log_tail notify)"; fi
-                check "the reload log line is there" log_has notify "info: reloading on SIGHUP"
+                check "the reload log line says who sent SIGHUP" log_has notify \
+                        "info: reloading on SIGHUP from uid $(id -u) (pid $hup_from)"
                 check "SIGHUP does not run @reboot jobs again, nor does a new table's @reboot line run" \
                         test "$(nlines "$T/notify-reboot.out")" = 1
                 if wait_until 10 grep -q '^STATUS=3 tables, 4 jobs' "$T/notify.out"; then pass "STATUS= follows the tables (3, 4 jobs)"

@@ -524,11 +524,13 @@ Test(proto_names, every_type_has_its_name_and_others_are_unknown) {
         cr_assert_str_eq(proto_type_to_string(PROTO_DIAGS), "DIAGS");
         cr_assert_str_eq(proto_type_to_string(PROTO_STATUS_REPLY), "STATUS");
         cr_assert_str_eq(proto_type_to_string(PROTO_RUN_DONE), "RUN_DONE");
-        const uint16_t unknown[] = { 0, 99, _PROTO_REQUEST_END, 199, PROTO_RUN_DONE + 1, 0xffff };
+        cr_assert_str_eq(proto_type_to_string(PROTO_REFUSED), "REFUSED");
+        cr_assert_str_eq(proto_type_to_string(PROTO_REFUSED_REPLY), "REFUSED");
+        const uint16_t unknown[] = { 0, 99, _PROTO_REQUEST_END, 199, PROTO_REFUSED_REPLY + 1, 0xffff };
         for (size_t k = 0; k < ELEMENTSOF(unknown); k++)
                 cr_assert_str_eq(proto_type_to_string(unknown[k]), "?", "type %u", unknown[k]);
         for (unsigned t = PROTO_HELLO; t < _PROTO_REQUEST_END; t++)
                 cr_assert_str_neq(proto_type_to_string((uint16_t) t), "?", "request %u", t);
-        for (unsigned t = PROTO_OK; t <= PROTO_RUN_DONE; t++)
+        for (unsigned t = PROTO_OK; t <= PROTO_REFUSED_REPLY; t++)
                 cr_assert_str_neq(proto_type_to_string((uint16_t) t), "?", "reply %u", t);
 }

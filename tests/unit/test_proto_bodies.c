@@ -42,7 +42,7 @@ Test(proto_bodies, every_request_comes_back_with_the_fields_its_type_carries) {
                 { PROTO_RESTORE, true, false, false, false },  { PROTO_STATUS, true, false, false, false },
                 { PROTO_NEXT, true, false, false, true },      { PROTO_WHY, true, true, false, false },
                 { PROTO_RUN, true, true, false, false },       { PROTO_RELOAD, false, false, false, false },
-                { PROTO_METRICS, false, false, false, false },
+                { PROTO_METRICS, false, false, false, false },  { PROTO_REFUSED, true, false, false, false },
         };
         const struct proto_request q = {
                 .user = (char *) "alice", .job = (char *) "backup", .text = (char *) "@daily true\nignored", .text_len = 12,
@@ -333,6 +333,81 @@ Test(proto_bodies, run_started_and_run_done_come_back) {
         cr_assert_eq(x.duration_ms, 8123456789LL);
 }
 
+Test(proto_bodies, refused_comes_back_table_by_table) {
+        struct proto_refusal v[2] = {
+                { (char *) "/var/spool/cron/crontabs/alice", (char *) "alice", 1, 6, (char *) "reversed range 22-2", 2, 1, 3 },
+                { (char *) "/etc/cron.d/loose", NULL, 0, 0, (char *) "writable by group or others", 0, 0, 0 },
+        };
+        const struct proto_refused x = { .total = 5, .v = v, .n = 2 };
+        _cleanup_buf_ struct proto_buf b = {}, want = {};
+        struct proto_refused got = {};
+        struct proto_reader r;
+
+        proto_put_refused(&b, &x);
+        proto_begin(&want, PROTO_REFUSED_REPLY);
+        proto_put_u32(&want, 5);
+        proto_put_u32(&want, 2);
+        for (size_t k = 0; k < 2; k++) {
+                proto_put_str(&want, v[k].table);
+                proto_put_str(&want, v[k].user);
+                proto_put_u32(&want, v[k].line);
+                proto_put_u32(&want, v[k].col);
+                proto_put_str(&want, v[k].reason);
+                proto_put_u32(&want, v[k].more);
+                proto_put_u32(&want, v[k].in_force);
+                proto_put_u32(&want, v[k].jobs);
+        }
+        cr_assert_eq(proto_finish(&want), 0);
+        finish_and_read(&b, PROTO_REFUSED_REPLY, &r);
+        assert_same_body(&b, &want);
+        cr_assert_eq(proto_get_refused(&r, &got), 0);
+        cr_assert_eq(got.total, 5);
+        cr_assert_eq(got.n, 2);
+        for (size_t k = 0; k < 2; k++) {
+                cr_assert_str_eq(got.v[k].table, v[k].table);
+                cr_assert_str_eq(got.v[k].user, v[k].user ? v[k].user : "");
+                cr_assert_eq(got.v[k].line, v[k].line);
+                cr_assert_eq(got.v[k].col, v[k].col);
+                cr_assert_str_eq(got.v[k].reason, v[k].reason);
+                cr_assert_eq(got.v[k].more, v[k].more);
+                cr_assert_eq(got.v[k].in_force, v[k].in_force);
+                cr_assert_eq(got.v[k].jobs, v[k].jobs);
+        }
+        proto_refused_done(&got);
+        cr_assert_null(got.v);
+
+        proto_put_refused(&b, &(struct proto_refused) {});
+        finish_and_read(&b, PROTO_REFUSED_REPLY, &r);
+        cr_assert_eq(proto_get_refused(&r, &got), 0);
+        cr_assert_eq(got.total, 0);
+        cr_assert_eq(got.n, 0);
+        proto_refused_done(&got);
+}
+
+Test(proto_bodies, a_refusal_is_told_with_its_place_and_the_version_in_force) {
+        static const struct {
+                struct proto_refusal u;
+                const char *lead, *want;
+        } cases[] = {
+                { { (char *) "/s/alice", (char *) "alice", 1, 6, (char *) "reversed range 22-2", 0, 1, 1 },
+                  "your table on disk was refused",
+                  "your table on disk was refused: /s/alice:1:6: reversed range 22-2; the previous version is in force (1 job)" },
+                { { (char *) "/s/bob", (char *) "bob", 3, 1, (char *) "minute 61 is out of range 0-59", 2, 1, 0 },
+                  NULL, "/s/bob:3:1: minute 61 is out of range 0-59 (and 2 more errors); the previous version is in force (0 jobs)" },
+                { { (char *) "/etc/crontab", NULL, 2, 0, (char *) "a line without a command", 1, 0, 4 },
+                  "the table on disk was refused",
+                  "the table on disk was refused: /etc/crontab:2: a line without a command (and 1 more error); no version of it is in force" },
+                { { (char *) "/etc/cron.d/loose", NULL, 0, 0, (char *) "writable by group or others", 0, 0, 0 },
+                  NULL, "/etc/cron.d/loose: writable by group or others; no version of it is in force" },
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                _cleanup_free_ char *s = proto_refusal_text(&cases[k].u, cases[k].lead);
+                cr_assert_not_null(s);
+                cr_assert_str_eq(s, cases[k].want, "case %zu", k);
+        }
+}
+
 /* Each getter as int (*)(reader): the result, with whatever it returned freed. */
 static int get_diags_and_free(struct proto_reader *r) {
         struct proto_diags x = {};
@@ -390,6 +465,14 @@ static int get_why_request_and_free(struct proto_reader *r) {
         return k;
 }
 
+static int get_refused_and_free(struct proto_reader *r) {
+        struct proto_refused x = {};
+        int k = proto_get_refused(r, &x);
+        cr_assert(k == 0 || !x.v);
+        proto_refused_done(&x);
+        return k;
+}
+
 static int get_run_done(struct proto_reader *r) {
         struct proto_run_done x;
         return proto_get_run_done(r, &x);
@@ -401,8 +484,9 @@ Test(proto_bodies, every_body_cut_short_or_with_a_byte_more_is_malformed) {
         struct proto_job jobs[1] = { test_proto_job() };
         struct proto_next_run runs[1] = { { 1, (char *) "UTC", (char *) "t", 1, (char *) "u", (char *) "c" } };
         struct proto_diags g = { .text = (char *) "x" };
-        struct proto_buf bodies[8] = {};
-        int (*check[8])(struct proto_reader *) = {};
+        struct proto_refusal refusals[1] = { { (char *) "t", (char *) "u", 1, 2, (char *) "r", 3, 1, 4 } };
+        struct proto_buf bodies[9] = {};
+        int (*check[9])(struct proto_reader *) = {};
         size_t n = 0;
 
         cr_assert_eq(diag_add(&g.list, DIAG_ERROR, 1, 1, "%s", "bad"), 0);
@@ -423,6 +507,7 @@ Test(proto_bodies, every_body_cut_short_or_with_a_byte_more_is_malformed) {
         BODY(proto_put_request, get_why_request_and_free,
              PROTO_WHY, &(struct proto_request) { .user = (char *) "u", .job = (char *) "j" });
         BODY(proto_put_run_done, get_run_done, &(struct proto_run_done) { .wstatus = 1 });
+        BODY(proto_put_refused, get_refused_and_free, &(struct proto_refused) { .total = 1, .v = refusals, .n = 1 });
 #undef BODY
         diag_list_done(&g.list);
         for (size_t k = 0; k < n; k++) {
