@@ -13,14 +13,14 @@ logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
 step() { # name command...
-        local name=$1; shift
+        local name=$1 t0=$SECONDS; shift
         echo "=== $name"
         if "$@" >"$logdir/out" 2>&1; then
                 tail -n 3 "$logdir/out"
-                echo "--- ok: $name"; passed=$((passed + 1))
+                echo "--- ok: $name ($((SECONDS - t0)) s)"; passed=$((passed + 1))
         else
                 cat "$logdir/out"
-                echo "--- FAILED: $name"; failed=$((failed + 1))
+                echo "--- FAILED: $name ($((SECONDS - t0)) s)"; failed=$((failed + 1))
         fi
 }
 
@@ -90,5 +90,5 @@ else
         echo "valgrind not installed: skipped"
 fi
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 [ "$failed" = 0 ]
