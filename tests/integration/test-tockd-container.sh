@@ -291,6 +291,25 @@ if ct_start c6b --table "$C/stubborn" --set jobs.stop_timeout=1; then
         else flunk "the job ignoring SIGTERM starts" "$(tail -n 20 "$T/c6b/log")"; fi
 fi
 
+# what a job prints as it ends on SIGTERM is logged before tockd exits, even when a process it
+# left behind holds its output pipe open (no end of file will come) and the line has no newline
+put_table "$C/last" <<EOF
+@reboot trap '(sleep 30 & echo \$! > $T/jo/leftover.pid); printf "last words"; exit 0' TERM; echo \$\$ > $T/jo/last.pid; while :; do sleep 0.1; done
+EOF
+if ct_start c6c --table "$C/last"; then
+        if wait_until 10 nonempty "$T/jo/last.pid"; then
+                job=$(cat "$T/jo/last.pid")
+                CLEAN_PGIDS+=("$job")
+                td_stop c6c
+                wait_until 5 nonempty "$T/jo/leftover.pid" && CLEAN_PIDS+=("$(cat "$T/jo/leftover.pid")")
+                check "the job's last words, printed as it ended on SIGTERM, are logged before tockd exits" \
+                        log_has c6c "last words"
+                check "tockd exits 0" test "${TD_RC[c6c]}" = 0
+                [ -s "$T/jo/leftover.pid" ] && kill "$(cat "$T/jo/leftover.pid")" 2>/dev/null
+                gone "$job" && forget "$job"
+        else flunk "the job with last words starts" "$(tail -n 20 "$T/c6c/log")"; fi
+fi
+
 # ---- 7. tockd as PID 1 of a PID namespace
 section "7. tockd as PID 1 (unshare --pid --fork --mount-proc)"
 # ns_init PID: the host pid of the namespace's PID 1, the child of `unshare --fork` PID
