@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "crontab.h"
+#include "mem.h"
 #include "util.h"
 
 enum field {
@@ -70,6 +71,7 @@ struct parser {
         struct crontab *t;
         const char *end; /* of the text */
         size_t cap_entries, cap_env, cap_text;
+        size_t populated_entries, populated_text; /* bytes of each faulted in (mem_populate_ahead()) */
         unsigned line;
         const char *ls; /* start of the current line */
         int oom;
@@ -152,6 +154,7 @@ static char *text_alloc(struct parser *ps, size_t n, size_t align, size_t *ret_a
                 t->text = v;
                 ps->cap_text = cap;
         }
+        mem_populate_ahead(t->text, &ps->populated_text, at + n, ps->cap_text);
         memset(t->text + t->text_len, 0, at - t->text_len);
         t->text_len = at + n;
         *ret_at = at;
@@ -857,6 +860,8 @@ static int add_entry(struct parser *ps, struct entry_parts *e) {
                 t->entries = v;
                 ps->cap_entries = cap;
         }
+        mem_populate_ahead(t->entries, &ps->populated_entries, (t->n_entries + 1) * sizeof(struct entry),
+                           ps->cap_entries * sizeof(struct entry));
         t->entries[t->n_entries++] = (struct entry) {
                 .sched = e->sched,
                 .line = e->line,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 #include "readfile.h"
 #include "seed.h"
 #include "timefmt.h"
@@ -155,6 +156,9 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
         }
         if (heap_reserve(&d->sched.queue, d->sched.queue.n + t->ct->n_entries) < 0)
                 log_warning("%s: out of memory making room in the queue", t->name); /* heap_push() says which job */
+        else /* the jobs and their places in the queue are all written below: fault them in at once */
+                mem_populate(d->sched.queue.v + d->sched.queue.n, t->ct->n_entries * sizeof(*d->sched.queue.v));
+        mem_populate(t->jobs, t->ct->n_entries * sizeof(*t->jobs));
         t->n_jobs = t->ct->n_entries;
         d->tables.n_jobs += t->n_jobs;
         d->tables.changed = true;
