@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "crontab.h"
+#include "mem.h"
 #include "util.h"
 
 enum field {
@@ -70,16 +71,19 @@ struct parser {
         struct crontab *t;
         const char *end; /* of the text */
         size_t cap_entries, cap_env, cap_text;
+        size_t populated_entries, populated_text; /* bytes of each faulted in (mem_populate_ahead()) */
         unsigned line;
         const char *ls; /* start of the current line */
         int oom;
         bool line_failed;
 };
 
-/* An entry as parsed, before add_entry() packs it into a struct entry and the table's text. */
+/* An entry as parsed, before add_entry() makes it a struct entry. Its strings are written
+ * straight into the table's text as they are parsed (entry_text_begin()), from offset `text`. */
 struct entry_parts {
         struct sched sched;
-        char *schedule, *user, *command, *input;
+        uint32_t text; /* the schedule's offset in the table's text */
+        bool user, input;
         struct job_opts opts;
         unsigned line;
         uint32_t n_env;
@@ -88,9 +92,9 @@ struct entry_parts {
 /* ---- strings ---------------------------------------------------------------------------
  * The strings of the environment and the option names are carved from a few blocks the table
  * owns, not malloc()ed one by one (a malloc() each costs its header and rounding); they do not
- * move. An entry's strings are parsed there too, then packed into the table's text as one piece
- * (add_entry()), and the block gives back what the line took (str_rollback()). A new block is
- * sized for the rest of the text, at most 4 KiB: it holds little for long. */
+ * move. A new block is sized for the rest of the text, at most 4 KiB: it holds little for long.
+ * An entry's strings go straight to the end of the table's text instead (text_alloc()), which a
+ * line that fails gives back. */
 #define STRINGS_BLOCK_MAX (1u << 12)
 
 struct crontab_strings {
@@ -121,18 +125,6 @@ static char *str_alloc(struct parser *ps, size_t n) {
         return s;
 }
 
-/* The last string allocated, `s`, turned out shorter: gives back what follows its NUL. */
-static void str_trim(struct parser *ps, char *s) {
-        struct crontab_strings *b = ps->t->strings;
-        b->used = (size_t) (s - b->data) + strlen(s) + 1;
-}
-
-/* Gives back what was allocated since `mark` held `used` bytes (when still the current block). */
-static void str_rollback(struct parser *ps, const struct crontab_strings *mark, size_t used) {
-        if (mark && ps->t->strings == mark)
-                ps->t->strings->used = used;
-}
-
 static char *str_ndup(struct parser *ps, const char *s, size_t n) {
         char *d = str_alloc(ps, n + 1);
         if (d) {
@@ -140,6 +132,48 @@ static char *str_ndup(struct parser *ps, const char *s, size_t n) {
                 d[n] = 0;
         }
         return d;
+}
+
+/* Room for n more bytes of the table's text, from offset *ret_at (aligned on `align`). */
+static char *text_alloc(struct parser *ps, size_t n, size_t align, size_t *ret_at) {
+        struct crontab *t = ps->t;
+        size_t at = (t->text_len + align - 1) & ~(align - 1);
+
+        if (at + n > UINT32_MAX) {
+                ps->oom = -E2BIG;
+                return NULL;
+        }
+        if (at + n > ps->cap_text) {
+                /* first: the rest of the text, which its strings almost never outgrow */
+                size_t cap = MAX(ps->cap_text ? ps->cap_text * 2 : (size_t) (ps->end - ps->ls) + 256, at + n);
+                char *v = realloc(t->text, cap);
+                if (!v) {
+                        ps->oom = -ENOMEM;
+                        return NULL;
+                }
+                t->text = v;
+                ps->cap_text = cap;
+        }
+        mem_populate_ahead(t->text, &ps->populated_text, at + n, ps->cap_text);
+        memset(t->text + t->text_len, 0, at - t->text_len);
+        t->text_len = at + n;
+        *ret_at = at;
+        return t->text + at;
+}
+
+/* The string s[0..n) and a NUL at the end of the table's text (offset *ret_at), or NULL */
+static char *text_put(struct parser *ps, const char *s, size_t n, size_t *ret_at) {
+        char *d = text_alloc(ps, n + 1, 1, ret_at);
+        if (d) {
+                memcpy(d, s, n);
+                d[n] = 0;
+        }
+        return d;
+}
+
+/* The string that ends the text, at offset `at`, turned out shorter: gives back what follows its NUL. */
+static void text_trim(struct parser *ps, size_t at) {
+        ps->t->text_len = at + strlen(ps->t->text + at) + 1;
 }
 
 static bool is_blank(char c) {
@@ -691,12 +725,13 @@ static bool quote_open(const char *s, size_t n) {
  * '%', which ends the command, the text is the job's standard input with every unescaped '%' made
  * a newline and "\%" made '%' (other backslashes stay). */
 static int split_percent(struct parser *ps, struct entry_parts *e, const char *p, const char *end) {
-        char *cmd = str_alloc(ps, (size_t) (end - p) + 1), *c = cmd, *in = NULL, *i = NULL;
+        size_t cmd_at, in_at;
+        char *cmd = text_alloc(ps, (size_t) (end - p) + 1, 1, &cmd_at), *c = cmd, *i;
         const char *q;
         bool escaped = false;
 
         if (!cmd)
-                return ps->oom = -ENOMEM;
+                return ps->oom;
         for (q = p; q < end; q++) {
                 if (escaped) {
                         if (*q == '%')
@@ -712,7 +747,7 @@ static int split_percent(struct parser *ps, struct entry_parts *e, const char *p
                 *c++ = *q;
         }
         *c = 0;
-        str_trim(ps, cmd);
+        text_trim(ps, cmd_at);
         if (q < end) {
                 size_t before = (size_t) (c - cmd);
                 const char *pct = q;
@@ -720,9 +755,9 @@ static int split_percent(struct parser *ps, struct entry_parts *e, const char *p
                                  (before > 0 && (cmd[before - 1] == '+' || strstr(cmd, "date")));
                 if (quote_open(cmd, before) || date_like)
                         pwarn_at(ps, pct, "'%%' ends the command here and the rest becomes its standard input; write '\\%%' for a literal percent sign");
-                in = i = str_alloc(ps, (size_t) (end - q) + 1);
-                if (!in)
-                        return ps->oom = -ENOMEM;
+                i = text_alloc(ps, (size_t) (end - q) + 1, 1, &in_at); /* cmd may move: not used below */
+                if (!i)
+                        return ps->oom;
                 escaped = false;
                 for (q++; q < end; q++) {
                         char ch = *q;
@@ -739,10 +774,9 @@ static int split_percent(struct parser *ps, struct entry_parts *e, const char *p
                 if (escaped)
                         *i++ = '\\';
                 *i = 0;
-                str_trim(ps, in);
+                text_trim(ps, in_at);
+                e->input = true;
         }
-        e->command = cmd;
-        e->input = in;
         return 0;
 }
 
@@ -782,78 +816,59 @@ static bool opts_set(const struct job_opts *o) {
         return o->name || o->timeout_s != -1 || o->jitter_s != -1 || o->overlap != OVERLAP_UNSET || o->catchup != -1;
 }
 
-/* Room for n more bytes of the table's text, from offset *ret_at (aligned on `align`). */
-static char *text_alloc(struct parser *ps, size_t n, size_t align, size_t *ret_at) {
-        struct crontab *t = ps->t;
-        size_t at = (t->text_len + align - 1) & ~(align - 1);
-
-        if (at + n > UINT32_MAX) {
-                ps->oom = -E2BIG;
-                return NULL;
-        }
-        if (at + n > ps->cap_text) {
-                /* first: the rest of the text, which its strings almost never outgrow */
-                size_t cap = MAX(ps->cap_text ? ps->cap_text * 2 : (size_t) (ps->end - ps->ls) + 256, at + n);
-                char *v = realloc(t->text, cap);
-                if (!v) {
-                        ps->oom = -ENOMEM;
-                        return NULL;
-                }
-                t->text = v;
-                ps->cap_text = cap;
-        }
-        memset(t->text + t->text_len, 0, at - t->text_len);
-        t->text_len = at + n;
-        *ret_at = at;
-        return t->text + at;
+/* Lines from p to the end of the text: a bound on the entries that are left */
+static size_t lines_left(const char *p, const char *end) {
+        size_t n = 1;
+        while ((p = memchr(p, '\n', (size_t) (end - p))) && ++p < end)
+                n++;
+        return n;
 }
 
-static char *put_str(char *d, const char *s) {
-        size_t n = strlen(s) + 1;
-        memcpy(d, s, n);
-        return d + n;
+/* Writes the start of the current line's entry to the table's text: its options when it has
+ * any, then the schedule s[0..n). The rest of its strings follow it (text_put(), split_percent()).
+ * Returns 0 or ps->oom. */
+static int entry_text_begin(struct parser *ps, struct entry_parts *e, const char *s, size_t n) {
+        size_t at;
+
+        if (opts_set(&e->opts)) {
+                char *d = text_alloc(ps, sizeof(e->opts), _Alignof(struct job_opts), &at);
+                if (!d)
+                        return ps->oom;
+                memcpy(d, &e->opts, sizeof(e->opts));
+        }
+        if (!text_put(ps, s, n, &at))
+                return ps->oom;
+        e->text = (uint32_t) at;
+        return 0;
 }
 
+/* Adds the entry whose strings the text ends with. */
 static int add_entry(struct parser *ps, struct entry_parts *e) {
         struct crontab *t = ps->t;
         size_t max = ps->opts->max_entries ? ps->opts->max_entries : CRONTAB_MAX_ENTRIES;
-        bool has_opts = opts_set(&e->opts);
-        size_t n = strlen(e->schedule) + 1 + strlen(e->command) + 1 + (e->user ? strlen(e->user) + 1 : 0) +
-                   (e->input ? strlen(e->input) + 1 : 0), at;
-        char *d;
 
         if (t->n_entries >= max) {
                 perror_at(ps, ps->ls, "more than %zu entries in one table", max);
                 return -E2BIG;
         }
         if (t->n_entries == ps->cap_entries) {
-                size_t cap = ps->cap_entries ? ps->cap_entries * 2 : 16;
+                /* first: room for every line left, so that the array is allocated once */
+                size_t cap = ps->cap_entries ? ps->cap_entries * 2 : MIN(lines_left(ps->ls, ps->end), max);
                 struct entry *v = reallocarray(t->entries, cap, sizeof(*v));
                 if (!v)
                         return ps->oom = -ENOMEM;
                 t->entries = v;
                 ps->cap_entries = cap;
         }
-        d = text_alloc(ps, (has_opts ? sizeof(struct job_opts) : 0) + n, has_opts ? _Alignof(struct job_opts) : 1, &at);
-        if (!d)
-                return ps->oom;
-        if (has_opts) {
-                memcpy(d, &e->opts, sizeof(e->opts));
-                d += sizeof(e->opts);
-                at += sizeof(e->opts);
-        }
-        d = put_str(d, e->schedule);
-        if (e->user)
-                d = put_str(d, e->user);
-        d = put_str(d, e->command);
-        if (e->input)
-                put_str(d, e->input);
+        mem_populate_ahead(t->entries, &ps->populated_entries, (t->n_entries + 1) * sizeof(struct entry),
+                           ps->cap_entries * sizeof(struct entry));
         t->entries[t->n_entries++] = (struct entry) {
                 .sched = e->sched,
                 .line = e->line,
-                .text = (uint32_t) at,
+                .text = e->text,
                 .n_env = (uint16_t) e->n_env,
-                .flags = (uint16_t) ((e->user ? ENTRY_USER : 0) | (e->input ? ENTRY_INPUT : 0) | (has_opts ? ENTRY_OPTS : 0)),
+                .flags = (uint16_t) ((e->user ? ENTRY_USER : 0) | (e->input ? ENTRY_INPUT : 0) |
+                                     (opts_set(&e->opts) ? ENTRY_OPTS : 0)),
         };
         return 0;
 }
@@ -868,8 +883,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
         const char *dom_at = NULL, *sched_start = p, *sched_end, *nickname = NULL, *nickname_end = NULL;
-        const struct crontab_strings *mark;
-        size_t mark_used;
+        const char *user = NULL, *user_end = NULL;
+        size_t mark = ps->t->text_len; /* what a line that fails gives back of the text */
         bool bad = false;
 
         if (*p == '[') {
@@ -882,9 +897,6 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         goto fail;
                 }
         }
-        /* what follows is packed by add_entry(): the option name stays, the rest is given back */
-        mark = ps->t->strings;
-        mark_used = mark ? mark->used : 0;
         if (*p == '@') {
                 const char *w = token_end(p, end);
                 if (expand_nickname(ps, &e, p, w) < 0)
@@ -958,27 +970,21 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 if (bad || ps->line_failed)
                         goto fail;
                 check_entry(ps, &e, dom_at);
-                e.command = str_ndup(ps, "", 0);
-                e.schedule = str_ndup(ps, sched_start, (size_t) (sched_end - sched_start));
-                if (!e.command || !e.schedule || add_entry(ps, &e) < 0) {
+                if (entry_text_begin(ps, &e, sched_start, (size_t) (sched_end - sched_start)) < 0 ||
+                    !text_put(ps, "", 0, &(size_t) { 0 }) || add_entry(ps, &e) < 0) {
                         ps->oom = -ENOMEM;
                         goto fail;
                 }
-                str_rollback(ps, mark, mark_used);
                 return;
         }
         if (ps->opts->mode == CRONTAB_SYSTEM) {
-                const char *w = token_end(p, end);
                 if (p >= end) {
                         perror_at(ps, p, "missing user field (system tables name the user before the command)");
                         goto fail;
                 }
-                e.user = str_ndup(ps, p, (size_t) (w - p));
-                if (!e.user) {
-                        ps->oom = -ENOMEM;
-                        goto fail;
-                }
-                p = skip_blanks(w, end);
+                user = p;
+                user_end = token_end(p, end);
+                p = skip_blanks(user_end, end);
         }
         if (p >= end) {
                 perror_at(ps, p, "missing command");
@@ -990,20 +996,22 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 pwarn_at(ps, p, "the command starts with 'root': user tables have no user field, so 'root' will be run as a command");
         if ((e.sched.flags & SCHED_REBOOT) && e.sched.sec != 1)
                 pwarn_at(ps, ps->ls, "@reboot has no time fields; the sec option is ignored");
+        /* the strings, in their order in the text: schedule, user, command, input */
+        if (entry_text_begin(ps, &e, sched_start, (size_t) (sched_end - sched_start)) < 0)
+                goto fail;
+        if (user) {
+                if (!text_put(ps, user, (size_t) (user_end - user), &(size_t) { 0 }))
+                        goto fail;
+                e.user = true;
+        }
         if (split_percent(ps, &e, p, end) < 0)
                 goto fail;
-        e.schedule = str_ndup(ps, sched_start, (size_t) (sched_end - sched_start));
-        if (!e.schedule) {
-                ps->oom = -ENOMEM;
-                goto fail;
-        }
         check_entry(ps, &e, dom_at);
         if (add_entry(ps, &e) < 0)
                 goto fail;
-        str_rollback(ps, mark, mark_used);
         return;
 fail:
-        return; /* what the line's strings took stays in the table's blocks until the table is freed */
+        ps->t->text_len = mark;
 }
 
 /* ---- lines and tables -------------------------------------------------------------------- */

@@ -52,7 +52,7 @@ int heap_reserve(struct heap *h, size_t n) {
         return 0;
 }
 
-int heap_push(struct heap *h, struct heap_node *node) {
+int heap_append(struct heap *h, struct heap_node *node) {
         if (h->n >= HEAP_NONE)
                 return -E2BIG;
         if (h->n == h->cap) {
@@ -62,8 +62,31 @@ int heap_push(struct heap *h, struct heap_node *node) {
         }
         h->v[h->n] = node;
         node->idx = (uint32_t) h->n++;
+        return 0;
+}
+
+int heap_push(struct heap *h, struct heap_node *node) {
+        int r = heap_append(h, node);
+        if (r < 0)
+                return r;
         sift_up(h, node->idx);
         return 0;
+}
+
+/* Floyd's heap construction, limited to the ancestors of the new nodes: level by level upwards,
+ * each node after its children, so that both subtrees below a node are heaps when it sifts down.
+ * The ancestors at each level are one range: those of `first` to those of the last node. */
+void heap_order_from(struct heap *h, size_t first) {
+        size_t lo = first, hi = h->n - 1;
+
+        if (first >= h->n)
+                return;
+        while (hi > 0) {
+                lo = lo ? (lo - 1) / 2 : 0;
+                hi = (hi - 1) / 2;
+                for (size_t i = hi + 1; i-- > lo;)
+                        sift_down(h, i);
+        }
 }
 
 struct heap_node *heap_top(const struct heap *h) {

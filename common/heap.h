@@ -30,6 +30,11 @@ struct heap {
 };
 
 int heap_push(struct heap *h, struct heap_node *node); /* 0, -ENOMEM or -E2BIG (HEAP_NONE nodes) */
+/* Many nodes at once: heap_append() adds each without ordering it (0, -ENOMEM or -E2BIG), then
+ * heap_order_from(h, first), `first` being h->n before the first of them, puts the heap in order
+ * again. O(k + log² n) for k nodes, not O(k log n); the heap is not one in between. */
+int heap_append(struct heap *h, struct heap_node *node);
+void heap_order_from(struct heap *h, size_t first);
 int heap_reserve(struct heap *h, size_t n);            /* room for n nodes in all: 0 or -ENOMEM */
 struct heap_node *heap_top(const struct heap *h);      /* NULL when empty */
 struct heap_node *heap_pop(struct heap *h);

@@ -50,6 +50,8 @@ void carry_init(struct carry *c, const struct job *old, const struct crontab *ol
 struct job_stats *carry_take(struct carry *c, const struct crontab *ct, const struct entry *e) {
         struct carry_key k = { ct, e };
 
+        if (!c->map.n)
+                return NULL; /* a first load, or every old job claimed: no hash to compute */
         for (struct hmap_node *n = hmap_first(&c->map, entry_hash(k)); n; n = hmap_next(n)) {
                 struct carry_item *it = HMAP_ENTRY(n, struct carry_item, node);
                 c->compared++;

@@ -58,36 +58,49 @@ static int64_t start_delay(struct daemon *d, const struct job *j, int64_t nomina
         return delay;
 }
 
-static void queue_push(struct daemon *d, struct job *j, int64_t nominal) {
+/* Queues j for `nominal`; `bulk`: appended, and put in order by dispatch_batch_end() */
+static void queue_add(struct daemon *d, struct job *j, int64_t nominal, bool bulk) {
         int64_t at = nominal + start_delay(d, j, nominal);
 
         j->nominal_at = nominal;
         j->node.at = at;
         j->node.seq = d->sched.seq++;
-        if (heap_push(&d->sched.queue, &j->node) < 0) {
+        if ((bulk ? heap_append : heap_push)(&d->sched.queue, &j->node) < 0) {
                 struct log_job lj = log_job_of(j);
                 log_job(LOG_ERR, &lj, "out of memory queueing the job; it will not run until its table is reloaded");
                 return;
         }
 }
 
+static void queue_push(struct daemon *d, struct job *j, int64_t nominal) {
+        queue_add(d, j, nominal, false);
+}
+
+void dispatch_batch_begin(struct daemon *d, struct dispatch_batch *b) {
+        /* after what was dispatched, and never before now: an idle tockd's last wake-up may be
+         * hours old, and a new entry must not run for a fire time that passed before it existed */
+        *b = (struct dispatch_batch) { .from = MAX(d->sched.last_real, now_real() - 1), .first = d->sched.queue.n };
+}
+
 /* A new or reloaded job: its first fire time after everything already dispatched. */
-void dispatch_job_added(struct daemon *d, struct job *j) {
+void dispatch_job_added(struct daemon *d, struct dispatch_batch *b, struct job *j) {
         int64_t at;
         int r;
 
         if (job_entry(j)->sched.flags & SCHED_REBOOT)
                 return;
-        /* after what was dispatched, and never before now: an idle tockd's last wake-up may be
-         * hours old, and a new entry must not run for a fire time that passed before it existed */
-        r = sched_next(&job_entry(j)->sched, MAX(d->sched.last_real, now_real() - 1), job_zone(j), &at);
+        r = sched_next(&job_entry(j)->sched, b->from, job_zone(j), &at);
         if (r == -ENOENT) {
                 log_debug("%s:%u: never fires", j->table->name, job_entry(j)->line);
                 return;
         }
         if (r < 0)
                 return;
-        queue_push(d, j, at);
+        queue_add(d, j, at, true);
+}
+
+void dispatch_batch_end(struct daemon *d, struct dispatch_batch *b) {
+        heap_order_from(&d->sched.queue, b->first);
 }
 
 /* Starts every job due by `now`. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mem.h"
 #include "readfile.h"
 #include "seed.h"
 #include "timefmt.h"
@@ -142,9 +143,11 @@ static int table_zones(struct daemon *d, struct table *t) {
 
 static void table_plan(struct daemon *d, struct table *t, const struct job *old, const struct crontab *old_ct,
                        size_t n_old) {
+        struct dispatch_batch b;
         struct carry o;
 
-        t->jobs = calloc(t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
+        /* not calloc(): each job is written whole below, and calloc() clears reused memory first */
+        t->jobs = reallocarray(NULL, t->ct->n_entries ? t->ct->n_entries : 1, sizeof(*t->jobs));
         if (!t->jobs || table_zones(d, t) < 0) {
                 log_error("%s: out of memory planning its jobs", t->name);
                 free(t->jobs);
@@ -153,16 +156,19 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
         }
         if (heap_reserve(&d->sched.queue, d->sched.queue.n + t->ct->n_entries) < 0)
                 log_warning("%s: out of memory making room in the queue", t->name); /* heap_push() says which job */
+        else /* the jobs and their places in the queue are all written below: fault them in at once */
+                mem_populate(d->sched.queue.v + d->sched.queue.n, t->ct->n_entries * sizeof(*d->sched.queue.v));
+        mem_populate(t->jobs, t->ct->n_entries * sizeof(*t->jobs));
         t->n_jobs = t->ct->n_entries;
         d->tables.n_jobs += t->n_jobs;
         d->tables.changed = true;
         carry_init(&o, old, old_ct, n_old);
+        dispatch_batch_begin(d, &b);
         for (size_t i = 0; i < t->n_jobs; i++) {
                 struct job *j = &t->jobs[i];
                 const struct user_info *u;
 
-                j->table = t;
-                j->node.idx = HEAP_NONE;
+                *j = (struct job) { .node.idx = HEAP_NONE, .table = t };
                 j->stats = carry_take(&o, t->ct, job_entry(j));
                 if (j->stats)
                         j->stats->job = j;
@@ -183,8 +189,9 @@ static void table_plan(struct daemon *d, struct table *t, const struct job *old,
                                             t->name, job_entry(j)->line, job_user_field(j));
                         continue;
                 }
-                dispatch_job_added(d, j);
+                dispatch_job_added(d, &b, j);
         }
+        dispatch_batch_end(d, &b);
         carry_done(&o);
 }
 
@@ -557,16 +564,20 @@ int table_reload_path(struct daemon *d, const char *path) {
 /* The system zone changed: jobs on local time get their next fire time again, from the last
  * instant already dispatched, so that nothing is skipped or run twice. */
 void tables_replan_local(struct daemon *d) {
+        struct dispatch_batch b;
         struct job *j;
 
         for (size_t i = 0; i < d->tables.n; i++)
                 if (d->tables.v[i]->jobs && table_zones(d, d->tables.v[i]) < 0)
                         log_error("%s: out of memory: its jobs keep the old local zone", d->tables.v[i]->name);
         FOREACH_JOB(d, j) {
-                if (!crontab_env_get(j->table->ct, job_entry(j), "CRON_TZ")) {
-                        if (job_queued(j))
-                                heap_remove(&d->sched.queue, &j->node);
-                        dispatch_job_added(d, j);
-                }
+                if (!crontab_env_get(j->table->ct, job_entry(j), "CRON_TZ") && job_queued(j))
+                        heap_remove(&d->sched.queue, &j->node);
         }
+        dispatch_batch_begin(d, &b); /* no removal from here on: the batch only appends */
+        FOREACH_JOB(d, j) {
+                if (!crontab_env_get(j->table->ct, job_entry(j), "CRON_TZ"))
+                        dispatch_job_added(d, &b, j);
+        }
+        dispatch_batch_end(d, &b);
 }

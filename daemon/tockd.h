@@ -522,7 +522,17 @@ int dispatch_clock_jump(struct daemon *d);
 int dispatch_setup(struct daemon *d);
 void dispatch_done(struct daemon *d);
 int dispatch_arm(struct daemon *d);
-void dispatch_job_added(struct daemon *d, struct job *j);
+/* Jobs new or reloaded together (a table's): after dispatch_batch_begin(), dispatch_job_added()
+ * gives each its first fire time after everything already dispatched and adds it to the queue,
+ * which dispatch_batch_end() puts in order once (O(n), not n sift-ups). Nothing may look at the
+ * queue or remove from it in between. */
+struct dispatch_batch {
+        int64_t from;  /* the instant the jobs plan from */
+        size_t first;  /* the queue's size at the start */
+};
+void dispatch_batch_begin(struct daemon *d, struct dispatch_batch *b);
+void dispatch_job_added(struct daemon *d, struct dispatch_batch *b, struct job *j);
+void dispatch_batch_end(struct daemon *d, struct dispatch_batch *b);
 void dispatch_reboot_jobs(struct daemon *d);
 void dispatch_status(struct daemon *d);
 
