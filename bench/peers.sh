@@ -216,7 +216,8 @@ setup_users() {
 # The PAM service "cron", as Debian's cron package ships it (the unpacked one when there is one):
 # Debian's cron always opens a PAM session for a job, and tockd does with jobs.pam_service=cron.
 setup_pam() {
-        mkdir -p /etc/pam.d
+        mkdir -p /etc/pam.d /etc/cron.d
+        [ -e /etc/crontab ] || : >/etc/crontab # a mount point for Debian cron's own namespace (in the overlay)
         if [ -n "${cron_root:-}" ] && [ -f "$cron_root/etc/pam.d/cron" ]; then
                 cp "$cron_root/etc/pam.d/cron" /etc/pam.d/cron
                 pam_src="Debian's cron package"
