@@ -7,6 +7,8 @@
 #      (bench/daemon.sh; as root in a private mount namespace with 1,000 bench users)
 #   5. tockd's memory and load CPU per entry at 100,000 and 1,000,000 entries over 100 users
 #      (bench/mem.sh, issue 13's figures)
+#   6. tockd beside Debian's cron, bcron and busybox crond over table sizes and bursts, with a
+#      Markdown report and PNG plots in BUILD/bench (bench/peers.sh)
 # and the issue's targets with PASS/MISS. Timing never fails: the exit status is 0 unless
 # something is broken (a wrong answer, a table tockctl refuses, a tool that will not run).
 # BENCH_ROW_TIME=S changes the measuring time per row (default 0.2 s); BENCH_IDLE_SECONDS=S the
@@ -101,6 +103,14 @@ mem_section() {
         "$(dirname "$0")/mem.sh" "$build"
 }
 
+# ---- 6. beside the peers ---------------------------------------------------------------
+# bench/peers.sh: tockd beside Debian's cron, bcron and busybox crond over table sizes and
+# bursts, with a Markdown report and PNG plots in BUILD/bench (issue 13).
+peers_section() {
+        section "6. daemon: tockd beside Debian's cron, bcron and busybox crond, with plots"
+        "$(dirname "$0")/peers.sh" "$build"
+}
+
 # ---- summary ---------------------------------------------------------------------------
 summary_section() {
         section "targets from the issue"
@@ -115,6 +125,7 @@ summary_section() {
         peer_section
         daemon_section
         mem_section
+        peers_section
 } 2>&1 | tee "$tmp/report"
 summary_section
 echo

@@ -67,6 +67,8 @@ for c in tests/fuzz/corpus/*/; do
         t=$(basename "$c")
         step "fuzz corpus: $t" "$B/fuzz/replay-$t" "$c"
 done
+# the benchmark harness in small, so that it cannot rot: fails on breakage, never on timing
+step "bench-quick" make -s --no-print-directory BUILD="$B" bench-quick
 step "asan/ubsan/lsan build" make -s BUILD="$B/asan" SANITIZE=1 "$B/asan/unit-tests" "$B/asan/tockctl" "$B/asan/tockd" \
         $(for c in tests/fuzz/corpus/*/; do echo "$B/asan/fuzz/replay-$(basename "$c")"; done)
 step "unit tests under asan+lsan" no_leaks env ASAN_OPTIONS=detect_leaks=1 "$B/asan/unit-tests" --jobs 2
