@@ -15,6 +15,7 @@
 
 #include "ctl.h"
 #include "util.h"
+#include "writefile.h"
 
 /* The spool tockd reads: $TOCK_SPOOL, else Debian's (tockd.conf's paths.spool default). */
 static const char *spool_dir(void) {
@@ -54,40 +55,6 @@ static int make_spool(const char *dir) {
         return 0;
 }
 
-/* A temp file beside `path` (a dot name, which tockd skips), then fsync, rename, fsync. */
-static int write_table(const char *dir, const char *user, const char *text, size_t len, uid_t uid, gid_t gid) {
-        _cleanup_free_ char *tmp = NULL, *path = NULL;
-        _cleanup_close_ int fd = -1, dfd = -1;
-        size_t off = 0;
-        int r;
-
-        if (asprintf(&tmp, "%s/.%s.tock-XXXXXX", dir, user) < 0 || asprintf(&path, "%s/%s", dir, user) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchown(fd, uid, gid) < 0 || fchmod(fd, 0600) < 0)
-                goto fail;
-        while (off < len) {
-                ssize_t k = write(fd, text + off, len - off);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        goto fail;
-                off += (size_t) k;
-        }
-        if (fsync(fd) < 0 || rename(tmp, path) < 0)
-                goto fail;
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0)
-                (void) fsync(dfd);
-        return 0;
-fail:
-        r = -errno;
-        (void) unlink(tmp);
-        return r ? r : -EIO;
-}
-
 int offline_install(const char *user, const char *text, size_t len, const char *shown, bool json, bool quiet) {
         const struct crontab_opts opts = { .mode = CRONTAB_USER, .seed = table_seed(NULL), .zone_check = zone_check };
         _cleanup_(crontab_freep) struct crontab *t = NULL;
@@ -113,9 +80,12 @@ int offline_install(const char *user, const char *text, size_t len, const char *
                 fprintf(stderr, "%s: refused with errors; nothing was installed\n", shown);
                 return EXIT_INVALID;
         }
+        _cleanup_free_ char *path = NULL;
         r = make_spool(dir);
+        if (r >= 0 && asprintf(&path, "%s/%s", dir, pw->pw_name) < 0)
+                r = -ENOMEM;
         if (r >= 0)
-                r = write_table(dir, pw->pw_name, text, len, pw->pw_uid, g ? g->gr_gid : pw->pw_gid);
+                r = write_atomic(path, text, len, pw->pw_uid, g ? g->gr_gid : pw->pw_gid, 0600);
         if (r < 0) {
                 fprintf(stderr, "%s: cannot write the table of %s into %s: %s\n", me, pw->pw_name, dir, strerror(-r));
                 return EXIT_IO;

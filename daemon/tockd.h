@@ -12,6 +12,7 @@
 #include "hmap.h"
 #include "tz.h"
 #include "tzdb.h"
+#include "writefile.h"
 
 /* ---- config.c ---- */
 
@@ -623,7 +624,6 @@ int run_handle_io(struct daemon *d, struct io_source *io);
 void run_emit_kept(struct run *r);
 
 /* fileio.c */
-int write_atomic(const char *path, const char *text, size_t len, uid_t uid, gid_t gid, mode_t mode);
 struct stat;
 void file_sig_of(const struct stat *st, struct file_sig *ret);
 bool file_sig_eq(const struct file_sig *a, const struct file_sig *b);
