@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# tockctl export, checked by the targets' own tools:
+#   - every CronJob parses with npm's `yaml` and validates against the Kubernetes API schema with
+#     npm's `kubernetes-models` (batch/v1 CronJob validate()); its command, run here by sh, gets
+#     cron's '%' input byte for byte;
+#   - every unit passes `systemd-analyze verify` (Debian's systemd);
+#   - for every entry, the next 50 fire times of its OnCalendar= lines (systemd-analyze calendar
+#     --iterations=50, under faketime at the same start) and of its CronJob schedule + timeZone
+#     (npm's croner) are `tockctl next`'s, except on the daylight-saving nights the export named;
+#     for systemd the named nights are exactly those that differ (croner follows cron's own DST
+#     rule, not the robfig/cron one Kubernetes uses, so there only "differs => named" is checked);
+#   - bad input: an unknown --to, a refused table, --strict, colliding names.
+# npm packages go to ${TOCK_TOOLS:-build/tools}/npm once (pinned versions), then are reused.
+. "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CTL=${TOCKCTL:-build/tockctl}
+case $CTL in /*) ;; *) CTL=$ROOT/$CTL ;; esac
+HERE=$ROOT/tests/integration/export
+NPM_DIR=${TOCK_TOOLS:-$ROOT/build/tools}/npm
+export TZ=UTC
+
+skip_all() { echo "SKIP - tockctl export: $*"; exit 77; }
+[ -x "$CTL" ] || skip_all "no tockctl at $CTL (run make)"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        [ "$(id -u)" = 0 ] || skip_all "node and npm are not installed (apt-get install nodejs npm)"
+        apt-get install -y -q nodejs npm >/dev/null 2>&1 || skip_all "apt-get install nodejs npm failed"
+fi
+for t in systemd-analyze faketime; do
+        command -v $t >/dev/null || skip_all "$t is not installed (apt-get install systemd faketime)"
+done
+PKGS="kubernetes-models@4.5.1 croner@11.0.1 yaml@2.9.1"
+if ! (cd "$NPM_DIR" 2>/dev/null && node -e 'for (const p of ["kubernetes-models","croner","yaml"]) require.resolve(p + "/package.json")') 2>/dev/null; then
+        mkdir -p "$NPM_DIR"
+        npm install --no-audit --no-fund --silent --prefix "$NPM_DIR" $PKGS >"$T_TMP/npm.log" 2>&1 ||
+                skip_all "npm install $PKGS failed: $(tail -3 "$T_TMP/npm.log")"
+fi
+cp "$HERE"/*.mjs "$NPM_DIR/" # node resolves the packages from the script's directory
+validate() { node "$NPM_DIR/validate.mjs" "$@"; }
+compare() { node "$NPM_DIR/compare.mjs" "$@"; }
+
+# the nights a daylight-saving warning of FILE names, comma-separated
+warned_nights() { sed -n 's/.*daylight saving: .* years from [0-9-]*: \([0-9, -]*\) (cron.*/\1/p' "$1" | tr -d ' '; }
+
+# ---- every syntax element, one entry a table (so that next --file lists that entry alone)
+CASES=(
+        "America/New_York|30 2 * * * fixed-0230"
+        "America/New_York|30 1 * * * fixed-0130"
+        "America/New_York|*/20 1 * * * wild-1am"
+        "America/New_York|*/15 9-17 * jan-mar,oct mon-fri echo hi%in1%in2"
+        "America/New_York|0 12 1-31 * 5 or-with-a-full-field"
+        "Europe/Berlin|0 0 1,15 * fri or-rule"
+        "Europe/Berlin|0 0 */2 * fri and-rule"
+        "Europe/Berlin|0 0 */2 * * odd-days"
+        "Europe/Berlin|30 2 * * * berlin-0230"
+        "Europe/Berlin|[name:Nightly_Backup timeout:2h catchup overlap:skip jitter:5m] 5 4 * * sun backup"
+        "Australia/Lord_Howe|15,45 1,2 * * * lord-howe"
+        "Europe/London|0 9 * feb-nov/3 1-5 quarterly-weekdays"
+        "Asia/Tokyo|@weekly weekly"
+        "UTC|@hourly hourly"
+        "UTC|1~5 3 * * * random"
+        "America/New_York|[sec:*/20] */5 * * * * seconds"
+)
+BASES="2027-03-13T00:00 2027-09-28T00:00 2027-11-06T00:00"
+n_k8s=0 n_units=0
+for i in "${!CASES[@]}"; do
+        zone=${CASES[$i]%%|*} line=${CASES[$i]#*|}
+        tbl=$T_TMP/case$i.cron
+        printf 'GREETING="hello world"\nMAILTO=""\nCRON_TZ=%s\n%s\n' "$zone" "$line" >"$tbl"
+        for base in $BASES; do
+                "$CTL" next --file "$tbl" --from "$base" --count 50 >"$T_TMP/expected" 2>"$T_TMP/next.err" || fail "next $line: $(cat "$T_TMP/next.err")"
+                # -- Kubernetes
+                expect_rc 0 "$CTL" export --to kubernetes --from "$base" "$tbl"
+                cp "$T_TMP/out" "$T_TMP/k8s.yaml"
+                cp "$T_TMP/err" "$T_TMP/k8s.err"
+                if [ -s "$T_TMP/k8s.yaml" ]; then
+                        n_k8s=$((n_k8s + 1))
+                        if validate "$T_TMP/k8s.yaml" >"$T_TMP/cj" 2>"$T_TMP/cj.err"; then ok; else fail "CronJob for '$line' invalid: $(cat "$T_TMP/cj.err")"; fi
+                        IFS=$'\t' read -r _ sched tz _ <"$T_TMP/cj"
+                        [ "$tz" = "$zone" ] && ok || fail "'$line': timeZone '$tz', wanted $zone"
+                        if compare "$zone" "${base}:00Z" "$T_TMP/expected" "$(warned_nights "$T_TMP/k8s.err")" --cron "$sched" >"$T_TMP/cmp" 2>&1; then ok
+                        else fail "CronJob '$sched' ($zone) from $base for '$line': $(cat "$T_TMP/cmp")"; fi
+                else
+                        grep -qF "not exported" "$T_TMP/k8s.err" && ok || fail "'$line' not exported to Kubernetes, and no message says so: $(cat "$T_TMP/k8s.err")"
+                fi
+                # -- systemd
+                rm -rf "$T_TMP/units"
+                expect_rc 0 "$CTL" export --to systemd --from "$base" -o "$T_TMP/units" "$tbl"
+                cp "$T_TMP/err" "$T_TMP/sd.err"
+                : >"$T_TMP/sd.times"
+                while IFS= read -r spec; do
+                        faketime "${base/T/ }:00" systemd-analyze calendar --iterations=50 "$spec" >"$T_TMP/sa" 2>&1 || fail "systemd-analyze calendar '$spec': $(cat "$T_TMP/sa")"
+                        awk '/Next elapse:|Iter\. #/ { print $(NF-2) " " $(NF-1) }' "$T_TMP/sa" >>"$T_TMP/sd.times"
+                done < <(sed -n 's/^OnCalendar=//p' "$T_TMP"/units/*.timer)
+                if compare "$zone" "${base}:00Z" "$T_TMP/expected" "$(warned_nights "$T_TMP/sd.err")" --times "$T_TMP/sd.times" --exact >"$T_TMP/cmp" 2>&1; then ok
+                else fail "OnCalendar $(sed -n 's/^OnCalendar=//p' "$T_TMP"/units/*.timer | tr '\n' ';') from $base for '$line': $(cat "$T_TMP/cmp")"; fi
+                if (cd "$T_TMP/units" && systemd-analyze verify ./*.timer ./*.service) >"$T_TMP/verify" 2>&1; then ok; else fail "systemd-analyze verify '$line': $(cat "$T_TMP/verify")"; fi
+                n_units=$((n_units + 1))
+        done
+done
+echo "checked $n_k8s CronJobs and $n_units unit pairs against tockctl next"
+
+# the DST nights named are the real ones: a 2:30 job in New York over 5 years
+printf 'CRON_TZ=America/New_York\n30 2 * * * x\n*/20 1 * * * y\n' >"$T_TMP/dst.cron"
+expect_rc 0 "$CTL" export --to systemd --from 2027-01-01T00:00 "$T_TMP/dst.cron"
+expect_grep err "dst.cron:2:1: warning: daylight saving: systemd runs this job at other times than cron on 5 nights in America/New_York in the 5 years from 2026-12-31: 2027-03-14, 2028-03-12, 2029-03-11, 2030-03-10, 2031-03-09"
+expect_grep err "dst.cron:3:1: warning: daylight saving: systemd runs this job at other times than cron on 5 nights in America/New_York in the 5 years from 2026-12-31: 2027-11-07, 2028-11-05"
+expect_rc 0 "$CTL" export --to kubernetes --from 2027-01-01T00:00 "$T_TMP/dst.cron"
+expect_grep err "dst.cron:2:1: warning: daylight saving: Kubernetes runs this job at other times than cron on 5 nights"
+expect_no_grep err "dst.cron:3:1: warning: daylight saving"
+
+# ---- one table with everything: valid CronJobs, names, options, environment, MAILTO, user
+cat >"$T_TMP/all.cron" <<'T'
+GREETING="hello world"
+MAILTO=ops@example.com
+[name:Nightly_Backup timeout:2h overlap:skip] 30 3 * * * root /usr/bin/backup --all "$HOME" 50\% done
+[overlap:queue jitter:10m catchup] @daily nobody tidy
+@reboot root boot-thing
+T
+expect_rc 0 "$CTL" export --to kubernetes --system --namespace batch --prefix Host-1 --image busybox:1.36 "$T_TMP/all.cron"
+cp "$T_TMP/out" "$T_TMP/all.yaml"
+if validate "$T_TMP/all.yaml" >"$T_TMP/cj" 2>"$T_TMP/cj.err"; then ok; else fail "all.yaml invalid: $(cat "$T_TMP/cj.err")"; fi
+expect_grep out "name: host-1-nightly-backup"
+expect_grep out "name: host-1-line-4"
+expect_grep out "namespace: \"batch\""
+expect_grep out "image: \"busybox:1.36\""
+expect_grep out "activeDeadlineSeconds: 7200"
+expect_grep out "concurrencyPolicy: Forbid"
+expect_grep out '- "/usr/bin/backup --all \"$HOME\" 50% done"'
+expect_grep out 'value: "hello world"'
+expect_grep err "all.cron:3:1: warning: the job runs as 'root' here; a CronJob runs as its image's user"
+expect_grep err "all.cron:3:1: warning: MAILTO=ops@example.com: cron mails the job's output"
+expect_grep err "all.cron:4:1: warning: overlap:queue: a CronJob cannot queue"
+expect_grep err "all.cron:4:1: warning: jitter: a CronJob has no random delay"
+expect_grep err "all.cron:5:1: warning: @reboot has no meaning for a CronJob: not exported"
+expect_grep err "2 of 3 entries exported to Kubernetes"
+[ "$(grep -c '^kind: CronJob' "$T_TMP/all.yaml")" = 2 ] && ok || fail "wanted 2 CronJobs: $(cat "$T_TMP/all.yaml")"
+# catchup: no startingDeadlineSeconds (a missed time runs late, once); without it, 60 s
+[ "$(grep -c 'startingDeadlineSeconds: 60' "$T_TMP/all.yaml")" = 1 ] && ok || fail "startingDeadlineSeconds: $(grep -n starting "$T_TMP/all.yaml")"
+
+rm -rf "$T_TMP/u"
+expect_rc 0 "$CTL" export --to systemd --system -o "$T_TMP/u" "$T_TMP/all.cron"
+for f in nightly-backup.service nightly-backup.timer line-4.service line-4.timer line-5.service line-5.timer; do
+        [ -f "$T_TMP/u/all-$f" ] && ok || fail "no all-$f in $(ls "$T_TMP/u")"
+done
+if (cd "$T_TMP/u" && systemd-analyze verify ./*.timer ./*.service) >"$T_TMP/verify" 2>&1; then ok; else fail "systemd-analyze verify all.cron: $(cat "$T_TMP/verify")"; fi
+expect_grep_file() { grep -qF -- "$2" "$1" && ok || fail "$1 lacks '$2': $(cat "$1")"; }
+expect_grep_file "$T_TMP/u/all-nightly-backup.service" 'ExecStart="/bin/sh" -c "/usr/bin/backup --all \"$$HOME\" 50%% done"'
+expect_grep_file "$T_TMP/u/all-nightly-backup.service" "User=root"
+expect_grep_file "$T_TMP/u/all-nightly-backup.service" "RuntimeMaxSec=7200"
+expect_grep_file "$T_TMP/u/all-nightly-backup.service" 'Environment="GREETING=hello world"'
+expect_grep_file "$T_TMP/u/all-line-4.timer" "RandomizedDelaySec=600"
+expect_grep_file "$T_TMP/u/all-line-4.timer" "Persistent=true"
+expect_grep_file "$T_TMP/u/all-line-5.timer" "OnBootSec=0"
+expect_grep err "all.cron:4:1: warning: overlap:queue: a timer does not queue"
+
+# ---- the '%' input reaches the command byte for byte (cron adds no newline)
+cat >"$T_TMP/in.cron" <<'T'
+0 0 * * * cat > "$RUN_DIR/a"%line one%line two\%%
+0 0 * * * cat > "$RUN_DIR/b"%abc
+0 0 * * * cat > "$RUN_DIR/c"%TOCK_INPUT%x
+T
+mkdir -p "$T_TMP/run"
+expect_rc 0 "$CTL" export --to kubernetes "$T_TMP/in.cron"
+cp "$T_TMP/out" "$T_TMP/in.yaml"
+if RUN_DIR=$T_TMP/run validate "$T_TMP/in.yaml" >/dev/null 2>"$T_TMP/cj.err"; then ok; else fail "running the CronJobs' commands: $(cat "$T_TMP/cj.err")"; fi
+[ "$(od -c <"$T_TMP/run/a")" = "$(printf 'line one\nline two%%\n' | od -c)" ] && ok || fail "k8s input a: $(od -c <"$T_TMP/run/a")"
+[ "$(od -c <"$T_TMP/run/b")" = "$(printf 'abc' | od -c)" ] && ok || fail "k8s input b: $(od -c <"$T_TMP/run/b")"
+[ "$(od -c <"$T_TMP/run/c")" = "$(printf 'TOCK_INPUT\nx' | od -c)" ] && ok || fail "k8s input c: $(od -c <"$T_TMP/run/c")"
+rm -rf "$T_TMP/u"
+expect_rc 0 "$CTL" export --to systemd -o "$T_TMP/u" "$T_TMP/in.cron"
+[ "$(sed -n 's/^StandardInputData=//p' "$T_TMP/u/in-line-1.service" | base64 -d | od -c)" = "$(printf 'line one\nline two%%\n' | od -c)" ] && ok || fail "systemd input a"
+[ "$(sed -n 's/^StandardInputData=//p' "$T_TMP/u/in-line-2.service" | base64 -d | od -c)" = "$(printf 'abc' | od -c)" ] && ok || fail "systemd input b"
+
+# ---- bad input
+expect_rc 2 "$CTL" export --to nomad "$T_TMP/in.cron"
+expect_grep err "unknown target 'nomad'"
+expect_rc 2 "$CTL" export "$T_TMP/in.cron"
+expect_rc 2 "$CTL" export --to systemd
+printf '0 0 * * * ok\n61 * * * * bad\n' >"$T_TMP/bad.cron"
+expect_rc 1 "$CTL" export --to kubernetes "$T_TMP/bad.cron"
+expect_grep err "bad.cron:2:1: error: minute 61 is out of range 0-59"
+expect_grep err "nothing was exported"
+[ -s "$T_TMP/out" ] && fail "a refused table wrote: $(cat "$T_TMP/out")" || ok
+expect_rc 3 "$CTL" export --to systemd "$T_TMP/missing.cron"
+# --strict: what cannot move is an error, and nothing is written
+rm -rf "$T_TMP/s"
+expect_rc 1 "$CTL" export --to kubernetes --strict -o "$T_TMP/s" "$T_TMP/dst.cron"
+expect_grep err "dst.cron:2:1: error: daylight saving: Kubernetes runs this job"
+[ -e "$T_TMP/s" ] && fail "--strict with errors wrote $(ls "$T_TMP/s")" || ok
+printf 'CRON_TZ=UTC\n[overlap:skip] 0 4 * * * fine\n' >"$T_TMP/clean.cron"
+expect_rc 0 "$CTL" export --to systemd --strict "$T_TMP/clean.cron"
+expect_grep out "OnCalendar=*-*-* 04:00:00 UTC"
+# names that collide once made DNS-safe
+printf '[name:Backup_Job] 0 1 * * * a\n[name:backup.job] 0 2 * * * b\n' >"$T_TMP/names.cron"
+expect_rc 1 "$CTL" export --to kubernetes "$T_TMP/names.cron"
+expect_grep err "names.cron:2: error: the name 'names-backup-job' is also line 1's"
+[ -s "$T_TMP/out" ] && fail "colliding names wrote: $(cat "$T_TMP/out")" || ok
+finish
