@@ -61,43 +61,56 @@ CASES=(
         "America/New_York|[sec:*/20] */5 * * * * seconds"
 )
 BASES="2027-03-13T00:00 2027-09-28T00:00 2027-11-06T00:00"
-n_k8s=0 n_units=0
+# first every export and systemd-analyze run, then one node for the CronJobs and one for the times
+: >"$T_TMP/jobs"
+k8s_files=()
 for i in "${!CASES[@]}"; do
         zone=${CASES[$i]%%|*} line=${CASES[$i]#*|}
         tbl=$T_TMP/case$i.cron
         printf 'GREETING="hello world"\nMAILTO=""\nCRON_TZ=%s\n%s\n' "$zone" "$line" >"$tbl"
         for base in $BASES; do
-                "$CTL" next --file "$tbl" --from "$base" --count 50 >"$T_TMP/expected" 2>"$T_TMP/next.err" || fail "next $line: $(cat "$T_TMP/next.err")"
+                c=$T_TMP/c$i-$base
+                "$CTL" next --file "$tbl" --from "$base" --count 50 >"$c.expected" 2>"$T_TMP/next.err" || fail "next $line: $(cat "$T_TMP/next.err")"
                 # -- Kubernetes
                 expect_rc 0 "$CTL" export --to kubernetes --from "$base" "$tbl"
-                cp "$T_TMP/out" "$T_TMP/k8s.yaml"
-                cp "$T_TMP/err" "$T_TMP/k8s.err"
-                if [ -s "$T_TMP/k8s.yaml" ]; then
-                        n_k8s=$((n_k8s + 1))
-                        if validate "$T_TMP/k8s.yaml" >"$T_TMP/cj" 2>"$T_TMP/cj.err"; then ok; else fail "CronJob for '$line' invalid: $(cat "$T_TMP/cj.err")"; fi
-                        IFS=$'\t' read -r _ sched tz _ <"$T_TMP/cj"
-                        [ "$tz" = "$zone" ] && ok || fail "'$line': timeZone '$tz', wanted $zone"
-                        if compare "$zone" "${base}:00Z" "$T_TMP/expected" "$(warned_nights "$T_TMP/k8s.err")" --cron "$sched" >"$T_TMP/cmp" 2>&1; then ok
-                        else fail "CronJob '$sched' ($zone) from $base for '$line': $(cat "$T_TMP/cmp")"; fi
+                cp "$T_TMP/out" "$c.yaml"
+                if [ -s "$c.yaml" ]; then
+                        k8s_files+=("$c.yaml")
+                        printf '%s\t%s\t%s\t%s\t%s\n' "$c.yaml" "$zone" "${base}:00Z" "$c.expected" "$(warned_nights "$T_TMP/err")" >>"$T_TMP/k8s-jobs"
                 else
-                        grep -qF "not exported" "$T_TMP/k8s.err" && ok || fail "'$line' not exported to Kubernetes, and no message says so: $(cat "$T_TMP/k8s.err")"
+                        grep -qF "not exported" "$T_TMP/err" && ok || fail "'$line' not exported to Kubernetes, and no message says so: $(cat "$T_TMP/err")"
                 fi
-                # -- systemd
-                rm -rf "$T_TMP/units"
-                expect_rc 0 "$CTL" export --to systemd --from "$base" -o "$T_TMP/units" "$tbl"
-                cp "$T_TMP/err" "$T_TMP/sd.err"
-                : >"$T_TMP/sd.times"
-                while IFS= read -r spec; do
-                        faketime "${base/T/ }:00" systemd-analyze calendar --iterations=50 "$spec" >"$T_TMP/sa" 2>&1 || fail "systemd-analyze calendar '$spec': $(cat "$T_TMP/sa")"
-                        awk '/Next elapse:|Iter\. #/ { print $(NF-2) " " $(NF-1) }' "$T_TMP/sa" >>"$T_TMP/sd.times"
-                done < <(sed -n 's/^OnCalendar=//p' "$T_TMP"/units/*.timer)
-                if compare "$zone" "${base}:00Z" "$T_TMP/expected" "$(warned_nights "$T_TMP/sd.err")" --times "$T_TMP/sd.times" --exact >"$T_TMP/cmp" 2>&1; then ok
-                else fail "OnCalendar $(sed -n 's/^OnCalendar=//p' "$T_TMP"/units/*.timer | tr '\n' ';') from $base for '$line': $(cat "$T_TMP/cmp")"; fi
-                if (cd "$T_TMP/units" && systemd-analyze verify ./*.timer ./*.service) >"$T_TMP/verify" 2>&1; then ok; else fail "systemd-analyze verify '$line': $(cat "$T_TMP/verify")"; fi
-                n_units=$((n_units + 1))
+                # -- systemd: its OnCalendar= lines, computed below in one systemd-analyze run per start
+                expect_rc 0 "$CTL" export --to systemd --from "$base" "$tbl"
+                sed -n 's/^OnCalendar=//p' "$T_TMP/out" >"$c.specs"
+                sed "s|^|$c\t|" "$c.specs" >>"$T_TMP/specs-$base"
+                printf 'systemd %s from %s (%s)\t%s\t%s\t%s\t%s\ttimes\t%s\texact\n' "$(tr '\n' ';' <"$c.specs")" \
+                        "$base" "$line" "$zone" "${base}:00Z" "$c.expected" "$(warned_nights "$T_TMP/err")" "$c.times" >>"$T_TMP/jobs"
         done
+        expect_rc 0 "$CTL" export --to systemd -o "$T_TMP/units" "$tbl"
 done
-echo "checked $n_k8s CronJobs and $n_units unit pairs against tockctl next"
+if (cd "$T_TMP/units" && systemd-analyze verify ./*.timer ./*.service) >"$T_TMP/verify" 2>&1; then ok; else fail "systemd-analyze verify: $(cat "$T_TMP/verify")"; fi
+[ "$(ls "$T_TMP/units" | wc -l)" = $((2 * ${#CASES[@]})) ] && ok || fail "units written: $(ls "$T_TMP/units")"
+# systemd-analyze calendar prints one block a spec, in order, each from "Normalized form:"
+for base in $BASES; do
+        cut -f2 "$T_TMP/specs-$base" | tr '\n' '\0' | xargs -0 faketime "${base/T/ }:00" systemd-analyze calendar --iterations=50 >"$T_TMP/sa" 2>&1 ||
+                fail "systemd-analyze calendar from $base: $(grep -v elapse "$T_TMP/sa" | head -5)"
+        cut -f1 "$T_TMP/specs-$base" >"$T_TMP/owners"
+        awk -v owners="$T_TMP/owners" '
+                /Normalized form:/ { getline out <owners; out = out ".times" }
+                /Next elapse:|Iter\. #/ { print $(NF-2) " " $(NF-1) >>out }' "$T_TMP/sa"
+        [ "$(grep -c 'Normalized form:' "$T_TMP/sa")" = "$(wc -l <"$T_TMP/owners")" ] && ok || fail "systemd-analyze from $base: $(wc -l <"$T_TMP/owners") specs, $(grep -c 'Normalized form:' "$T_TMP/sa") answers"
+done
+if validate "${k8s_files[@]}" >"$T_TMP/cj" 2>"$T_TMP/cj.err"; then ok; else fail "CronJobs invalid: $(cat "$T_TMP/cj.err")"; fi
+[ "$(wc -l <"$T_TMP/cj")" = "${#k8s_files[@]}" ] && ok || fail "${#k8s_files[@]} files, $(wc -l <"$T_TMP/cj") CronJobs validated"
+# the croner comparisons, with the schedule and zone the validated CronJob has
+while IFS=$'\t' read -r file zone from expected warned; do
+        IFS=$'\t' read -r _ _ sched tz _ < <(grep -F "$file" "$T_TMP/cj")
+        [ "$tz" = "$zone" ] && ok || fail "$file: timeZone '$tz', wanted $zone"
+        printf 'CronJob %s (%s) from %s\t%s\t%s\t%s\t%s\tcron\t%s\n' "$sched" "$zone" "$from" "$zone" "$from" "$expected" "$warned" "$sched" >>"$T_TMP/jobs"
+done <"$T_TMP/k8s-jobs"
+if compare "$T_TMP/jobs" >"$T_TMP/cmp" 2>&1; then ok; else fail "fire times: $(grep -v 'instants compared' "$T_TMP/cmp")"; fi
+echo "compared $(wc -l <"$T_TMP/jobs") schedules (${#k8s_files[@]} CronJobs) with tockctl next; $(grep -c 'differing nights: [0-9]' "$T_TMP/cmp") had named DST nights that differ"
 
 # the DST nights named are the real ones: a 2:30 job in New York over 5 years
 printf 'CRON_TZ=America/New_York\n30 2 * * * x\n*/20 1 * * * y\n' >"$T_TMP/dst.cron"
