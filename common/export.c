@@ -243,8 +243,11 @@ int export_dns_name(const char *name, char *buf, size_t size, size_t max) {
                 if (c >= 'A' && c <= 'Z')
                         c = (char) (c - 'A' + 'a');
                 if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                        if (dash && n > 0 && n + 1 < max)
+                        if (dash && n > 0) {
+                                if (n + 2 > max)
+                                        break; /* no room for '-' and a character: cut here */
                                 buf[n++] = '-';
+                        }
                         dash = false;
                         buf[n++] = c;
                 } else {
