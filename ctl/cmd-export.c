@@ -127,6 +127,40 @@ static bool entry_schedule_for(struct export_ctx *x, struct export_job *j, unsig
         return r >= 0;
 }
 
+/* Whether s is UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF) */
+static bool utf8_valid(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                unsigned n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : 4;
+                uint32_t c = n == 0 ? *p : *p & (0x3f >> n);
+                if (n == 4 || (n == 1 && *p < 0xc2))
+                        return false;
+                for (unsigned i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        c = c << 6 | (p[i] & 0x3f);
+                }
+                if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+/* YAML and unit files carry only UTF-8 (the '%' input goes to systemd as base64) */
+static bool text_check(struct export_ctx *x, const struct export_job *j, unsigned col) {
+        bool ok = utf8_valid(j->v.command) && (x->target == EXPORT_SYSTEMD || !j->v.input || utf8_valid(j->v.input));
+
+        for (size_t i = 0; ok && i < j->v.n_env; i++)
+                ok = utf8_valid(x->table->env[i].name) && utf8_valid(x->table->env[i].value);
+        if (!ok)
+                cannot(x, j->v.line, col, "the command, its input or its environment is not UTF-8, which %s cannot carry: "
+                                          "not exported",
+                       x->target == EXPORT_K8S ? "YAML" : "a unit file");
+        return ok;
+}
+
 /* Every per-job option and environment variable the target cannot carry. */
 static void options_check(struct export_ctx *x, struct export_job *j, unsigned col) {
         const struct job_opts *o = &j->v.opts;
@@ -204,7 +238,7 @@ static int export_entry(struct export_ctx *x, size_t i) {
                        x->target == EXPORT_K8S ? "CronJob" : "timer");
         if (job_name(x, j) < 0)
                 return -ENOMEM;
-        j->exported = entry_schedule_for(x, j, col);
+        j->exported = entry_schedule_for(x, j, col) && text_check(x, j, col);
         if (!j->exported)
                 return 0;
         options_check(x, j, col);

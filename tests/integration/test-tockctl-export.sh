@@ -203,6 +203,12 @@ expect_grep err "dst.cron:2:1: error: daylight saving: Kubernetes runs this job"
 printf 'CRON_TZ=UTC\n[overlap:skip] 0 4 * * * fine\n' >"$T_TMP/clean.cron"
 expect_rc 0 "$CTL" export --to systemd --strict "$T_TMP/clean.cron"
 expect_grep out "OnCalendar=*-*-* 04:00:00 UTC"
+# bytes that are not UTF-8 cannot go into YAML or a unit file: said, and left out
+printf '0 0 * * * echo \377\n0 1 * * * echo h\303\251\n' >"$T_TMP/u8.cron"
+expect_rc 0 "$CTL" export --to kubernetes "$T_TMP/u8.cron"
+expect_grep err "u8.cron:1:1: warning: the command, its input or its environment is not UTF-8"
+expect_grep err "1 of 2 entries exported to Kubernetes"
+expect_grep out "echo h"$'\303\251'
 # names that collide once made DNS-safe
 printf '[name:Backup_Job] 0 1 * * * a\n[name:backup.job] 0 2 * * * b\n' >"$T_TMP/names.cron"
 expect_rc 1 "$CTL" export --to kubernetes "$T_TMP/names.cron"
