@@ -10,7 +10,11 @@
 #     for systemd the named nights are exactly those that differ (croner follows cron's own DST
 #     rule, not the robfig/cron one Kubernetes uses, so there only "differs => named" is checked);
 #   - bad input: an unknown --to, a refused table, --strict, colliding names.
-# npm packages go to ${TOCK_TOOLS:-build/tools}/npm once (pinned versions), then are reused.
+#   - the CronJobs' fire times are also those of robfig/cron v3.0.1, the library Kubernetes'
+#     CronJob controller computes them with (Debian's golang-github-robfig-cron-dev, called as the
+#     controller calls it, by export/robfig.go), except on the nights named, and exactly those;
+# npm packages go to ${TOCK_TOOLS:-build/tools}/npm once (pinned versions), then are reused; the
+# Go helper is built once into ${TOCK_TOOLS:-build/tools}/robfig-next.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CTL=${TOCKCTL:-build/tockctl}
@@ -28,6 +32,19 @@ fi
 for t in systemd-analyze faketime; do
         command -v $t >/dev/null || skip_all "$t is not installed (apt-get install systemd faketime)"
 done
+# robfig/cron: Go and the library from Debian (installed as root when missing), built once
+TOOLS=${TOCK_TOOLS:-$ROOT/build/tools}
+ROBFIG=$TOOLS/robfig-next
+if [ ! -d /usr/share/gocode/src/github.com/robfig/cron ] || ! command -v go >/dev/null; then
+        [ "$(id -u)" = 0 ] || skip_all "Go and robfig/cron are not installed (apt-get install golang-go golang-github-robfig-cron-dev)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go golang-github-robfig-cron-dev >"$T_TMP/apt.log" 2>&1 ||
+                skip_all "apt-get install golang-go golang-github-robfig-cron-dev failed: $(tail -3 "$T_TMP/apt.log")"
+fi
+if [ ! -x "$ROBFIG" ] || [ "$HERE/robfig.go" -nt "$ROBFIG" ]; then
+        mkdir -p "$TOOLS"
+        GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$TOOLS/go-cache go build -o "$ROBFIG" "$HERE/robfig.go" >"$T_TMP/go.log" 2>&1 ||
+                { fail "building export/robfig.go: $(cat "$T_TMP/go.log")"; finish; exit; }
+fi
 PKGS="kubernetes-models@4.5.1 croner@11.0.1 yaml@2.9.1"
 if ! (cd "$NPM_DIR" 2>/dev/null && node -e 'for (const p of ["kubernetes-models","croner","yaml"]) require.resolve(p + "/package.json")') 2>/dev/null; then
         mkdir -p "$NPM_DIR"
@@ -107,8 +124,11 @@ if validate "${k8s_files[@]}" >"$T_TMP/cj" 2>"$T_TMP/cj.err"; then ok; else fail
 while IFS=$'\t' read -r file zone from expected warned; do
         IFS=$'\t' read -r _ _ sched tz _ < <(grep -F "$file" "$T_TMP/cj")
         [ "$tz" = "$zone" ] && ok || fail "$file: timeZone '$tz', wanted $zone"
-        printf 'CronJob %s (%s) from %s\t%s\t%s\t%s\t%s\tcron\t%s\n' "$sched" "$zone" "$from" "$zone" "$from" "$expected" "$warned" "$sched" >>"$T_TMP/jobs"
+        printf 'CronJob %s (%s) from %s, croner\t%s\t%s\t%s\t%s\tcron\t%s\n' "$sched" "$zone" "$from" "$zone" "$from" "$expected" "$warned" "$sched" >>"$T_TMP/jobs"
+        printf '%s\t%s\t%s\t%s\t50\n' "$file.robfig" "$zone" "$sched" "$from" >>"$T_TMP/robfig-requests"
+        printf 'CronJob %s (%s) from %s, robfig/cron\t%s\t%s\t%s\t%s\ttimes\t%s\texact\n' "$sched" "$zone" "$from" "$zone" "$from" "$expected" "$warned" "$file.robfig" >>"$T_TMP/jobs"
 done <"$T_TMP/k8s-jobs"
+"$ROBFIG" <"$T_TMP/robfig-requests" >"$T_TMP/robfig.err" 2>&1 && ok || fail "robfig/cron: $(cat "$T_TMP/robfig.err")"
 if compare "$T_TMP/jobs" >"$T_TMP/cmp" 2>&1; then ok; else fail "fire times: $(grep -v 'instants compared' "$T_TMP/cmp")"; fi
 echo "compared $(wc -l <"$T_TMP/jobs") schedules (${#k8s_files[@]} CronJobs) with tockctl next; $(grep -c 'differing nights: [0-9]' "$T_TMP/cmp") had named DST nights that differ"
 
