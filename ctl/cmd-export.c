@@ -73,6 +73,10 @@ static int dst_check(struct export_ctx *x, struct export_job *j, unsigned col) {
                 return 0;
         n = export_dst_nights(&j->v.sched, j->zone, x->from, x->to,
                               x->target == EXPORT_K8S ? EXPORT_DST_WALL : EXPORT_DST_FIRST, days, NIGHTS_SHOWN);
+        if (n == -ERANGE) {
+                cannot(x, j->v.line, col, "daylight saving: the years from --from on are past what tock computes (9999)");
+                return 0;
+        }
         if (n <= 0)
                 return n;
         f = open_memstream(&list, &size);
