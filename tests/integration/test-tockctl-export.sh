@@ -9,6 +9,7 @@
 #     (npm's croner) are `tockctl next`'s, except on the daylight-saving nights the export named;
 #     for systemd the named nights are exactly those that differ (croner follows cron's own DST
 #     rule, not the robfig/cron one Kubernetes uses, so there only "differs => named" is checked);
+#     faketime stops the clock at the start (-f), so that systemd-analyze's "now" is the start;
 #   - bad input: an unknown --to, a refused table, --strict, colliding names.
 #   - the CronJobs' fire times are also those of robfig/cron v3.0.1, the library Kubernetes'
 #     CronJob controller computes them with (Debian's golang-github-robfig-cron-dev, called as the
@@ -110,7 +111,7 @@ if (cd "$T_TMP/units" && systemd-analyze verify ./*.timer ./*.service) >"$T_TMP/
 [ "$(ls "$T_TMP/units" | wc -l)" = $((2 * ${#CASES[@]})) ] && ok || fail "units written: $(ls "$T_TMP/units")"
 # systemd-analyze calendar prints one block a spec, in order, each from "Normalized form:"
 for base in $BASES; do
-        cut -f2 "$T_TMP/specs-$base" | tr '\n' '\0' | xargs -0 faketime "${base/T/ }:00" systemd-analyze calendar --iterations=50 >"$T_TMP/sa" 2>&1 ||
+        cut -f2 "$T_TMP/specs-$base" | tr '\n' '\0' | xargs -0 faketime -f "${base/T/ }:00" systemd-analyze calendar --iterations=50 >"$T_TMP/sa" 2>&1 ||
                 fail "systemd-analyze calendar from $base: $(grep -v elapse "$T_TMP/sa" | head -5)"
         cut -f1 "$T_TMP/specs-$base" >"$T_TMP/owners"
         awk -v owners="$T_TMP/owners" '
