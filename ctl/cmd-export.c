@@ -93,11 +93,12 @@ static int dst_check(struct export_ctx *x, struct export_job *j, unsigned col) {
         format_day(floor_div(x->from + tz_offset(j->zone, x->from), 86400), from);
         cannot(x, j->v.line, col,
                "daylight saving: %s runs this job at other times than cron on %d night%s in %s in the %d years from %s: %s "
-               "(cron runs a fixed-time job skipped by spring forward once at the change, and a repeated one once; "
-               "%s)",
+               "(cron runs a fixed time that spring forward skips once at the change and a repeated one once, and a "
+               "wildcard job in both passes of a repeated hour; %s)",
                target_names[x->target], n, n == 1 ? "" : "s", tz_name(j->zone), HORIZON_YEARS, from, list,
-               x->target == EXPORT_K8S ? "a CronJob skips the first and runs the second twice"
-                                       : "a timer skips the first, and skips a wildcard job's second pass of a repeated hour");
+               x->target == EXPORT_K8S ? "a CronJob never runs a skipped time and runs a repeated one twice"
+                                       : "a timer never runs a skipped time and runs nothing in the second pass of a "
+                                         "repeated hour");
         return 0;
 }
 
