@@ -238,7 +238,8 @@ static int export_entry(struct export_ctx *x, size_t i) {
         }
         if (!j->zone_name && !(j->v.sched.flags & SCHED_REBOOT))
                 cannot(x, e->line, col,
-                       "the local time zone has no name here (/etc/localtime is not a link into the zone files): "
+                       "the local time zone has no name here ($TZ is a rule, or /etc/localtime is not a link into the zone "
+                       "files): "
                        "the %s runs in its own machine's zone; give --tz ZONE or CRON_TZ",
                        x->target == EXPORT_K8S ? "CronJob" : "timer");
         if (job_name(x, j) < 0)

@@ -224,6 +224,16 @@ expect_grep err "dst.cron:2:1: error: daylight saving: Kubernetes runs this job"
 printf 'CRON_TZ=UTC\n[overlap:skip] 0 4 * * * fine\n' >"$T_TMP/clean.cron"
 expect_rc 0 "$CTL" export --to systemd --strict "$T_TMP/clean.cron"
 expect_grep out "OnCalendar=*-*-* 04:00:00 UTC"
+# the zone of entries without CRON_TZ: --tz, else the local zone, which must have a name
+printf '0 12 * * * noon\n' >"$T_TMP/local.cron"
+TZ='XST5XDT,M3.2.0,M11.1.0' expect_rc 0 "$CTL" export --to kubernetes "$T_TMP/local.cron"
+expect_grep err "local.cron:1:1: warning: the local time zone has no name here"
+expect_no_grep out "timeZone"
+TZ='XST5XDT,M3.2.0,M11.1.0' expect_rc 0 "$CTL" export --to kubernetes --tz Asia/Kolkata "$T_TMP/local.cron"
+expect_grep out 'timeZone: "Asia/Kolkata"'
+TZ=Europe/Paris expect_rc 0 "$CTL" export --to systemd "$T_TMP/local.cron"
+expect_grep out "OnCalendar=*-*-* 12:00:00 Europe/Paris"
+expect_rc 3 "$CTL" export --to systemd --tz Mars/Olympus "$T_TMP/local.cron"
 # bytes that are not UTF-8 cannot go into YAML or a unit file: said, and left out
 printf '0 0 * * * echo \377\n0 1 * * * echo h\303\251\n' >"$T_TMP/u8.cron"
 expect_rc 0 "$CTL" export --to kubernetes "$T_TMP/u8.cron"
