@@ -47,6 +47,10 @@ valgrind_cli() {
                 || { echo "valgrind: tockctl next --file"; return 1; }
         under_valgrind "$B/tockctl" next --tz Europe/Berlin --count 20 '30 2 * * *' >/dev/null 2>&1 \
                 || { echo "valgrind: tockctl next"; return 1; }
+        for t in kubernetes systemd; do
+                under_valgrind "$B/tockctl" export --to $t --tz America/New_York contrib/example.crontab >/dev/null 2>&1 \
+                        || { echo "valgrind: tockctl export --to $t"; return 1; }
+        done
         echo "valgrind: tockctl clean"
 }
 
