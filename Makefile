@@ -10,7 +10,7 @@ VERSION  := 0.1.0
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libsystemd inih criterion
-DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools
+DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools nodejs systemd golang-go golang-github-robfig-cron-dev
 # installed too when root (deps), for packaging/test-systemd.sh, which needs root anyway, and the
 # .deb that make check builds for its --deb run
 DEB_PKGS_ROOT := debootstrap systemd-container dpkg-dev debhelper
