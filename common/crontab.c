@@ -359,6 +359,23 @@ static void check_step(struct parser *ps, enum field f, const char *at, long lon
                          cycle, fi->unit, last, fi->lo, gap, step);
 }
 
+/* The common fields, "*" and one number in range, without parse_field()'s general loop: the same
+ * mask, and nothing to report. Returns false for any other field. */
+static inline bool field_simple(enum field f, const char *p, const char *end, uint64_t *ret_mask) {
+        if (end - p == 1 && *p == '*') {
+                *ret_mask = star_mask(f);
+                return true;
+        }
+        if (end - p <= 2 && end > p && is_digit(p[0]) && (end - p == 1 || is_digit(p[1]))) {
+                int v = end - p == 1 ? p[0] - '0' : (p[0] - '0') * 10 + (p[1] - '0');
+                if (v >= fields[f].lo && v <= fields[f].hi) {
+                        *ret_mask = 1ULL << (f == F_DOW && v == 7 ? 0 : v);
+                        return true;
+                }
+        }
+        return false;
+}
+
 /* Parses one whitespace-delimited field [p, end) into *ret_mask; sets *ret_star when it starts
  * with '*'. `salt` makes each '~' draw its own value. Returns 0 or -EINVAL (reported). */
 static int parse_field(struct parser *ps, enum field f, const char *p, const char *end, uint64_t salt,
@@ -369,19 +386,8 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
         int item = 0;
 
         *ret_star = p < end && *p == '*';
-        /* the common fields, "*" and one number in range, without the general loop below: the
-         * same masks, and nothing to report */
-        if (end - p == 1 && *p == '*') {
-                *ret_mask = star_mask(f);
+        if (field_simple(f, p, end, ret_mask))
                 return 0;
-        }
-        if (end - p <= 2 && is_digit(p[0]) && (end - p == 1 || is_digit(p[1]))) {
-                int v = end - p == 1 ? p[0] - '0' : (p[0] - '0') * 10 + (p[1] - '0');
-                if (v >= fi->lo && v <= fi->hi) {
-                        *ret_mask = 1ULL << (f == F_DOW && v == 7 ? 0 : v);
-                        return 0;
-                }
-        }
         for (;; item++) {
                 const char *item_start = p;
                 int lo, hi, step = 1;
@@ -952,7 +958,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         }
                         if (f == F_DOM)
                                 dom_at = p;
-                        if (parse_field(ps, f, p, w, salt ^ (uint64_t) f, &mask, &star) < 0)
+                        star = *p == '*';
+                        if (!field_simple(f, p, w, &mask) && parse_field(ps, f, p, w, salt ^ (uint64_t) f, &mask, &star) < 0)
                                 bad = true;
                         static const uint8_t star_flag[] = { [F_MIN] = SCHED_MIN_STAR, [F_HOUR] = SCHED_HOUR_STAR,
                                                              [F_DOM] = SCHED_DOM_STAR, [F_DOW] = SCHED_DOW_STAR };
@@ -1023,7 +1030,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         }
         if (bad || ps->line_failed)
                 goto fail;
-        if (ps->opts->mode == CRONTAB_USER && token_end(p, end) - p == 4 && strncmp(p, "root", 4) == 0)
+        if (ps->opts->mode == CRONTAB_USER && end - p >= 4 && strncmp(p, "root", 4) == 0 && (end - p == 4 || is_blank(p[4])))
                 pwarn_at(ps, p, "the command starts with 'root': user tables have no user field, so 'root' will be run as a command");
         if ((e.sched.flags & SCHED_REBOOT) && e.sched.sec != 1)
                 pwarn_at(ps, ps->ls, "@reboot has no time fields; the sec option is ignored");
