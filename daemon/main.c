@@ -316,6 +316,7 @@ int main(int argc, char **argv) {
         bool explicit = false, dump = false, fg;
         int r;
 
+        thp_reexec(argv);
         config_init(&d.cfg);
         catchup_init(&d);
         admit_init(&d);
@@ -346,6 +347,8 @@ int main(int argc, char **argv) {
                 return 1;
         }
         log_setup(d.cfg.log_target, d.cfg.log_level, d.cfg.log_format);
+        if (thp_active())
+                log_debug("memory: glibc's malloc on transparent huge pages (tockd exec'd itself with glibc.malloc.hugetlb=1)");
         if (daemon_start(&d) < 0) {
                 daemon_done(&d);
                 return 1;

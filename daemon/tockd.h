@@ -66,6 +66,11 @@ struct config {
         bool container;       /* tockd --table FILE alone: config_container_defaults() */
 };
 
+/* thp.c: execs tockd once more with glibc's malloc on transparent huge pages (first thing in
+ * main(); returns when it does not, and in the new image, whose environment it puts back) */
+void thp_reexec(char **argv);
+bool thp_active(void); /* this image is the one thp_reexec() started */
+
 void config_init(struct config *c);
 void config_container_defaults(struct config *c);
 void config_done(struct config *c);

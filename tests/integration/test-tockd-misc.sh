@@ -264,4 +264,44 @@ times in 5 real seconds: libfaketime's speed-up does not reach tockd's timerfd h
         fi
 fi
 
+# ---- huge pages (daemon/thp.c)
+section "tockd execs itself once with glibc's malloc on huge pages; jobs see the caller's environment"
+printf '[sec:*] * * * * * env > %s/huge-job-env\n' "$T" >"$T/huge.tab"
+TD_PREFIX=(env GLIBC_TUNABLES=glibc.malloc.check=0 TOCK_TEST_CALLER=yes)
+td_start huge --table "$T/huge.tab" --set jobs.inherit_env=yes && started=true || started=false
+TD_PREFIX=()
+if $started; then
+        env0=$(tr '\0' '\n' <"/proc/${TD_PID[huge]}/environ")
+        if ldd "$TOCKD" 2>/dev/null | grep -q libasan; then
+                skip "tockd's exec with glibc.malloc.hugetlb=1" "an ASan build keeps its own allocator and does not exec"
+        elif grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+                skip "tockd's exec with glibc.malloc.hugetlb=1" "transparent huge pages are off (never) here"
+        elif grep -qx "TOCK_THP_REEXEC=1" <<<"$env0" && log_has huge "memory: glibc's malloc on transparent huge pages"; then
+                # (ld.so rewrites GLIBC_TUNABLES in the environment block it was given: not checked)
+                pass "tockd exec'd itself once (same pid) and says its malloc is on transparent huge pages"
+                echo "# AnonHugePages of tockd: $(awk '/^AnonHugePages:/ { print $2, $3 }' "/proc/${TD_PID[huge]}/smaps_rollup" 2>/dev/null)"
+        else
+                flunk "tockd exec'd itself once and says its malloc is on transparent huge pages" \
+                        "$(grep -E 'GLIBC|TOCK_THP' <<<"$env0"); $(log_tail huge 3)"
+        fi
+        if wait_until 10 test -s "$T/huge-job-env"; then
+                check "a job sees the caller's GLIBC_TUNABLES" grep -qx "GLIBC_TUNABLES=glibc.malloc.check=0" "$T/huge-job-env"
+                check "and the caller's other variables" grep -qx "TOCK_TEST_CALLER=yes" "$T/huge-job-env"
+                check "and nothing of tockd's exec" sh -c "! grep -q '^TOCK_THP' '$T/huge-job-env'"
+        else flunk "the job of the huge-pages table runs" "$(log_tail huge)"; fi
+        td_stop_ok huge
+fi
+TD_PREFIX=(env -u GLIBC_TUNABLES TOCK_HUGEPAGES=0)
+rm -f "$T/huge-job-env"
+td_start huge --table "$T/huge.tab" --set jobs.inherit_env=yes && started=true || started=false
+TD_PREFIX=()
+if $started; then
+        check "TOCK_HUGEPAGES=0: no exec" sh -c "! tr '\\0' '\\n' </proc/${TD_PID[huge]}/environ | grep -q TOCK_THP_REEXEC"
+        check "and no word of huge pages in the log" sh -c "! grep -q 'transparent huge pages' '$T/huge/log'"
+        if wait_until 10 test -s "$T/huge-job-env"; then
+                check "and a job has no GLIBC_TUNABLES either" sh -c "! grep -q '^GLIBC_TUNABLES' '$T/huge-job-env'"
+        else flunk "the job of the huge-pages table runs (TOCK_HUGEPAGES=0)" "$(log_tail huge)"; fi
+        td_stop_ok huge
+fi
+
 finish
