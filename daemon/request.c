@@ -471,8 +471,14 @@ static void why_note(struct daemon *d, const struct job *j, char note[static 512
                 n += (size_t) snprintf(note + n, 512 - n, "%s%s is not allowed to use cron (%s / %s)%s", n ? "; " : "",
                                        job_user(j), d->cfg.cron_allow, d->cfg.cron_deny,
                                        n ? ": it will not start on schedule again" : "");
-        else if (n == 0 && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
-                snprintf(note, 512, "its last fire time came but it did not start");
+        else if (n == 0 && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at && !fleet_job(d, j))
+                n = (size_t) snprintf(note, 512, "its last fire time came but it did not start");
+        if (n < 512 && fleet_job(d, j)) {
+                char where[320];
+                fleet_where(d, j, where, sizeof where);
+                if (*where)
+                        snprintf(note + n, 512 - n, "%s%s", n ? "; " : "", where);
+        }
 }
 
 static void req_why(const struct request_ctx *x) {

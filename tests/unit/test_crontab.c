@@ -1273,7 +1273,7 @@ Test(crontab_options, an_unknown_option_is_a_warning_so_older_versions_still_rea
         cr_expect_eq(view_of(&p, 0)->opts.timeout_s, 60);
         cr_expect_eq(p.d.n_warnings, 2, "%s", diags_str(&p.d));
         expect_diag(&p, DIAG_WARNING, 1, 2,
-                    "unknown option 'frob', ignored (known: name, timeout, jitter, overlap, catchup, sec)", line);
+                    "unknown option 'frob', ignored (known: name, timeout, jitter, overlap, catchup, fleet, sec)", line);
         expect_diag(&p, DIAG_WARNING, 1, 20, "unknown option 'future', ignored", line);
 }
 
