@@ -298,6 +298,7 @@ static const uint8_t request_fields[_PROTO_REQUEST_END - PROTO_HELLO] = {
         [PROTO_RELOAD - PROTO_HELLO] = 0,
         [PROTO_METRICS - PROTO_HELLO] = 0,
         [PROTO_REFUSED - PROTO_HELLO] = REQ_USER,
+        [PROTO_FLEET - PROTO_HELLO] = 0,
 };
 
 static bool is_request(enum proto_type type) {
@@ -736,7 +737,7 @@ char *proto_refusal_text(const struct proto_refusal *x, const char *lead) {
 
 const char *proto_type_to_string(uint16_t type) {
         static const char *const req[] = { "HELLO", "LIST", "INSTALL", "REMOVE", "RESTORE", "STATUS",
-                                           "NEXT", "WHY", "RUN", "RELOAD", "METRICS", "REFUSED" };
+                                           "NEXT", "WHY", "RUN", "RELOAD", "METRICS", "REFUSED", "FLEET" };
         static const char *const rep[] = { "OK", "ERROR", "DIAGS", "STATUS", "NEXT", "WHY", "RUN_STARTED", "RUN_DONE",
                                            "REFUSED" };
 

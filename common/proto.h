@@ -33,6 +33,7 @@
  *            job, as SCM_RIGHTS)
  *   RELOAD   ()                              → OK(str message)       (root only)
  *   METRICS  ()                              → OK(str Prometheus text)
+ *   FLEET    ()                              → OK(str the fleet's members and recent claims, text)
  *   REFUSED  (str user)                      → REFUSED   (the tables tockd refused as they are on
  *                                              disk: root naming nobody gets every one, anyone
  *                                              else the user's own table's; a tockd older than
@@ -100,6 +101,7 @@ enum proto_type {
         PROTO_RELOAD,
         PROTO_METRICS,
         PROTO_REFUSED,
+        PROTO_FLEET,
         _PROTO_REQUEST_END,
 
         PROTO_OK = 200,

@@ -581,6 +581,15 @@ static void req_metrics(const struct request_ctx *x) {
         control_reply_ok(x->d, x->c, text);
 }
 
+/* tockctl fleet: members seen and recent claims (host names and job keys, no commands) */
+static void req_fleet(const struct request_ctx *x) {
+        _cleanup_free_ char *text = fleet_status_text(x->d);
+
+        if (!text)
+                return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
+        control_reply_ok(x->d, x->c, text);
+}
+
 /* The tables refused as they are on disk: every one for root naming nobody, else the user's own.
  * As many as fit in one message (half of it: the paths and reasons are short); `total` says how
  * many there are. */
@@ -639,6 +648,7 @@ static const struct request {
         { PROTO_RELOAD, ACCESS_ROOT, "reload tockd", 0, "malformed request", req_reload },
         { PROTO_METRICS, ACCESS_ANYONE, "read the metrics", 0, "malformed request", req_metrics },
         { PROTO_REFUSED, ACCESS_SELF_OR_ALL, "ask for the refused tables", 0, "malformed request", req_refused },
+        { PROTO_FLEET, ACCESS_ANYONE, "ask about the fleet", 0, "malformed request", req_fleet },
 };
 
 static const struct request *request_find(uint16_t type) {
