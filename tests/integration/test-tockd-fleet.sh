@@ -139,9 +139,6 @@ wait_until 10 eval 'grep -q "claimed fire time" "$T/h1/log" "$T/h2/log" "$T/h3/l
 run_window "$W"
 exactly_once "all up" "$A" "$B"
 plain_on "all up" "$A" "$B" h1 h2 h3
-WINNERS=$(window_lines fleet "$A" "$B" | awk '{ print $1 }' | sort -u | wc -l)
-if [ "$WINNERS" -ge 2 ]; then pass "the claims spread over $WINNERS hosts"
-else flunk "the claims spread over hosts" "only $(window_lines fleet "$A" "$B" | awk '{ print $1 }' | sort -u)"; fi
 if log_has h1 "ran on h" || log_has h2 "ran on h" || log_has h3 "ran on h"; then pass "losers log where the fire time ran"
 else flunk "losers log where it ran" "$(tail -n 5 "$T/h1/log")"; fi
 
@@ -198,6 +195,13 @@ td_stop h3
 start_host h3 skip "+2s" || { finish; exit; }
 run_window "$W"
 exactly_once "h3 2 s ahead" "$A" "$B"
+
+section "spread"
+# over the whole run (every window, faults included): the claim delay is drawn from host and key,
+# so no host wins them all
+SPREAD=$(awk '{ print $1 }' "$T/fleet.log" | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+if [ "$(awk '{ print $1 }' "$T/fleet.log" | sort -u | wc -l)" -ge 3 ]; then pass "the fleet job's runs spread over the 3 hosts ($SPREAD)"
+else flunk "the runs spread over the hosts" "$SPREAD"; fi
 
 section "bad fleet configuration"
 printf '[fleet]\nendpoints = ftp://nowhere\nname = test\n[jobs]\ninherit_env = yes\n' >"$T/h1/tockd.conf"
