@@ -389,6 +389,8 @@ static void claim_answer(struct daemon *d, void *userdata, int err, json_t *repl
                 host = json_string_value(json_object_get(v, "host"));
         f->lost++;
         recent_add(f, c, host, false, us);
+        log_debug("%s:%u: fleet: fire time %lld taken by %s; answer in %lld us", j->table->name, job_entry(j)->line,
+                  (long long) c->nominal, host, (long long) us);
         if (fj) {
                 fj->last_nominal = c->nominal;
                 snprintf(fj->host, sizeof fj->host, "%s", host);
