@@ -162,6 +162,20 @@ wait_log_since 10 h1 "$M1" "fleet.cacert: cannot read" && pass "a missing TLS fi
 M1=$(now_s)
 wait_until 5 eval '[ "$(window_lines plain $((M1 + 1)) $((M1 + 3)) | grep -c "^h1 ")" -ge 2 ]' &&
         pass "the plain job runs on after a bad fleet configuration" || flunk "the plain job runs on" "no new runs on h1"
+fleet_conf h4
+sed -i "s|^endpoints = .*|endpoints = 127.0.0.1:${CP[1]}|" "$T/h4/tockd.conf"
+printf '[jobs]\ninherit_env = yes\n' >>"$T/h4/tockd.conf"
+TD_PREFIX=(env FLEET_HOST=h4)
+td_start h4 --table "$TABLE"
+TD_PREFIX=()
+log_has h4 "fleet.endpoints: '127.0.0.1:${CP[1]}' is not an etcd client URL" && pass "a bad endpoint is a clear error at start" ||
+        flunk "a bad endpoint is a clear error at start" "$(tail -n 5 "$T/h4/log")"
+M1=$(now_s)
+wait_until 5 eval '[ "$(window_lines plain $((M1 + 1)) $((M1 + 3)) | grep -c "^h4 ")" -ge 2 ]' &&
+        pass "the plain job runs on a tockd started with a bad fleet configuration" || flunk "the plain job runs on h4" "no runs on h4"
+wait_log 5 h4 "not claimed: fleet.endpoints" && pass "its fleet job is skipped, saying why" ||
+        flunk "its fleet job is skipped, saying why" "$(tail -n 5 "$T/h4/log")"
+td_stop h4
 echo "[sec:* fleet:sometimes] * * * * * true" >"$T_TMP/bad.cron"
 "$TOCKCTL" check "$T_TMP/bad.cron" >"$T_TMP/out" 2>"$T_TMP/err"
 expect_grep err "fleet is fleet, fleet:once"
