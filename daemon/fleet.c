@@ -82,6 +82,7 @@ struct fleet {
         struct fleet_recent recent[FLEET_RECENT];
         size_t n_recent;         /* total; recent[n % FLEET_RECENT] is the next slot */
         char *members;           /* the members seen at the last look, one "HOST since T" a line */
+        char *config;            /* the [fleet] section in force, as config_sig() writes it */
         uint64_t won, lost, unreachable, skipped_late;
 };
 
@@ -169,16 +170,32 @@ static char *name_check(const struct config *c) {
 
 static void member_tick(struct daemon *d, struct timer *t);
 
+/* The [fleet] keys as one string: a reload that leaves them alone leaves the fleet alone (its
+ * claims in flight, its leases and connections) */
+static char *config_sig(const struct config *c) {
+        char *s = NULL;
+        xasprintf(&s, "%s\n%s\n%s\n%lld\n%d\n%s\n%s\n%s", c->fleet_endpoints, c->fleet_name, c->fleet_host,
+                  (long long) c->fleet_lease_ttl_s, (int) c->fleet_unreachable, c->fleet_cacert, c->fleet_cert, c->fleet_key);
+        return s;
+}
+
 void fleet_configure(struct daemon *d) {
         struct fleet *f = d->fleet;
         const struct config *c = &d->cfg;
-        char **endpoints = NULL, host[256] = "";
+        char **endpoints = NULL, host[256] = "", *sig;
         size_t n = 0;
         int r;
 
         if (!f)
                 return;
+        sig = config_sig(c);
+        if (sig && f->config && streq(sig, f->config) && !f->broken) {
+                free(sig);
+                return;
+        }
         fleet_stop(f);
+        free(f->config);
+        f->config = sig;
         if (!*c->fleet_endpoints)
                 return;
         f->broken = name_check(c);
@@ -811,6 +828,7 @@ void fleet_done(struct daemon *d) {
                         fjob_free(f, (struct fleet_job *) f->jobs.buckets[b]);
         hmap_done(&f->jobs);
         free(f->members);
+        free(f->config);
         free(f);
         d->fleet = NULL;
 }
