@@ -53,6 +53,13 @@ void fleet_where(struct daemon *d, const struct job *j, char *buf, size_t size) 
                 buf[0] = 0;
 }
 
+const char *fleet_elsewhere(const struct daemon *d, const struct job *j, int64_t *ret_at) {
+        (void) d;
+        (void) j;
+        (void) ret_at;
+        return "";
+}
+
 char *fleet_status_text(struct daemon *d) {
         (void) d;
         return strdup(FLEET_OFF "\n");

@@ -720,6 +720,15 @@ void fleet_where(struct daemon *d, const struct job *j, char *buf, size_t size) 
                  fj->taken_elsewhere == 1 ? "" : "s");
 }
 
+const char *fleet_elsewhere(const struct daemon *d, const struct job *j, int64_t *ret_at) {
+        struct fleet_job *fj = d->fleet && d->fleet->host && j->stats ? fjob_get(d->fleet, j->stats, false) : NULL;
+
+        if (!fj || fj->last_nominal == INT64_MIN || streq(fj->host, d->fleet->host))
+                return "";
+        *ret_at = fj->last_nominal;
+        return fj->host;
+}
+
 char *fleet_status_text(struct daemon *d) {
         struct fleet *f = d->fleet;
         char *text = NULL;

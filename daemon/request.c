@@ -45,8 +45,9 @@ static void reply_spool(const struct request_ctx *x, int r, struct spool_result 
 }
 
 /* A job as STATUS and WHY carry it; the strings are borrowed from the job. */
-static struct proto_job job_record(const struct job *j) {
+static struct proto_job job_record(const struct daemon *d, const struct job *j) {
         const struct job_stats *s = job_stats_view(j);
+        int64_t at = PROTO_NO_TIME;
 
         return (struct proto_job) {
                 .table = j->table->name,
@@ -65,6 +66,8 @@ static struct proto_job job_record(const struct job *j) {
                 .failures = s ? s->failures : 0,
                 .running_pid = s ? s->running_pid : 0,
                 .running_since = s && s->running_pid ? s->running_since : PROTO_NO_TIME,
+                .fleet_host = (char *) fleet_elsewhere(d, j, &at),
+                .fleet_at = at,
         };
 }
 
@@ -205,7 +208,7 @@ static bool stream_record(struct daemon *d, struct reply_stream *s) {
                                 const struct job *j = &d->tables.v[s->ti]->jobs[s->ji++];
                                 if (!stream_listed(s, j))
                                         continue;
-                                struct proto_job r = job_record(j);
+                                struct proto_job r = job_record(d, j);
                                 proto_put_job(&s->body, &r);
                                 return true;
                         }
@@ -496,7 +499,7 @@ static void req_why(const struct request_ctx *x) {
         why_note(x->d, j, note);
         const struct job_stats *s = job_stats_view(j);
         proto_put_why(&b, &(struct proto_why) {
-                                  .job = job_record(j),
+                                  .job = job_record(x->d, j),
                                   .state = state,
                                   .note = note,
                                   .output = s && s->tail ? s->tail : NULL,

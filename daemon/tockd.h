@@ -782,6 +782,9 @@ bool fleet_job(const struct daemon *d, const struct job *j);
 void fleet_fire(struct daemon *d, struct job *j, int64_t nominal);
 void fleet_run_ended(struct daemon *d, struct job_stats *s, int wstatus);
 void fleet_where(struct daemon *d, const struct job *j, char *buf, size_t size);
+/* The host that ran j's last fire time claimed in the fleet, when another host won it (and that
+ * fire time in *ret_at); else "" (and *ret_at untouched) */
+const char *fleet_elsewhere(const struct daemon *d, const struct job *j, int64_t *ret_at);
 char *fleet_status_text(struct daemon *d);
 void fleet_metrics(struct daemon *d, FILE *m);
 void fleet_handle_io(struct daemon *d, struct io_source *io, uint32_t events);

@@ -91,6 +91,11 @@ section "status, why, fleet, metrics"
 TOCKCTL=${TOCKCTL:-build/tockctl}
 TOCK_SOCKET=$T/h1/tockd.sock "$TOCKCTL" why "$TABLE:1" >"$T_TMP/out" 2>"$T_TMP/err"
 expect_grep out "fleet: its fire time"
+# status: a host whose last claim another host won shows that host (each loses about 2 in 3)
+for n in h1 h2 h3; do TOCK_SOCKET=$T/$n/tockd.sock "$TOCKCTL" status; done >"$T_TMP/out" 2>"$T_TMP/err"
+expect_grep out "ran on h"
+TOCK_SOCKET=$T/h2/tockd.sock "$TOCKCTL" status --json >"$T_TMP/out" 2>"$T_TMP/err"
+expect_grep out '"fleet_last_host"'
 TOCK_SOCKET=$T/h1/tockd.sock "$TOCKCTL" fleet >"$T_TMP/out" 2>"$T_TMP/err"
 expect_grep out "fleet test, this member h1"
 expect_grep out "h2"
