@@ -8,9 +8,11 @@
  *
  * Timing: a claim is sent after a small delay drawn from the host and the key (so that the same
  * host does not always win), longer when this host is over its concurrency caps (so that others
- * take it). Claims live under a lease of twice fleet.lease_ttl granted afresh every lease_ttl:
- * each key lives at least lease_ttl. A fire time older than lease_ttl - 1 s is not claimed (its
- * winner's key might be gone); that bounds the clock skew the fleet tolerates.
+ * take it). Claims live under a lease of twice fleet.lease_ttl plus 10 s, granted afresh every
+ * lease_ttl: each key lives at least lease_ttl + 10 s. A fire time older than lease_ttl - 1 s is
+ * not claimed (its winner's key might be gone); that bounds the clock skew the fleet tolerates.
+ * The 10 s cover a transaction that etcd applies late (sent before quorum was lost, applied when
+ * it is back).
  *
  * Membership: each tockd keeps /tock/FLEET/members/HOST under a lease of lease_ttl, kept alive
  * every third of it, and reads the others' keys at the same pace for tockctl fleet. */
@@ -31,6 +33,10 @@
 #define CLAIM_LOADED_MS 400  /* ... and this more when this host is over its caps */
 #define FLEET_RECENT 32      /* claims kept for tockctl fleet */
 #define FLEET_MAX_MEMBERS 256
+/* A claim's key outlives lease_ttl by this much more: a transaction sent in time may be applied
+ * later, when etcd had no leader (etcd 3.4 gives up on a request after 5 s plus two election
+ * timeouts, 7 s by default); it must still find the key of a winner applied before it. */
+#define CLAIM_SERVER_SLACK_S 10
 
 struct fleet_job {           /* a fleet job this host claimed for, by its stats */
         struct hmap_node node;
@@ -426,6 +432,26 @@ static json_t *b64_string(const char *s) {
         return b ? json_string(b) : NULL;
 }
 
+/* A claim is not sent once its fire time is older than lease_ttl - 1 s by this host's clock: the
+ * key another host created for it may be gone (this tockd was stopped, or waited for a lease
+ * while etcd had no quorum). Skips it, logged; true when it did. */
+static bool claim_too_late(struct claim *c) {
+        struct job *j = claim_job(c);
+        int64_t late = now_real() - c->nominal;
+
+        if (late <= c->f->ttl_s - 1)
+                return false;
+        if (j) {
+                struct log_job lj = log_job_of(j);
+                c->f->skipped_late++;
+                job_event(LOG_WARNING, &lj, job_stats_get(j),
+                          "not run: fire time %lld not claimed: %llds late, past what the fleet's claims are sure to be kept (fleet.lease_ttl)",
+                          (long long) c->nominal, (long long) late);
+        }
+        claim_free(c);
+        return true;
+}
+
 /* create the key if absent (create_revision == 0), under lease; else read it */
 static void send_txn(struct claim *c) {
         struct fleet *f = c->f;
@@ -433,6 +459,8 @@ static void send_txn(struct claim *c) {
         json_t *body;
         int r;
 
+        if (claim_too_late(c))
+                return;
         xasprintf(&value, "{\"host\":\"%s\",\"claimed_at\":%lld}", f->host, (long long) now_real());
         if (!value)
                 return claim_answer(f->d, c, -ENOMEM, NULL);
@@ -478,7 +506,8 @@ static void lease_answer(struct daemon *d, void *userdata, int err, json_t *repl
         }
 }
 
-/* A claim lease lives 2 TTL and is used for claims during the first TTL: every key lives >= TTL */
+/* A claim lease lives 2 TTL + 10 s and is used for claims during the first TTL: every key lives
+ * >= TTL + 10 s */
 static bool lease_fresh(const struct fleet *f) {
         return f->claim_lease && now_mono_ns() - f->claim_lease_ns < f->ttl_s * 1000000000LL;
 }
@@ -499,7 +528,7 @@ static void send_claim(struct claim *c) {
         c->next = f->want_lease;
         f->want_lease = c;
         if (!f->claim_lease_asked) {
-                json_t *body = json_pack("{s:I}", "TTL", (json_int_t) (2 * f->ttl_s));
+                json_t *body = json_pack("{s:I}", "TTL", (json_int_t) (2 * f->ttl_s + CLAIM_SERVER_SLACK_S));
                 f->claim_lease_asked = true;
                 if (etcd_call(f->etcd, "/v3/lease/grant", body, lease_answer, f) < 0)
                         lease_answer(f->d, f, -ENOMEM, NULL);
@@ -515,17 +544,10 @@ static void claim_timer(struct daemon *d, struct timer *t) {
                 claim_free(c);
                 return;
         }
-        /* checked again: a tockd stopped (SIGSTOP, a VM paused) between the fire time and now
-         * must not claim a fire time whose winner's key may have expired */
-        if (now_real() > c->nominal + c->f->ttl_s - 1) {
-                struct log_job lj = log_job_of(j);
-                c->f->skipped_late++;
-                job_event(LOG_WARNING, &lj, job_stats_get(j),
-                          "not run: fire time %lld not claimed: %llds late, past what the fleet's claims are sure to be kept (fleet.lease_ttl)",
-                          (long long) c->nominal, (long long) (now_real() - c->nominal));
-                claim_free(c);
+        /* a tockd stopped (SIGSTOP, a VM paused) between the fire time and now must not claim a
+         * fire time whose winner's key may have expired */
+        if (claim_too_late(c))
                 return;
-        }
         send_claim(c);
 }
 
