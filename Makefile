@@ -10,10 +10,11 @@ VERSION  := 0.1.0
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libsystemd inih criterion
-DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools \
+DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools nodejs systemd golang-go golang-github-robfig-cron-dev \
             libcurl4-openssl-dev libjansson-dev
-# installed too when root (deps), for packaging/test-systemd.sh, which needs root anyway
-DEB_PKGS_ROOT := debootstrap systemd-container
+# installed too when root (deps), for packaging/test-systemd.sh, which needs root anyway, and the
+# .deb that make check builds for its --deb run
+DEB_PKGS_ROOT := debootstrap systemd-container dpkg-dev debhelper
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \

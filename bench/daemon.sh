@@ -21,6 +21,8 @@ set -euo pipefail
 build=${1:-build}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 tockd=$build/tockd
 stamp=$build/bench-stamp
 renamer=$build/bench-rename
@@ -85,14 +87,6 @@ grp() {
 }
 kib() { awk -v k="$1" 'BEGIN { if (k >= 10240) printf "%.1f MiB", k / 1024; else printf "%d KiB", k }'; }
 
-# a process's state letter, or nothing when it is gone
-pstate() {
-        local s
-        read -r s 2>/dev/null <"/proc/$1/stat" || return 0
-        s=${s##*) }
-        echo "${s%% *}"
-}
-alive() { local s; s=$(pstate "$1"); [ -n "$s" ] && [ "$s" != Z ]; }
 # VmRSS and VmHWM, KiB
 mem() { awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 } END { printf "%d %d\n", r, h }' "/proc/$1/status"; }
 # utime+stime in clock ticks (children excluded), run time in ns (schedstat), voluntary and
@@ -105,34 +99,6 @@ snap() {
         read -r rt _ 2>/dev/null <"/proc/$1/schedstat" || rt=0
         awk -v t=$((a[11] + a[12])) -v rt="$rt" '$1 == "voluntary_ctxt_switches:" { v = $2 }
                 $1 == "nonvoluntary_ctxt_switches:" { n = $2 } END { print t, rt, v, n }' "/proc/$1/status"
-}
-# the child of PPID whose name is COMM
-child_named() {
-        local f s a
-        for f in /proc/[0-9]*/stat; do
-                read -r s 2>/dev/null <"$f" || continue
-                [[ $s == *"($2) "* ]] || continue
-                read -ra a <<<"${s##*) }"
-                [ "${a[1]}" = "$1" ] || continue
-                f=${f#/proc/}
-                echo "${f%/stat}"
-                return 0
-        done
-        return 1
-}
-
-# stop PID...: SIGTERM, then SIGKILL after 10 s; reaps those that are our children
-stop() {
-        local p i
-        for p; do kill -TERM "$p" 2>/dev/null || true; done
-        for p; do
-                for ((i = 0; i < 200; i++)); do
-                        alive "$p" || break
-                        sleep 0.05
-                done
-                alive "$p" && kill -KILL "$p" 2>/dev/null
-                wait "$p" 2>/dev/null || true
-        done
 }
 
 # tockd's log stamps (local time, run with TZ=UTC; whole ms, truncated) -> ns since the epoch,

@@ -17,6 +17,8 @@ set -euo pipefail
 build=${1:-build}
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 tockd=$build/tockd
 n_users=100
 read -ra sizes <<<"${BENCH_MEM_SIZES:-100000 1000000}"
@@ -102,28 +104,6 @@ now_s() { echo "${EPOCHREALTIME%.*}"; }
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 # CPU time in ns: the run time of /proc/PID/schedstat (user + system, finer than /proc/PID/stat)
 cpu_ns() { local ns _; read -r ns _ <"/proc/$1/schedstat"; echo "$ns"; }
-child_named() { # PPID COMM
-        local f s a
-        for f in /proc/[0-9]*/stat; do
-                read -r s 2>/dev/null <"$f" || continue
-                [[ $s == *"($2) "* ]] || continue
-                read -ra a <<<"${s##*) }"
-                [ "${a[1]}" = "$1" ] || continue
-                f=${f#/proc/}
-                echo "${f%/stat}"
-                return 0
-        done
-        return 1
-}
-stop() {
-        local p i
-        for p; do kill -TERM "$p" 2>/dev/null || true; done
-        for p; do
-                for ((i = 0; i < 200; i++)); do [ -d "/proc/$p" ] || break; sleep 0.05; done
-                kill -KILL "$p" 2>/dev/null || true
-                wait "$p" 2>/dev/null || true
-        done
-}
 
 # measure DIR: starts tockd on the tables of DIR, prints "RSS_KIB CPU_NS JOBS" at "ready:"
 measure() {

@@ -26,6 +26,8 @@ case $build in /*) ;; *) build=$PWD/$build ;; esac
 quick=false
 [ "${2:-}" = --quick ] && quick=true
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 if $quick; then
         def_sizes="1000" def_bursts="100" def_peers="bcron" def_idle=5 lead=8
 else
@@ -70,8 +72,6 @@ die() { echo "bench/peers.sh: $*" >&2; exit 1; }
 now_s() { echo "${EPOCHREALTIME%.*}"; }
 now_ns() { echo "${EPOCHREALTIME/./}000"; }
 sleep_until() { sleep "$(awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { d = b - a; print (d > 0 ? d : 0) }')"; }
-pstate() { local s; read -r s 2>/dev/null <"/proc/$1/stat" || return 0; s=${s##*) }; echo "${s%% *}"; }
-alive() { local s; s=$(pstate "$1"); [ -n "$s" ] && [ "$s" != Z ]; }
 # sums over PIDS: "RSS_KIB CPU_NS TICKS VOLUNTARY INVOLUNTARY"
 snap() {
         local p rss=0 ns=0 ticks=0 vol=0 inv=0 s a r v n
@@ -84,28 +84,6 @@ snap() {
                 rss=$((rss + r2)) ns=$((ns + r)) ticks=$((ticks + a[11] + a[12])) vol=$((vol + v)) inv=$((inv + n))
         done
         echo "$rss $ns $ticks $vol $inv"
-}
-child_named() { # PPID COMM
-        local f s a
-        for f in /proc/[0-9]*/stat; do
-                read -r s 2>/dev/null <"$f" || continue
-                [[ $s == *"($2) "* ]] || continue
-                read -ra a <<<"${s##*) }"
-                [ "${a[1]}" = "$1" ] || continue
-                f=${f#/proc/}
-                echo "${f%/stat}"
-                return 0
-        done
-        return 1
-}
-stop() {
-        local p i
-        for p; do kill -TERM "$p" 2>/dev/null || true; done
-        for p; do
-                for ((i = 0; i < 200; i++)); do alive "$p" || break; sleep 0.05; done
-                alive "$p" && kill -KILL "$p" 2>/dev/null
-                wait "$p" 2>/dev/null || true
-        done
 }
 
 # ---- what runs: tockd and the peers ----------------------------------------------------

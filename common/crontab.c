@@ -180,6 +180,11 @@ static bool is_blank(char c) {
         return c == ' ' || c == '\t';
 }
 
+/* isdigit() in the C locale, without its table lookup */
+static bool is_digit(char c) {
+        return (unsigned char) (c - '0') < 10;
+}
+
 static const char *skip_blanks(const char *p, const char *end) {
         while (p < end && is_blank(*p))
                 p++;
@@ -249,7 +254,7 @@ static int scan_digits(struct parser *ps, enum field f, const char **pp, const c
         const char *p = *pp;
         long long v = 0;
 
-        while (p < end && isdigit((unsigned char) *p)) {
+        while (p < end && is_digit(*p)) {
                 if (v <= 1000000)
                         v = v * 10 + (*p - '0');
                 p++;
@@ -270,7 +275,7 @@ static int parse_value(struct parser *ps, enum field f, const char **pp, const c
         const char *p = *pp, *start = p;
         char cb[8];
 
-        if (p < end && isdigit((unsigned char) *p)) {
+        if (p < end && is_digit(*p)) {
                 long long v;
                 if (scan_digits(ps, f, &p, end, &v) < 0)
                         return -EINVAL;
@@ -330,6 +335,13 @@ static void set_range(uint64_t *mask, enum field f, int lo, int hi, int step) {
                 *mask |= 1ULL << (f == F_DOW && v == 7 ? 0 : v);
 }
 
+/* The mask of "*" in field f: every value lo..hi (Sunday once, as 0) */
+static uint64_t star_mask(enum field f) {
+        const struct field_info *fi = &fields[f];
+        uint64_t m = (2ULL << fi->hi) - (1ULL << fi->lo);
+        return f == F_DOW ? m & ALL_WEEKDAYS : m;
+}
+
 /* Warns about "*\/N" when N does not divide the cycle, so the last gap comes out short. */
 static void check_step(struct parser *ps, enum field f, const char *at, long long step) {
         const struct field_info *fi = &fields[f];
@@ -347,6 +359,23 @@ static void check_step(struct parser *ps, enum field f, const char *at, long lon
                          cycle, fi->unit, last, fi->lo, gap, step);
 }
 
+/* The common fields, "*" and one number in range, without parse_field()'s general loop: the same
+ * mask, and nothing to report. Returns false for any other field. */
+static inline bool field_simple(enum field f, const char *p, const char *end, uint64_t *ret_mask) {
+        if (end - p == 1 && *p == '*') {
+                *ret_mask = star_mask(f);
+                return true;
+        }
+        if (end - p <= 2 && end > p && is_digit(p[0]) && (end - p == 1 || is_digit(p[1]))) {
+                int v = end - p == 1 ? p[0] - '0' : (p[0] - '0') * 10 + (p[1] - '0');
+                if (v >= fields[f].lo && v <= fields[f].hi) {
+                        *ret_mask = 1ULL << (f == F_DOW && v == 7 ? 0 : v);
+                        return true;
+                }
+        }
+        return false;
+}
+
 /* Parses one whitespace-delimited field [p, end) into *ret_mask; sets *ret_star when it starts
  * with '*'. `salt` makes each '~' draw its own value. Returns 0 or -EINVAL (reported). */
 static int parse_field(struct parser *ps, enum field f, const char *p, const char *end, uint64_t salt,
@@ -357,6 +386,8 @@ static int parse_field(struct parser *ps, enum field f, const char *p, const cha
         int item = 0;
 
         *ret_star = p < end && *p == '*';
+        if (field_simple(f, p, end, ret_mask))
+                return 0;
         for (;; item++) {
                 const char *item_start = p;
                 int lo, hi, step = 1;
@@ -745,6 +776,12 @@ static int split_percent(struct parser *ps, struct entry_parts *e, const char *p
 
         if (!cmd)
                 return ps->oom;
+        if (!memchr(p, '%', (size_t) (end - p))) {
+                /* no '%': the command is the text as it is (a backslash escapes only a '%') */
+                memcpy(cmd, p, (size_t) (end - p));
+                cmd[end - p] = 0;
+                return 0;
+        }
         for (q = p; q < end; q++) {
                 if (escaped) {
                         if (*q == '%')
@@ -935,7 +972,8 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                         }
                         if (f == F_DOM)
                                 dom_at = p;
-                        if (parse_field(ps, f, p, w, salt ^ (uint64_t) f, &mask, &star) < 0)
+                        star = *p == '*';
+                        if (!field_simple(f, p, w, &mask) && parse_field(ps, f, p, w, salt ^ (uint64_t) f, &mask, &star) < 0)
                                 bad = true;
                         static const uint8_t star_flag[] = { [F_MIN] = SCHED_MIN_STAR, [F_HOUR] = SCHED_HOUR_STAR,
                                                              [F_DOM] = SCHED_DOM_STAR, [F_DOW] = SCHED_DOW_STAR };
@@ -1006,7 +1044,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
         }
         if (bad || ps->line_failed)
                 goto fail;
-        if (ps->opts->mode == CRONTAB_USER && token_end(p, end) - p == 4 && strncmp(p, "root", 4) == 0)
+        if (ps->opts->mode == CRONTAB_USER && end - p >= 4 && strncmp(p, "root", 4) == 0 && (end - p == 4 || is_blank(p[4])))
                 pwarn_at(ps, p, "the command starts with 'root': user tables have no user field, so 'root' will be run as a command");
         if ((e.sched.flags & SCHED_REBOOT) && e.sched.sec != 1)
                 pwarn_at(ps, ps->ls, "@reboot has no time fields; the sec option is ignored");

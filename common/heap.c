@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "heap.h"
+#include "util.h"
 
 static bool less(const struct heap_node *a, const struct heap_node *b) {
         return a->at < b->at || (a->at == b->at && (int32_t) (a->seq - b->seq) < 0);
@@ -39,17 +40,33 @@ static void sift_down(struct heap *h, size_t i) {
         place(h, i, n);
 }
 
+/* Grows by half at least, so that tables added one after the other (tockd's start: each reserves
+ * room for its jobs) copy the array O(log n) times, not once per table. */
 int heap_reserve(struct heap *h, size_t n) {
         struct heap_node **v;
 
         if (n <= h->cap)
                 return 0;
+        n = MAX(n, h->cap + h->cap / 2);
         v = reallocarray(h->v, n, sizeof(*v));
         if (!v)
                 return -ENOMEM;
         h->v = v;
         h->cap = n;
         return 0;
+}
+
+void heap_trim(struct heap *h) {
+        size_t want = MAX(h->n, (size_t) 64);
+        struct heap_node **v;
+
+        if (h->cap - want <= h->cap / 3)
+                return;
+        v = reallocarray(h->v, want, sizeof(*v));
+        if (v) {
+                h->v = v;
+                h->cap = want;
+        }
 }
 
 int heap_append(struct heap *h, struct heap_node *node) {

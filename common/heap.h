@@ -36,6 +36,7 @@ int heap_push(struct heap *h, struct heap_node *node); /* 0, -ENOMEM or -E2BIG (
 int heap_append(struct heap *h, struct heap_node *node);
 void heap_order_from(struct heap *h, size_t first);
 int heap_reserve(struct heap *h, size_t n);            /* room for n nodes in all: 0 or -ENOMEM */
+void heap_trim(struct heap *h); /* gives back the room for nodes when over a third of it is unused */
 struct heap_node *heap_top(const struct heap *h);      /* NULL when empty */
 struct heap_node *heap_pop(struct heap *h);
 void heap_remove(struct heap *h, struct heap_node *node);

@@ -14,6 +14,8 @@ static const struct command commands[] = {
           "when a schedule or a table will run next, computed offline", cmd_next },
         { "next", "next [-u USER] [--tz ZONE] [--count N] [--json]",
           "the upcoming runs of all your jobs, from tockd, in time order", cmd_next },
+        { "export", "export --to kubernetes|systemd [--system] [--strict] [-o DIR] FILE",
+          "write a table as Kubernetes CronJobs or systemd timers, offline; what cannot move is said per line", cmd_export },
         { "list", "list [-u USER] [--json]", "print your table as tockd keeps it (crontab -l)", cmd_list },
         { "install", "install [-u USER] [--json] FILE|-", "install a table, or show why tockd refuses it", cmd_install },
         { "edit", "edit [-u USER]", "edit your table in $VISUAL or $EDITOR, then install it (crontab -e)", cmd_edit },

@@ -91,8 +91,9 @@ bool access_cron_allowed(struct access_lists *l, const char *allow_path, const c
         r = access_listed_in(&l->allow, allow_path, user);
         if (r != -ENOENT)
                 return r == 1;
+        /* a list that exists but cannot be read lets nobody but root in, as Debian's cron */
         r = access_listed_in(&l->deny, deny_path, user);
-        return r != 1;
+        return r == 0 || r == -ENOENT;
 }
 
 bool access_user_allowed(struct daemon *d, const char *user) {

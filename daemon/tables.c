@@ -408,10 +408,11 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
         return 0;
 }
 
-/* Loading a table leaves holes in the heap (the file's text, arrays that grew by doubling);
- * glibc's malloc_trim() gives their whole pages back, so that the memory tockd holds is what its
- * jobs take. */
-static void tables_trim(void) {
+/* Loading a table leaves holes in the heap (the file's text, arrays that grew by doubling) and
+ * room in the queue that grew by half; the queue gives its room back (heap_trim()), and glibc's
+ * malloc_trim() the holes' whole pages, so that the memory tockd holds is what its jobs take. */
+static void tables_trim(struct daemon *d) {
+        heap_trim(&d->sched.queue);
 #ifdef __GLIBC__
         (void) malloc_trim(0);
 #endif
@@ -515,7 +516,7 @@ int tables_rescan(struct daemon *d) {
                 log_info("%s: gone, its jobs are dropped", t->name);
                 table_drop(d, t);
         }
-        tables_trim();
+        tables_trim(d);
         return 0;
 }
 
@@ -562,7 +563,7 @@ static int reload_path(struct daemon *d, const char *path) {
 /* Re-reads the table at `path` after a change; it may be new or gone. */
 int table_reload_path(struct daemon *d, const char *path) {
         int r = reload_path(d, path);
-        tables_trim();
+        tables_trim(d);
         return r;
 }
 

@@ -11,8 +11,10 @@
 # run the checks below, write "ok"/"not ok" lines to /tock-smoke/results in the container's root
 # and power off. Needs root, debootstrap and systemd-nspawn (apt-get install debootstrap
 # systemd-container) and Debian's archive (the mirror apt uses, or $TOCK_TEST_MIRROR); skips
-# (exit 77) saying why without them. `make check` runs it once (tests/run-all.sh, not in the ASan
-# pass) with --cache build/tools: the debootstrapped root is kept there as a tarball named after
+# (exit 77) saying why without them. `make check` runs it twice (tests/run-all.sh, in the
+# background, not in the ASan pass): with the built binaries, then with --deb on a package built by
+# packaging/build-deb.sh with nocheck; both with --cache build/tools: the debootstrapped root is
+# kept there as a tarball named after
 # its package list and reused, so only the first run downloads (a minute or two more); the boot
 # and the checks take about two minutes. TOCK_TEST_ROOTFS=FILE.tar reuses a root saved with
 # --keep.

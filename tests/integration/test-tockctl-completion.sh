@@ -62,7 +62,7 @@ exactly() {
 C=$TOCKCTL
 section "commands and options"
 comp "$C "
-has "all commands after tockctl" check next list install edit remove restore status why run reload metrics help
+has "all commands after tockctl" check next export list install edit remove restore status why run reload metrics help
 comp "$C st"
 exactly "a command from its start" status
 comp "$C -"
@@ -73,6 +73,10 @@ comp "$C remove -"
 exactly "remove's options, -i included" -u -i --json --help
 comp "$C next --"
 has "next's options" --from --tz --count --json --system --file --help
+comp "$C export --"
+exactly "export's options" --to --system --image --namespace --prefix --tz --from --strict --help
+comp "$C export --to "
+exactly "export's targets" kubernetes systemd
 comp "$C next --tz Europe/Par"
 exactly "a zone after --tz" Europe/Paris
 comp "$C next --tz Antarc"

@@ -168,7 +168,7 @@ if wait_until 20 has_lines "$T/out/burst" 40; then
         rm -f "$D/cron.d/burst"
         check "20 PAM jobs due at once all run" test "$(sort -un "$T/out/burst" | wc -l)" = 20
         # every session opened is closed once the runs have ended
-        wait_until 10 eval '[ "$(grep -c "^open_session" "$T/out/sessions")" = "$(grep -c "^close_session" "$T/out/sessions")" ]'
+        wait_until 30 eval '[ "$(grep -c "^open_session" "$T/out/sessions")" = "$(grep -c "^close_session" "$T/out/sessions")" ]'
         check "every session opened is closed" test "$(grep -c "^open_session" "$T/out/sessions")" = \
                 "$(grep -c "^close_session" "$T/out/sessions")"
 else

@@ -195,7 +195,7 @@ fi
 # ---- 7. double-forking jobs leave no zombie
 section "7. a job that double-forks leaves no zombie"
 put "$D/cron.d/df" <<EOF
-[sec:*/1] * * * * * $ME test -e $T/df.pid || sh -c 'sleep 2 >/dev/null 2>&1 & echo \$! > $T/df.pid'; exit 0
+[sec:*/1] * * * * * $ME test -e $T/df.pid || sh -c 'sleep 6 >/dev/null 2>&1 & echo \$! > $T/df.pid'; exit 0
 EOF
 if wait_until 10 nonempty "$T/df.pid"; then
         rm -f "$D/cron.d/df"
@@ -210,7 +210,7 @@ if wait_until 10 nonempty "$T/df.pid"; then
                 flunk "the orphaned grandchild is re-parented to tockd or its spawner (a child subreaper)" \
                         "its parent is '$(proc_ppid "$gpid")'; tockd and its children are:$family"
         fi
-        if wait_until 10 gone_for_good "$gpid"; then forget "$gpid"; pass "the grandchild is reaped when it ends"
+        if wait_until 15 gone_for_good "$gpid"; then forget "$gpid"; pass "the grandchild is reaped when it ends"
         else flunk "the grandchild is reaped when it ends" "pid $gpid state $(proc_state "$gpid")"; fi
         if wait_until 5 no_zombies_in_family "${TD_PID[main]}"; then pass "no zombie children of tockd or its spawner"
         else flunk "no zombie children of tockd or its spawner" "zombies: $(family_zombies "${TD_PID[main]}" | tr '\n' ' ')"; fi

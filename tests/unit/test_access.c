@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crontab.h"
@@ -409,4 +410,15 @@ Test(access_file_owner, as_root_tockd_gives_a_users_files_to_the_user) {
 Test(access_file_owner, as_an_ordinary_user_tockd_keeps_them_its_own) {
         cr_assert_eq(access_file_owner(1000, 1000), 1000);
         cr_assert_eq(access_file_owner(1000, 1001), 1000, "write_atomic() cannot give files away");
+}
+
+Test(access_cron, a_list_that_exists_but_cannot_be_read_lets_nobody_but_root) {
+        /* a directory where the file should be: read() fails with EISDIR, as root or not */
+        cr_assert_eq(mkdir(deny, 0755), 0, "%s: %m", deny);
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "alice"), "cron.deny unreadable: Debian's cron refuses");
+        cr_assert(access_cron_allowed(&lists, allow, deny, "root"));
+        cr_assert_eq(rmdir(deny), 0);
+        cr_assert_eq(mkdir(allow, 0755), 0, "%s: %m", allow);
+        cr_assert_not(access_cron_allowed(&lists, allow, deny, "alice"), "cron.allow unreadable");
+        cr_assert_eq(rmdir(allow), 0);
 }

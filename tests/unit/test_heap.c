@@ -97,3 +97,52 @@ Test(heap, removal_and_update_keep_the_order) {
         heap_done(&h);
         free(v);
 }
+
+/* tockd reserves room for each table's jobs as it loads it: the array must grow by half at least
+ * (not to the exact count each time, which copies it once per table), and heap_trim() gives the
+ * room back when over a third of it is unused, keeping the heap intact. */
+Test(heap, reserve_grows_by_half_and_trim_gives_the_room_back) {
+        enum { TABLES = 100, PER = 1000 };
+        struct heap_node *nodes = calloc(TABLES * PER, sizeof(*nodes));
+        struct heap h = {};
+        size_t reallocs = 0, cap = 0;
+
+        cr_assert(nodes);
+        for (size_t t = 0; t < TABLES; t++) {
+                size_t first = h.n;
+                cr_assert_eq(heap_reserve(&h, h.n + PER), 0);
+                if (h.cap != cap) {
+                        reallocs++;
+                        cap = h.cap;
+                }
+                for (size_t i = 0; i < PER; i++) {
+                        struct heap_node *n = &nodes[t * PER + i];
+                        *n = (struct heap_node) { .at = (int64_t) (rng() % 100000), .seq = (uint32_t) (t * PER + i) };
+                        cr_assert_eq(heap_append(&h, n), 0);
+                }
+                heap_order_from(&h, first);
+        }
+        cr_assert_leq(reallocs, 12, "the array grew %zu times for %d tables", reallocs, TABLES);
+        cr_assert(h.cap >= h.n && h.cap <= h.n + h.n / 2, "room for %zu with %zu nodes", h.cap, h.n);
+        cap = h.cap;
+        heap_trim(&h); /* less than a third unused: kept, for the next table */
+        cr_assert_eq(h.cap, cap);
+        int64_t last = -1;
+        for (size_t i = 0; i < TABLES * PER * 4 / 5; i++) { /* most tables dropped */
+                struct heap_node *n = heap_pop(&h);
+                cr_assert_geq(n->at, last);
+                last = n->at;
+        }
+        heap_trim(&h);
+        cr_assert_eq(h.cap, h.n, "trimmed to %zu for %zu nodes", h.cap, h.n);
+        assert_heap(&h);
+        while (h.n) {
+                struct heap_node *n = heap_pop(&h);
+                cr_assert_geq(n->at, last);
+                last = n->at;
+        }
+        heap_trim(&h);
+        cr_assert_eq(h.cap, 64, "an empty heap keeps room for 64");
+        heap_done(&h);
+        free(nodes);
+}
