@@ -47,6 +47,9 @@ FLEET_LIBS  =
 endif
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
+ifneq ($(FLEET),1)
+UNIT_SRC   := $(filter-out tests/unit/test_etcd.c,$(UNIT_SRC))
+endif
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
