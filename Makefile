@@ -10,7 +10,8 @@ VERSION  := 0.1.0
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libsystemd inih criterion
-DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools nodejs systemd golang-go golang-github-robfig-cron-dev
+DEB_PKGS := build-essential pkg-config libsystemd-dev libinih-dev libcriterion-dev libpam0g-dev tzdata valgrind faketime busybox musl-tools nodejs systemd golang-go golang-github-robfig-cron-dev \
+            libcurl4-openssl-dev libjansson-dev
 # installed too when root (deps), for packaging/test-systemd.sh, which needs root anyway, and the
 # .deb that make check builds for its --deb run
 DEB_PKGS_ROOT := debootstrap systemd-container dpkg-dev debhelper
@@ -34,9 +35,21 @@ endif
 
 COMMON_SRC := $(wildcard common/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
-DAEMON_SRC := $(wildcard daemon/*.c)
+# FLEET=1 (the default when libcurl's and jansson's headers are installed): fleet jobs claimed in
+# etcd (daemon/fleet.c, daemon/etcd.c); FLEET=0: daemon/fleet-off.c, which refuses them
+FLEET ?= $(if $(and $(wildcard /usr/include/jansson.h),$(shell pkg-config --exists libcurl 2>/dev/null && echo y)),1,0)
+ifeq ($(FLEET),1)
+DAEMON_SRC := $(filter-out daemon/fleet-off.c,$(wildcard daemon/*.c))
+FLEET_LIBS  = $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson)
+else
+DAEMON_SRC := $(filter-out daemon/fleet.c daemon/etcd.c,$(wildcard daemon/*.c))
+FLEET_LIBS  =
+endif
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
+ifneq ($(FLEET),1)
+UNIT_SRC   := $(filter-out tests/unit/test_etcd.c,$(UNIT_SRC))
+endif
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -76,7 +89,7 @@ $(BUILD)/tockctl: $(CTL_OBJ) $(BUILD)/libtock.a
 
 $(BUILD)/daemon/%.o: CPPFLAGS += -Idaemon $(DAEMON_CPPFLAGS)
 $(BUILD)/tockd: $(DAEMON_OBJ) $(BUILD)/libtock.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(PAM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) $(INIH_LIBS) $(PAM_LIBS) $(FLEET_LIBS)
 
 # the unit tests reach tockd's own decisions (config, admission, lookup, mail headers...) through
 # its objects, all but main.o, as an archive: a test pulls in only the files it calls
@@ -88,7 +101,7 @@ $(BUILD)/libtockd.a: $(DAEMON_LIB_OBJ)
 $(BUILD)/tests/unit/%.o: CFLAGS += $(CRITERION_CFLAGS)
 $(BUILD)/tests/unit/%.o: CPPFLAGS += -Idaemon $(DAEMON_CPPFLAGS)
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libtockd.a $(BUILD)/libtock.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(SYSTEMD_LIBS) $(INIH_LIBS) $(PAM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(SYSTEMD_LIBS) $(INIH_LIBS) $(PAM_LIBS) $(FLEET_LIBS)
 
 $(BUILD)/bench: bench/bench.c $(BUILD)/libtock.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^
@@ -123,7 +136,7 @@ static:
 	@command -v musl-gcc >/dev/null || { echo "make static needs musl-gcc: apt-get install musl-tools"; exit 1; }
 	@test -e /usr/include/ini.h || { echo "make static needs inih's header: apt-get install libinih-dev"; exit 1; }
 	@mkdir -p $(STATIC_BUILD)/include && ln -sf /usr/include/ini.h $(STATIC_BUILD)/include/ini.h
-	CFLAGS="-Os" $(MAKE) BUILD=$(STATIC_BUILD) CC=musl-gcc STATIC=1 NO_SYSTEMD=1 NO_PAM=1 \
+	CFLAGS="-Os" $(MAKE) BUILD=$(STATIC_BUILD) CC=musl-gcc STATIC=1 NO_SYSTEMD=1 NO_PAM=1 FLEET=0 \
 		INIH_LIBS=$$(pkg-config --variable=libdir inih 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libinih.a \
 		$(STATIC_BUILD)/tockd $(STATIC_BUILD)/tockctl
 	@ls -l $(STATIC_BUILD)/tockd $(STATIC_BUILD)/tockctl | awk '{ print $$5, $$9 }'

@@ -597,6 +597,19 @@ static int parse_option(struct parser *ps, struct entry_parts *e, const char *p,
                         perror_at(ps, v, "catchup is yes or no");
                         return -EINVAL;
                 }
+        } else if (word_eq(p, k_end, "fleet")) {
+                if (!colon || word_eq(v, end, "once"))
+                        e->opts.fleet = 1;
+                else if (word_eq(v, end, "no"))
+                        e->opts.fleet = 0;
+                else {
+                        perror_at(ps, v, "fleet is fleet, fleet:once (one host of the fleet runs each fire time) or fleet:no");
+                        return -EINVAL;
+                }
+                if (e->opts.fleet == 1 && ps->opts->fleet_refused) {
+                        perror_at(ps, p, "%s", ps->opts->fleet_refused);
+                        return -EINVAL;
+                }
         } else if (word_eq(p, k_end, "sec")) {
                 bool star;
                 if (v == end) {
@@ -605,7 +618,7 @@ static int parse_option(struct parser *ps, struct entry_parts *e, const char *p,
                 }
                 return parse_field(ps, F_SEC, v, end, salt ^ 0x5ec, &e->sched.sec, &star);
         } else {
-                pwarn_at(ps, p, "unknown option '%.*s', ignored (known: name, timeout, jitter, overlap, catchup, sec)",
+                pwarn_at(ps, p, "unknown option '%.*s', ignored (known: name, timeout, jitter, overlap, catchup, fleet, sec)",
                          (int) MIN(k_end - p, 32), p);
         }
         return 0;
@@ -847,10 +860,11 @@ static void check_entry(struct parser *ps, const struct entry_parts *e, const ch
                 pwarn_at(ps, dom_at, "both day-of-month and day-of-week are restricted: the job runs on days that match EITHER one (cron's rule), not both");
 }
 
-const struct job_opts crontab_no_opts = { .timeout_s = -1, .jitter_s = -1, .overlap = OVERLAP_UNSET, .catchup = -1 };
+const struct job_opts crontab_no_opts = { .timeout_s = -1, .jitter_s = -1, .overlap = OVERLAP_UNSET, .catchup = -1, .fleet = -1 };
 
 static bool opts_set(const struct job_opts *o) {
-        return o->name || o->timeout_s != -1 || o->jitter_s != -1 || o->overlap != OVERLAP_UNSET || o->catchup != -1;
+        return o->name || o->timeout_s != -1 || o->jitter_s != -1 || o->overlap != OVERLAP_UNSET || o->catchup != -1 ||
+               o->fleet != -1;
 }
 
 /* Lines from p to the end of the text: a bound on the entries that are left */
@@ -916,7 +930,7 @@ static void parse_entry(struct parser *ps, const char *p, const char *end) {
                 .line = ps->line,
                 .sched.sec = 1,
                 .n_env = ps->t->n_env,
-                .opts = { .timeout_s = -1, .jitter_s = -1, .catchup = -1 },
+                .opts = { .timeout_s = -1, .jitter_s = -1, .catchup = -1, .fleet = -1 },
         };
         uint64_t salt = splitmix64(ps->opts->seed ^ splitmix64(ps->line));
         const char *dom_at = NULL, *sched_start = p, *sched_end, *nickname = NULL, *nickname_end = NULL;

@@ -41,6 +41,8 @@ struct job_opts {
         int64_t jitter_s;     /* start up to this many seconds late, at random */
         enum overlap overlap; /* what to do when the previous run is still going */
         int catchup;          /* 1: run once at start if a fire time was missed while down */
+        int fleet;            /* 1: [fleet] or [fleet:once], one host of the fleet runs each fire
+                               * time; 0: [fleet:no], this host runs it whatever jobs.fleet says */
 };
 
 struct env_var {
@@ -116,6 +118,9 @@ struct crontab_opts {
         void *userdata;
         /* 0 means the CRONTAB_MAX_* default. */
         size_t max_line, max_entries, max_bytes;
+        /* Non-NULL: [fleet] (and [fleet:once]) are errors, with this reason (a tockd built
+         * without the fleet's libraries). */
+        const char *fleet_refused;
 };
 
 /* Parses a whole table. Every problem goes to `diags` (errors and warnings, not only the first).

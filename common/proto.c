@@ -242,6 +242,8 @@ void proto_put_job(struct proto_buf *b, const struct proto_job *j) {
         proto_put_u32(b, j->failures);
         proto_put_i32(b, j->running_pid);
         proto_put_i64(b, j->running_since);
+        proto_put_str(b, j->fleet_host ? j->fleet_host : "");
+        proto_put_i64(b, j->fleet_at);
 }
 
 void proto_job_done(struct proto_job *j) {
@@ -251,6 +253,7 @@ void proto_job_done(struct proto_job *j) {
         free(j->schedule);
         free(j->command);
         free(j->zone);
+        free(j->fleet_host);
         *j = (struct proto_job) {};
 }
 
@@ -273,6 +276,8 @@ int proto_get_job(struct proto_reader *r, struct proto_job *ret) {
         j.failures = proto_get_u32(r);
         j.running_pid = proto_get_i32(r);
         j.running_since = proto_get_i64(r);
+        j.fleet_host = proto_get_str(r);
+        j.fleet_at = proto_get_i64(r);
         if (r->bad) {
                 proto_job_done(&j);
                 return -EBADMSG;
@@ -298,6 +303,7 @@ static const uint8_t request_fields[_PROTO_REQUEST_END - PROTO_HELLO] = {
         [PROTO_RELOAD - PROTO_HELLO] = 0,
         [PROTO_METRICS - PROTO_HELLO] = 0,
         [PROTO_REFUSED - PROTO_HELLO] = REQ_USER,
+        [PROTO_FLEET - PROTO_HELLO] = 0,
 };
 
 static bool is_request(enum proto_type type) {
@@ -736,7 +742,7 @@ char *proto_refusal_text(const struct proto_refusal *x, const char *lead) {
 
 const char *proto_type_to_string(uint16_t type) {
         static const char *const req[] = { "HELLO", "LIST", "INSTALL", "REMOVE", "RESTORE", "STATUS",
-                                           "NEXT", "WHY", "RUN", "RELOAD", "METRICS", "REFUSED" };
+                                           "NEXT", "WHY", "RUN", "RELOAD", "METRICS", "REFUSED", "FLEET" };
         static const char *const rep[] = { "OK", "ERROR", "DIAGS", "STATUS", "NEXT", "WHY", "RUN_STARTED", "RUN_DONE",
                                            "REFUSED" };
 

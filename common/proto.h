@@ -33,6 +33,7 @@
  *            job, as SCM_RIGHTS)
  *   RELOAD   ()                              → OK(str message)       (root only)
  *   METRICS  ()                              → OK(str Prometheus text)
+ *   FLEET    ()                              → OK(str the fleet's members and recent claims, text)
  *   REFUSED  (str user)                      → REFUSED   (the tables tockd refused as they are on
  *                                              disk: root naming nobody gets every one, anyone
  *                                              else the user's own table's; a tockd older than
@@ -73,7 +74,7 @@
 #include "diag.h"
 
 #define PROTO_MAGIC 0x4b54u /* "TK" little-endian */
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2 /* 2: a job carries where its last fleet fire time ran (issue 14) */
 #define PROTO_HDR_SIZE 12
 #define PROTO_MAX_BODY (CRONTAB_MAX_BYTES + 65536u) /* a whole table, and its fields */
 #define PROTO_NO_TIME INT64_MIN
@@ -100,6 +101,7 @@ enum proto_type {
         PROTO_RELOAD,
         PROTO_METRICS,
         PROTO_REFUSED,
+        PROTO_FLEET,
         _PROTO_REQUEST_END,
 
         PROTO_OK = 200,
@@ -174,6 +176,8 @@ struct proto_job {
         uint32_t runs, failures;
         int32_t running_pid;
         int64_t running_since;
+        char *fleet_host;     /* a fleet job whose last fire time ran on another host: that host, else "" */
+        int64_t fleet_at;     /* ... and that fire time, else PROTO_NO_TIME */
 };
 
 void proto_put_job(struct proto_buf *b, const struct proto_job *j);

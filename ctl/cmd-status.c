@@ -67,7 +67,13 @@ static int make_row(const struct proto_job *j, struct zone_cache *zc, struct row
         w.cell[COL_SCHEDULE] = strdup(j->schedule);
         w.cell[COL_NEXT] = strdup(next);
         w.cell[COL_LAST] = strdup(last);
-        if (j->last_wstatus == -1)
+        if (j->fleet_host && *j->fleet_host && j->fleet_at != PROTO_NO_TIME && j->fleet_at >= j->last_at) {
+                /* a fleet job whose last fire time another host of the fleet ran */
+                zone_cache_iso(zc, j->zone, j->fleet_at, last);
+                free(w.cell[COL_LAST]);
+                w.cell[COL_LAST] = strdup(last);
+                w.cell[COL_RESULT] = strdup_printf("ran on %s", j->fleet_host);
+        } else if (j->last_wstatus == -1)
                 w.cell[COL_RESULT] = strdup(how);
         else
                 w.cell[COL_RESULT] = strdup_printf("%s, %s", how, took);

@@ -43,6 +43,7 @@ int cmd_run(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 /* compat.c: the crontab(1) command line, when tockctl is called as `crontab` */
 int crontab_main(int argc, char **argv);

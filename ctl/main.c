@@ -29,6 +29,7 @@ static const struct command commands[] = {
           cmd_run },
         { "reload", "reload [--json]", "make tockd reread its configuration and tables (root)", cmd_reload },
         { "metrics", "metrics [--json]", "tockd's counters in the Prometheus text format", cmd_metrics },
+        { "fleet", "fleet [--json]", "the fleet's members seen and the recent claims", cmd_fleet },
         { "help", "help", "this list", cmd_help },
 };
 

@@ -307,6 +307,13 @@ void json_job(struct json *j, const char *key, const struct proto_job *job, stru
         else
                 json_null(j, "last_duration_ms");
         json_time(j, "last_success", zc, job->zone, job->last_success_at);
+        if (job->fleet_host && *job->fleet_host) {
+                json_string(j, "fleet_last_host", job->fleet_host);
+                json_time(j, "fleet_last_fire", zc, job->zone, job->fleet_at);
+        } else {
+                json_null(j, "fleet_last_host");
+                json_null(j, "fleet_last_fire");
+        }
         json_int(j, "runs", job->runs);
         json_int(j, "failures", job->failures);
         if (job->running_pid > 0) {

@@ -99,6 +99,10 @@ bool admit_over_caps(struct daemon *d, const struct run *run) {
         return caps_check(d, run->user) != ADMIT_CAP_FREE;
 }
 
+bool admit_job_capped(struct daemon *d, const struct job *j) {
+        return caps_check(d, job_user(j)) != ADMIT_CAP_FREE;
+}
+
 /* A run ended: waiting runs start, in order, as far as the caps allow (one held back only by its
  * user's cap does not hold back the others). */
 static void release_capped(struct daemon *d) {

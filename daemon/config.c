@@ -16,7 +16,7 @@
 #include "util.h"
 
 enum key_type { KEY_STRING, KEY_LOG_TARGET, KEY_LOG_LEVEL, KEY_LOG_FORMAT, KEY_JOB_OUTPUT, KEY_UMASK, KEY_ON_STOP, KEY_DURATION, KEY_SIZE, KEY_OVERLAP,
-                KEY_INT, KEY_RLIMIT, KEY_BOOL };
+                KEY_INT, KEY_RLIMIT, KEY_BOOL, KEY_UNREACHABLE };
 
 static const struct key {
         const char *section, *name;
@@ -85,6 +85,21 @@ static const struct key {
           "start each run up to this much late, at random (0: never); [jitter:...] wins" },
         { "jobs", "catchup", KEY_BOOL, offsetof(struct config, catchup),
           "run a job once at start when a fire time was missed while tockd or the machine was down; [catchup:...] wins" },
+        { "jobs", "fleet", KEY_BOOL, offsetof(struct config, fleet),
+          "every job is a fleet job (one host of the fleet runs each fire time); [fleet:no] or [fleet] wins" },
+        { "fleet", "endpoints", KEY_STRING, offsetof(struct config, fleet_endpoints),
+          "etcd client URLs (http:// or https://), ',' between them; \"\" means no fleet" },
+        { "fleet", "name", KEY_STRING, offsetof(struct config, fleet_name),
+          "the fleet's name: its keys live under /tock/NAME/ in etcd" },
+        { "fleet", "host", KEY_STRING, offsetof(struct config, fleet_host),
+          "this member's name in the fleet (\"\": the host name)" },
+        { "fleet", "lease_ttl", KEY_DURATION, offsetof(struct config, fleet_lease_ttl_s),
+          "TTL of the member's lease and the least a claim is kept; also the clock skew the fleet tolerates" },
+        { "fleet", "unreachable", KEY_UNREACHABLE, offsetof(struct config, fleet_unreachable),
+          "when no etcd endpoint answers a claim: skip the fire time (and log it), or run it here (local)" },
+        { "fleet", "cacert", KEY_STRING, offsetof(struct config, fleet_cacert), "CA file for https endpoints (\"\": the system's)" },
+        { "fleet", "cert", KEY_STRING, offsetof(struct config, fleet_cert), "client certificate for https endpoints (\"\": none)" },
+        { "fleet", "key", KEY_STRING, offsetof(struct config, fleet_key), "the client certificate's key" },
 };
 
 static const char *const log_targets[] = { "auto", "journal", "syslog", "stderr", "stdout", NULL };
@@ -94,6 +109,7 @@ static const char *const on_stops[] = { "leave", "term", "wait", NULL };
 static const char *const log_formats[] = { [LOG_FORMAT_TEXT] = "text", [LOG_FORMAT_JSON] = "json" };
 static const char *const job_outputs[] = { [JOB_OUTPUT_LINES] = "lines", [JOB_OUTPUT_END] = "end" };
 static const char *const overlaps[] = { [OVERLAP_RUN] = "run", [OVERLAP_SKIP] = "skip", [OVERLAP_QUEUE] = "queue" };
+static const char *const unreachables[] = { [FLEET_UNREACHABLE_SKIP] = "skip", [FLEET_UNREACHABLE_LOCAL] = "local" };
 
 static int set_string(char **dst, const char *v) {
         char *s = strdup(v);
@@ -116,6 +132,8 @@ void config_init(struct config *c) {
                 .kill_grace_s = 10,
                 .rlimits = { -1, -1, -1, -1, -1, -1 },
                 .overlap = OVERLAP_RUN,
+                .fleet_lease_ttl_s = 10,
+                .fleet_unreachable = FLEET_UNREACHABLE_SKIP,
         };
         (void) set_string(&c->config_file, "/etc/tock/tockd.conf");
         (void) set_string(&c->crontab, "/etc/crontab");
@@ -136,6 +154,12 @@ void config_init(struct config *c) {
         (void) set_string(&c->on_failure, "");
         (void) set_string(&c->pam_service, "cron");
         (void) set_string(&c->pam_dir, "");
+        (void) set_string(&c->fleet_endpoints, "");
+        (void) set_string(&c->fleet_name, "default");
+        (void) set_string(&c->fleet_host, "");
+        (void) set_string(&c->fleet_cacert, "");
+        (void) set_string(&c->fleet_cert, "");
+        (void) set_string(&c->fleet_key, "");
 }
 
 /* The container mode (tockd --table FILE and no system tables named): the defaults that make
@@ -290,6 +314,11 @@ int config_set(struct config *c, const char *section, const char *name, const ch
                                 return -EINVAL;
                         *(enum overlap *) dst = (enum overlap) x;
                         return 0;
+                case KEY_UNREACHABLE:
+                        if ((x = lookup(unreachables, ELEMENTSOF(unreachables), v)) < 0)
+                                return -EINVAL;
+                        *(enum fleet_unreachable *) dst = (enum fleet_unreachable) x;
+                        return 0;
                 case KEY_UMASK: {
                         char *end;
                         unsigned long m = strtoul(v, &end, 8);
@@ -431,6 +460,9 @@ void config_dump(const struct config *c, FILE *f) {
                         break;
                 case KEY_OVERLAP:
                         fprintf(f, "%s\n", overlaps[*(const enum overlap *) src]);
+                        break;
+                case KEY_UNREACHABLE:
+                        fprintf(f, "%s\n", unreachables[*(const enum fleet_unreachable *) src]);
                         break;
                 case KEY_BOOL:
                         fprintf(f, "%s\n", *(const bool *) src ? "yes" : "no");

@@ -103,6 +103,15 @@ void dispatch_batch_end(struct daemon *d, struct dispatch_batch *b) {
         heap_order_from(&d->sched.queue, b->first);
 }
 
+/* A fire time of j came: a fleet job is claimed first, any other is admitted here */
+static void fire(struct daemon *d, struct job *j, int64_t nominal) {
+        if (fleet_job(d, j))
+                return fleet_fire(d, j, nominal);
+        d->sched.firing_at = nominal;
+        admit_fire(d, j);
+        d->sched.firing_at = 0;
+}
+
 /* Starts every job due by `now`. */
 static void run_due(struct daemon *d, int64_t now) {
         struct heap_node *top;
@@ -119,7 +128,7 @@ static void run_due(struct daemon *d, int64_t now) {
                                        (long long) at, (long long) (now - j->node.at));
                         if (j->stats)
                                 j->stats->last_due_at = at;
-                        admit_fire(d, j);
+                        fire(d, j, at);
                         if (sched_next(&job_entry(j)->sched, now - 1, job_zone(j), &next) == 0)
                                 queue_push(d, j, next);
                         continue;
@@ -142,7 +151,7 @@ static void run_due(struct daemon *d, int64_t now) {
                 }
                 if (job_stats_get(j))
                         j->stats->last_due_at = at;
-                admit_fire(d, j);
+                fire(d, j, at);
                 r = sched_next(&job_entry(j)->sched, at, job_zone(j), &next);
                 if (r == 0)
                         queue_push(d, j, next);

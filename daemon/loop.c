@@ -219,10 +219,14 @@ int loop_run(struct daemon *d) {
                         case IO_RUN_OUTPUT:
                                 (void) run_handle_io(d, io);
                                 break;
+                        case IO_ETCD:
+                                fleet_handle_io(d, io, evs[i].events);
+                                break;
                         }
                 }
                 runs_free_dead(d);
                 control_free_dead(d);
+                fleet_free_dead(d);
         }
         if (d->stop_policy != ON_STOP_LEAVE && d->stop_jobs && !d->stop_killed)
                 log_info("every running job ended within the grace period");

@@ -244,6 +244,7 @@ static void daemon_done(struct daemon *d) {
         access_lists_done(&d->access);
         runs_done(d);    /* capped ones included: never started, nothing to wait for */
         admit_done(d);
+        fleet_done(d);   /* its sockets and timers leave the loop */
         users_done(&d->users);
         tables_done(d);
         dispatch_done(d);
@@ -279,6 +280,9 @@ static int daemon_start(struct daemon *d) {
                 return -EBUSY;
         if (setup_fds(d) < 0 || spawner_start(d) < 0 || daemon_load_local_zone(d) < 0)
                 return -EIO;
+        if (fleet_init(d) < 0)
+                return -ENOMEM;
+        fleet_configure(d);
         raise_nofile();
         if (users_init_self(&d->users, d->uid, getegid()) < 0)
                 return -ENOMEM;

@@ -99,6 +99,7 @@ char *metrics_text(struct daemon *d, const char *only_user) {
                    "tock_queue_length %zu\n",
                 d->sched.queue.n);
         fprintf(f, "# HELP tock_tables Tables loaded.\n# TYPE tock_tables gauge\ntock_tables %zu\n", d->tables.n);
+        fleet_metrics(d, f);
 done:
         if (fclose(f) != 0) {
                 free(buf);

@@ -198,6 +198,7 @@ static void scheduled_run_ended(struct daemon *d, const struct run *r, int wstat
 
         st->last_wstatus = wstatus;
         st->last_duration_ms = ms;
+        fleet_run_ended(d, st, wstatus);
         if (ok) {
                 st->last_success_at = r->started_at;
                 free(st->note);

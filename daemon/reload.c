@@ -44,7 +44,8 @@ int daemon_load_config(struct daemon *d, struct config *c, const char *path, boo
                 free(c->config_file);
                 c->config_file = strdup("");
         }
-        return apply_overrides(d, c);
+        r = apply_overrides(d, c);
+        return r < 0 ? r : fleet_config_check(c);
 }
 
 int daemon_load_local_zone(struct daemon *d) {
@@ -74,6 +75,7 @@ int daemon_reload(struct daemon *d, const char *cause) {
                 d->cfg = c;
                 log_setup(d->cfg.log_target, d->cfg.log_level, d->cfg.log_format);
                 spawn_pam_check(d);
+                fleet_configure(d);
         }
         struct tz *old = d->tables.local_zone;
         d->tables.local_zone = NULL;

@@ -45,8 +45,9 @@ static void reply_spool(const struct request_ctx *x, int r, struct spool_result 
 }
 
 /* A job as STATUS and WHY carry it; the strings are borrowed from the job. */
-static struct proto_job job_record(const struct job *j) {
+static struct proto_job job_record(const struct daemon *d, const struct job *j) {
         const struct job_stats *s = job_stats_view(j);
+        int64_t at = PROTO_NO_TIME;
 
         return (struct proto_job) {
                 .table = j->table->name,
@@ -65,6 +66,8 @@ static struct proto_job job_record(const struct job *j) {
                 .failures = s ? s->failures : 0,
                 .running_pid = s ? s->running_pid : 0,
                 .running_since = s && s->running_pid ? s->running_since : PROTO_NO_TIME,
+                .fleet_host = (char *) fleet_elsewhere(d, j, &at),
+                .fleet_at = at,
         };
 }
 
@@ -205,7 +208,7 @@ static bool stream_record(struct daemon *d, struct reply_stream *s) {
                                 const struct job *j = &d->tables.v[s->ti]->jobs[s->ji++];
                                 if (!stream_listed(s, j))
                                         continue;
-                                struct proto_job r = job_record(j);
+                                struct proto_job r = job_record(d, j);
                                 proto_put_job(&s->body, &r);
                                 return true;
                         }
@@ -471,8 +474,14 @@ static void why_note(struct daemon *d, const struct job *j, char note[static 512
                 n += (size_t) snprintf(note + n, 512 - n, "%s%s is not allowed to use cron (%s / %s)%s", n ? "; " : "",
                                        job_user(j), d->cfg.cron_allow, d->cfg.cron_deny,
                                        n ? ": it will not start on schedule again" : "");
-        else if (n == 0 && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at)
-                snprintf(note, 512, "its last fire time came but it did not start");
+        else if (n == 0 && s->last_due_at != INT64_MIN && s->last_at < s->last_due_at && !fleet_job(d, j))
+                n = (size_t) snprintf(note, 512, "its last fire time came but it did not start");
+        if (n < 512 && fleet_job(d, j)) {
+                char where[320];
+                fleet_where(d, j, where, sizeof where);
+                if (*where)
+                        snprintf(note + n, 512 - n, "%s%s", n ? "; " : "", where);
+        }
 }
 
 static void req_why(const struct request_ctx *x) {
@@ -490,7 +499,7 @@ static void req_why(const struct request_ctx *x) {
         why_note(x->d, j, note);
         const struct job_stats *s = job_stats_view(j);
         proto_put_why(&b, &(struct proto_why) {
-                                  .job = job_record(j),
+                                  .job = job_record(x->d, j),
                                   .state = state,
                                   .note = note,
                                   .output = s && s->tail ? s->tail : NULL,
@@ -575,6 +584,15 @@ static void req_metrics(const struct request_ctx *x) {
         control_reply_ok(x->d, x->c, text);
 }
 
+/* tockctl fleet: members seen and recent claims (host names and job keys, no commands) */
+static void req_fleet(const struct request_ctx *x) {
+        _cleanup_free_ char *text = fleet_status_text(x->d);
+
+        if (!text)
+                return control_reply_error(x->d, x->c, -ENOMEM, "out of memory");
+        control_reply_ok(x->d, x->c, text);
+}
+
 /* The tables refused as they are on disk: every one for root naming nobody, else the user's own.
  * As many as fit in one message (half of it: the paths and reasons are short); `total` says how
  * many there are. */
@@ -633,6 +651,7 @@ static const struct request {
         { PROTO_RELOAD, ACCESS_ROOT, "reload tockd", 0, "malformed request", req_reload },
         { PROTO_METRICS, ACCESS_ANYONE, "read the metrics", 0, "malformed request", req_metrics },
         { PROTO_REFUSED, ACCESS_SELF_OR_ALL, "ask for the refused tables", 0, "malformed request", req_refused },
+        { PROTO_FLEET, ACCESS_ANYONE, "ask about the fleet", 0, "malformed request", req_fleet },
 };
 
 static const struct request *request_find(uint16_t type) {

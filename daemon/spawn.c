@@ -465,7 +465,10 @@ static int job_plan(struct daemon *d, const struct job *j, const char *user, boo
         const char *path = d->cfg.inherit_env && getenv("PATH") ? getenv("PATH") : d->cfg.path;
         if (r == 0 && d->cfg.inherit_env)
                 r = plan_inherit_env(p);
+        char fire[24];
+        snprintf(fire, sizeof fire, "%lld", (long long) d->sched.firing_at);
         if (r < 0 || (r = spawn_plan_env(p, d->cfg.shell, path, j->table->ct, job_entry(j))) < 0 ||
+            (scheduled && d->sched.firing_at && (r = spawn_plan_setenv(p, "TOCK_FIRE_TIME", fire)) < 0) ||
             (r = encode_req(p, d, job_command(j), ret_req, ret_len, ret_id)) < 0) {
                 const char *why = r == -E2BIG ? "too many groups or too large an environment" : strerror(-r);
                 job_event(LOG_ERR, lj, j->stats, "not run: %s while preparing it", why);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "mem.h"
 #include "readfile.h"
@@ -360,6 +361,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 .seed = t->seed,
                 .zone_check = zone_check_cb,
                 .userdata = d,
+                .fleet_refused = fleet_refused_reason(),
         };
         r = crontab_parse(text, len, &opts, &ct, &diags);
         log_diags(t, &diags);
@@ -385,6 +387,9 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 t->n_jobs = 0;
                 t->ct = ct;
                 t->owner_uid = st.st_uid;
+                t->text_hash = HASH_FNV_OFFSET;
+                for (size_t i = 0; i < len; i++)
+                        t->text_hash = (t->text_hash ^ (unsigned char) text[i]) * HASH_FNV_PRIME;
                 table_refuse(t, 0, 0, NULL, 0);
                 table_plan(d, t, old, old_ct, n_old);
                 for (size_t i = 0; i < n_old; i++) {

@@ -20,6 +20,7 @@ enum log_target { LOG_TARGET_AUTO, LOG_TARGET_JOURNAL, LOG_TARGET_SYSLOG, LOG_TA
 enum on_stop { ON_STOP_LEAVE, ON_STOP_TERM, ON_STOP_WAIT };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 enum job_output { JOB_OUTPUT_LINES, JOB_OUTPUT_END };
+enum fleet_unreachable { FLEET_UNREACHABLE_SKIP, FLEET_UNREACHABLE_LOCAL };
 
 struct config {
         char *config_file;
@@ -61,6 +62,14 @@ struct config {
         enum overlap overlap; /* default overlap policy */
         int64_t jitter_s;     /* default per-job random delay bound */
         bool catchup;         /* default of [catchup:...] */
+        bool fleet;           /* default of [fleet]: every job is a fleet job */
+        /* [fleet] (fleet.c) */
+        char *fleet_endpoints;  /* etcd client URLs, ',' or blanks between; "" disables the fleet */
+        char *fleet_name;       /* the keys' prefix: /tock/NAME/ */
+        char *fleet_host;       /* this member's name; "" the host name */
+        int64_t fleet_lease_ttl_s;
+        enum fleet_unreachable fleet_unreachable;
+        char *fleet_cacert, *fleet_cert, *fleet_key; /* TLS files; "" none */
         bool inherit_env;     /* jobs start from tockd's environment (the container mode's default) */
         bool foreground;
         bool container;       /* tockd --table FILE alone: config_container_defaults() */
@@ -160,6 +169,7 @@ struct table {
         char *owner;      /* spool and single tables: the user the entries run as */
         uid_t owner_uid;  /* spool tables: the uid that owned the file of the version in force */
         uint64_t seed;
+        uint64_t text_hash; /* FNV-1a of the text in force: with the path, its identity in a fleet */
         struct crontab *ct;
         struct job *jobs;      /* jobs[i] is entry ct->entries[i] */
         size_t n_jobs;
@@ -257,7 +267,7 @@ struct table_watch {
 
 /* ---- event sources and runs ---- */
 
-enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT, IO_MONOTONIC };
+enum io_kind { IO_SIGNAL, IO_TIMER, IO_INOTIFY, IO_SPAWNER, IO_RUN_OUTPUT, IO_LISTEN, IO_CLIENT, IO_MONOTONIC, IO_ETCD };
 
 /* What an epoll event points at. */
 struct io_source {
@@ -418,6 +428,7 @@ struct daemon {
                 int64_t last_boot_ns;          /* CLOCK_BOOTTIME when last_real was taken */
                 int64_t armed_at;              /* what the timer is armed for, or INT64_MAX */
                 uint64_t random_delay_factor;  /* cronie's RANDOM_DELAY: one draw per daemon start */
+                int64_t firing_at;             /* the fire time being admitted (TOCK_FIRE_TIME), or 0 */
         } sched;
 
         struct {               /* spawn.c: the link to the spawner */
@@ -457,6 +468,8 @@ struct daemon {
                 size_t n_clients;
                 struct client *dead;   /* closed, freed by control_free_dead() after the batch */
         } control;
+
+        struct fleet *fleet;   /* fleet.c: the fleet this tockd is in (issue 14) */
 
         struct {               /* metrics.c */
                 int64_t written_ns;
@@ -567,6 +580,8 @@ enum admit_cap { ADMIT_CAP_FREE, ADMIT_CAP_ALL, ADMIT_CAP_USER };
 enum admit_cap admit_caps_check(size_t max_all, size_t max_user, size_t all, size_t mine);
 void admit_fire(struct daemon *d, struct job *j);
 bool admit_over_caps(struct daemon *d, const struct run *run);
+/* Whether a run of j started now would wait under the caps */
+bool admit_job_capped(struct daemon *d, const struct job *j);
 void admit_run_ended(struct daemon *d, struct job_stats *s);
 void admit_defer(struct daemon *d, const struct job *j, const struct log_job *lj);
 void admit_retry(struct daemon *d);
@@ -757,6 +772,29 @@ int daemon_load_local_zone(struct daemon *d);
 /* SIGHUP or tockctl reload: the configuration and every table again. A bad configuration keeps
  * the old one. `cause` follows "reloading" in the log (" on SIGHUP from ..."). */
 int daemon_reload(struct daemon *d, const char *cause);
+
+/* fleet.c (fleet-off.c in a build without libcurl and jansson): fleet jobs, claimed in etcd */
+int fleet_init(struct daemon *d);
+/* Refuses a configuration that needs fleet support this build lacks: 0 or -EINVAL (logged). */
+int fleet_config_check(const struct config *c);
+/* Takes d->cfg's [fleet] (at start and each reload); a configuration it cannot use is logged and
+ * leaves fleet jobs to fleet.unreachable. */
+void fleet_configure(struct daemon *d);
+/* Why [fleet] in a table is an error in this build, or NULL. */
+const char *fleet_refused_reason(void);
+bool fleet_job(const struct daemon *d, const struct job *j);
+/* A fire time of fleet job j came: claim it; admit_fire() when this host wins. */
+void fleet_fire(struct daemon *d, struct job *j, int64_t nominal);
+void fleet_run_ended(struct daemon *d, struct job_stats *s, int wstatus);
+void fleet_where(struct daemon *d, const struct job *j, char *buf, size_t size);
+/* The host that ran j's last fire time claimed in the fleet, when another host won it (and that
+ * fire time in *ret_at); else "" (and *ret_at untouched) */
+const char *fleet_elsewhere(const struct daemon *d, const struct job *j, int64_t *ret_at);
+char *fleet_status_text(struct daemon *d);
+void fleet_metrics(struct daemon *d, FILE *m);
+void fleet_handle_io(struct daemon *d, struct io_source *io, uint32_t events);
+void fleet_free_dead(struct daemon *d);
+void fleet_done(struct daemon *d);
 
 /* loop.c */
 int loop_add(struct daemon *d, struct io_source *io, uint32_t events);

@@ -239,7 +239,7 @@ if tc_cc proto-peer; then
                 r "" "$TOCKCTL" --socket "$FAKE" status
                 case $mode in
                 version) want "a tockd of another protocol version: tockctl says which, exit 4" 4 \
-                        err "tockctl: tockd speaks protocol version 9, this tockctl speaks 1: use the tockctl that came with tockd" ;;
+                        err "tockctl: tockd speaks protocol version 9, this tockctl speaks $(sed -n 's/^#define PROTO_VERSION \([0-9]*\).*/\1/p' "$(dirname "$0")/../../common/proto.h"): use the tockctl that came with tockd" ;;
                 garbage) want "a peer that is not tockd: tockctl says so, exit 4" 4 err "$FAKE does not speak tockd's protocol" ;;
                 close) want "a peer that closes without answering: tockctl says so, exit 4" 4 \
                         err "tockd closed the connection before answering" ;;

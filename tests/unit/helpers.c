@@ -119,6 +119,8 @@ struct proto_job test_proto_job(void) {
                 .failures = 3,
                 .running_pid = 4242,
                 .running_since = 1767144600,
+                .fleet_host = (char *) "web-2",
+                .fleet_at = 1767144540,
         };
 }
 
@@ -139,4 +141,6 @@ void test_assert_job_eq(const struct proto_job *got, const struct proto_job *wan
         cr_assert_eq(got->failures, want->failures);
         cr_assert_eq(got->running_pid, want->running_pid);
         cr_assert_eq(got->running_since, want->running_since);
+        cr_assert_str_eq(got->fleet_host, want->fleet_host ? want->fleet_host : "");
+        cr_assert_eq(got->fleet_at, want->fleet_at);
 }

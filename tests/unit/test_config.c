@@ -166,3 +166,23 @@ Test(config, a_missing_file_is_fine_only_when_not_named_explicitly) {
         cr_assert_eq(config_load(&c, "/nonexistent/tockd.conf", false), 0);
         cr_assert_eq(config_load(&c, "/nonexistent/tockd.conf", true), -ENOENT);
 }
+
+/* issue 14: the [fleet] section and jobs.fleet, with their defaults */
+Test(config, fleet_keys_and_their_defaults) {
+        cr_assert_str_eq(c.fleet_endpoints, "");
+        cr_assert_str_eq(c.fleet_name, "default");
+        cr_assert_eq(c.fleet_lease_ttl_s, 10);
+        cr_assert_eq(c.fleet_unreachable, FLEET_UNREACHABLE_SKIP);
+        cr_assert_not(c.fleet);
+        cr_assert_eq(config_set(&c, "fleet", "endpoints", "http://127.0.0.1:2379, http://10.0.0.2:2379"), 0);
+        cr_assert_str_eq(c.fleet_endpoints, "http://127.0.0.1:2379, http://10.0.0.2:2379");
+        cr_assert_eq(config_set(&c, "fleet", "unreachable", "local"), 0);
+        cr_assert_eq(c.fleet_unreachable, FLEET_UNREACHABLE_LOCAL);
+        cr_assert_eq(config_set(&c, "fleet", "unreachable", "retry"), -EINVAL);
+        cr_assert_eq(config_set(&c, "fleet", "lease_ttl", "30s"), 0);
+        cr_assert_eq(c.fleet_lease_ttl_s, 30);
+        cr_assert_eq(config_set(&c, "fleet", "lease_ttl", "-1"), -EINVAL);
+        cr_assert_eq(config_set(&c, "jobs", "fleet", "yes"), 0);
+        cr_assert(c.fleet);
+        cr_assert_eq(config_set(&c, "fleet", "quorum", "2"), -ENOENT, "an unknown key is not taken");
+}

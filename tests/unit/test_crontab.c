@@ -1273,7 +1273,7 @@ Test(crontab_options, an_unknown_option_is_a_warning_so_older_versions_still_rea
         cr_expect_eq(view_of(&p, 0)->opts.timeout_s, 60);
         cr_expect_eq(p.d.n_warnings, 2, "%s", diags_str(&p.d));
         expect_diag(&p, DIAG_WARNING, 1, 2,
-                    "unknown option 'frob', ignored (known: name, timeout, jitter, overlap, catchup, sec)", line);
+                    "unknown option 'frob', ignored (known: name, timeout, jitter, overlap, catchup, fleet, sec)", line);
         expect_diag(&p, DIAG_WARNING, 1, 20, "unknown option 'future', ignored", line);
 }
 
@@ -1639,4 +1639,43 @@ Test(crontab_regressions, a_four_field_expression_says_which_field_is_missing) {
         cr_expect_eq(p.r, -EINVAL);
         expect_diag(&p, DIAG_ERROR, 1, 8, "missing day-of-week field", "* * * *");
         diag_list_done(&d);
+}
+
+/* issue 14: [fleet], [fleet:once], [fleet:no]; refused with the reason a build gives */
+Test(crontab_opts, fleet_option_is_parsed_and_refused_where_the_build_lacks_it) {
+        static const struct {
+                const char *line;
+                int fleet;
+        } cases[] = {
+                { "[fleet] * * * * * true\n", 1 },
+                { "[fleet:once] * * * * * true\n", 1 },
+                { "[fleet:no] * * * * * true\n", 0 },
+                { "[sec:* fleet name:x] * * * * * true\n", 1 },
+                { "* * * * * true\n", -1 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct crontab_opts o = { .mode = CRONTAB_USER };
+                struct crontab *t = NULL;
+                struct diag_list diags = {};
+                struct entry_view v;
+
+                cr_assert_eq(crontab_parse(cases[i].line, strlen(cases[i].line), &o, &t, &diags), 0, "%s", cases[i].line);
+                entry_view(t, &t->entries[0], &v);
+                cr_expect_eq(v.opts.fleet, cases[i].fleet, "%s", cases[i].line);
+                crontab_free(t);
+                diag_list_done(&diags);
+
+                o.fleet_refused = "no fleet here";
+                t = NULL;
+                diags = (struct diag_list) {};
+                cr_expect_eq(crontab_parse(cases[i].line, strlen(cases[i].line), &o, &t, &diags), cases[i].fleet == 1 ? -EINVAL : 0,
+                             "%s", cases[i].line);
+                crontab_free(t);
+                diag_list_done(&diags);
+        }
+        struct crontab_opts o = { .mode = CRONTAB_USER };
+        struct crontab *t = NULL;
+        struct diag_list diags = {};
+        cr_expect_eq(crontab_parse("[fleet:maybe] * * * * * true\n", 29, &o, &t, &diags), -EINVAL);
+        diag_list_done(&diags);
 }

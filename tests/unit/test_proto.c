@@ -526,6 +526,7 @@ Test(proto_names, every_type_has_its_name_and_others_are_unknown) {
         cr_assert_str_eq(proto_type_to_string(PROTO_RUN_DONE), "RUN_DONE");
         cr_assert_str_eq(proto_type_to_string(PROTO_REFUSED), "REFUSED");
         cr_assert_str_eq(proto_type_to_string(PROTO_REFUSED_REPLY), "REFUSED");
+        cr_assert_str_eq(proto_type_to_string(PROTO_FLEET), "FLEET");
         const uint16_t unknown[] = { 0, 99, _PROTO_REQUEST_END, 199, PROTO_REFUSED_REPLY + 1, 0xffff };
         for (size_t k = 0; k < ELEMENTSOF(unknown); k++)
                 cr_assert_str_eq(proto_type_to_string(unknown[k]), "?", "type %u", unknown[k]);

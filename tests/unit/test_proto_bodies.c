@@ -43,6 +43,7 @@ Test(proto_bodies, every_request_comes_back_with_the_fields_its_type_carries) {
                 { PROTO_NEXT, true, false, false, true },      { PROTO_WHY, true, true, false, false },
                 { PROTO_RUN, true, true, false, false },       { PROTO_RELOAD, false, false, false, false },
                 { PROTO_METRICS, false, false, false, false },  { PROTO_REFUSED, true, false, false, false },
+                { PROTO_FLEET, false, false, false, false },
         };
         const struct proto_request q = {
                 .user = (char *) "alice", .job = (char *) "backup", .text = (char *) "@daily true\nignored", .text_len = 12,
