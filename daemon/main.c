@@ -320,7 +320,6 @@ int main(int argc, char **argv) {
         bool explicit = false, dump = false, fg;
         int r;
 
-        thp_reexec(argv);
         config_init(&d.cfg);
         catchup_init(&d);
         admit_init(&d);
@@ -334,6 +333,8 @@ int main(int argc, char **argv) {
         if (d.container && !explicit)
                 config_path = ""; /* an image's /etc/tock/tockd.conf is the system cron's */
         config_done(&d.cfg);
+        if (!dump)
+                thp_reexec(&d, argv, config_path, explicit);
         if (daemon_load_config(&d, &d.cfg, config_path, explicit) < 0) {
                 daemon_done(&d);
                 return 2;

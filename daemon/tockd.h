@@ -75,11 +75,6 @@ struct config {
         bool container;       /* tockd --table FILE alone: config_container_defaults() */
 };
 
-/* thp.c: execs tockd once more with glibc's malloc on transparent huge pages (first thing in
- * main(); returns when it does not, and in the new image, whose environment it puts back) */
-void thp_reexec(char **argv);
-bool thp_active(void); /* this image is the one thp_reexec() started */
-
 void config_init(struct config *c);
 void config_container_defaults(struct config *c);
 void config_done(struct config *c);
@@ -803,3 +798,9 @@ int loop_run(struct daemon *d);
 int loop_setup(struct daemon *d);
 void loop_start_watchdog(struct daemon *d);
 void loop_done(struct daemon *d);
+
+/* thp.c: execs tockd once more with glibc's malloc on transparent huge pages when the configured
+ * tables are large (before the configuration is read for real; returns when it does not exec, and
+ * in the new image, whose environment it puts back) */
+void thp_reexec(struct daemon *d, char **argv, const char *config_path, bool explicit);
+bool thp_active(void); /* this image is the one thp_reexec() started */

@@ -265,43 +265,68 @@ times in 5 real seconds: libfaketime's speed-up does not reach tockd's timerfd h
 fi
 
 # ---- huge pages (daemon/thp.c)
-section "tockd execs itself once with glibc's malloc on huge pages; jobs see the caller's environment"
-printf '[sec:*] * * * * * env > %s/huge-job-env\n' "$T" >"$T/huge.tab"
-TD_PREFIX=(env GLIBC_TUNABLES=glibc.malloc.check=0 TOCK_TEST_CALLER=yes)
-td_start huge --table "$T/huge.tab" --set jobs.inherit_env=yes && started=true || started=false
-TD_PREFIX=()
-if $started; then
-        env0=$(tr '\0' '\n' <"/proc/${TD_PID[huge]}/environ")
-        if ldd "$TOCKD" 2>/dev/null | grep -q libasan; then
-                skip "tockd's exec with glibc.malloc.hugetlb=1" "an ASan build keeps its own allocator and does not exec"
-        elif grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-                skip "tockd's exec with glibc.malloc.hugetlb=1" "transparent huge pages are off (never) here"
-        elif grep -qx "TOCK_THP_REEXEC=1" <<<"$env0" && log_has huge "memory: glibc's malloc on transparent huge pages"; then
+section "large tables: tockd execs itself once with glibc's malloc on huge pages; jobs see the caller's environment"
+mkdir -p "$T/hugetab"
+printf '[sec:*] * * * * * env > %s/huge-job-env\n' "$T" >"$T/hugetab/job"
+thp_why_not=
+if ldd "$TOCKD" 2>/dev/null | grep -q libasan; then thp_why_not="an ASan build keeps its own allocator and does not exec"
+elif grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then thp_why_not="transparent huge pages are off (never) here"
+fi
+# whether the tockd NAME runs in the image that thp_reexec() started, and says so
+thp_exec_seen() {
+        tr '\0' '\n' <"/proc/${TD_PID[$1]}/environ" | grep -qx "TOCK_THP_REEXEC=1" &&
+                log_has "$1" "memory: glibc's malloc on transparent huge pages"
+}
+# td_start_huge NAME ENV...: tockd NAME on the tables of $T/hugetab, with ENV added
+td_start_huge() {
+        local n=$1
+        shift
+        rm -f "$T/huge-job-env"
+        TD_PREFIX=(env -u GLIBC_TUNABLES -u TOCK_HUGEPAGES "$@")
+        td_start "$n" --table "$T/hugetab" --set jobs.inherit_env=yes
+        local r=$?
+        TD_PREFIX=()
+        return $r
+}
+
+# a small table: no exec, unless TOCK_HUGEPAGES=1
+if td_start_huge huge1 GLIBC_TUNABLES=glibc.malloc.check=0 TOCK_TEST_CALLER=yes TOCK_HUGEPAGES=1; then
+        if [ -n "$thp_why_not" ]; then skip "TOCK_HUGEPAGES=1: tockd's exec with glibc.malloc.hugetlb=1" "$thp_why_not"
+        elif thp_exec_seen huge1; then
                 # (ld.so rewrites GLIBC_TUNABLES in the environment block it was given: not checked)
-                pass "tockd exec'd itself once (same pid) and says its malloc is on transparent huge pages"
-                echo "# AnonHugePages of tockd: $(awk '/^AnonHugePages:/ { print $2, $3 }' "/proc/${TD_PID[huge]}/smaps_rollup" 2>/dev/null)"
-        else
-                flunk "tockd exec'd itself once and says its malloc is on transparent huge pages" \
-                        "$(grep -E 'GLIBC|TOCK_THP' <<<"$env0"); $(log_tail huge 3)"
-        fi
+                pass "TOCK_HUGEPAGES=1: tockd exec'd itself once (same pid) and says its malloc is on transparent huge pages"
+        else flunk "TOCK_HUGEPAGES=1: tockd exec'd itself once and says so" "$(log_tail huge1 3)"; fi
         if wait_until 10 test -s "$T/huge-job-env"; then
                 check "a job sees the caller's GLIBC_TUNABLES" grep -qx "GLIBC_TUNABLES=glibc.malloc.check=0" "$T/huge-job-env"
                 check "and the caller's other variables" grep -qx "TOCK_TEST_CALLER=yes" "$T/huge-job-env"
                 check "and nothing of tockd's exec" sh -c "! grep -q '^TOCK_THP' '$T/huge-job-env'"
-        else flunk "the job of the huge-pages table runs" "$(log_tail huge)"; fi
-        td_stop_ok huge
+        else flunk "the job of the huge-pages table runs" "$(log_tail huge1)"; fi
+        td_stop_ok huge1
 fi
-TD_PREFIX=(env -u GLIBC_TUNABLES TOCK_HUGEPAGES=0)
-rm -f "$T/huge-job-env"
-td_start huge --table "$T/huge.tab" --set jobs.inherit_env=yes && started=true || started=false
-TD_PREFIX=()
-if $started; then
-        check "TOCK_HUGEPAGES=0: no exec" sh -c "! tr '\\0' '\\n' </proc/${TD_PID[huge]}/environ | grep -q TOCK_THP_REEXEC"
-        check "and no word of huge pages in the log" sh -c "! grep -q 'transparent huge pages' '$T/huge/log'"
+if td_start_huge huge2; then
+        check "tables under 16 MiB: no exec" sh -c "! tr '\\0' '\\n' </proc/${TD_PID[huge2]}/environ | grep -q TOCK_THP_REEXEC"
+        check "and no word of huge pages in the log" sh -c "! grep -qF 'transparent huge pages' '$T/huge2/log'"
         if wait_until 10 test -s "$T/huge-job-env"; then
-                check "and a job has no GLIBC_TUNABLES either" sh -c "! grep -q '^GLIBC_TUNABLES' '$T/huge-job-env'"
-        else flunk "the job of the huge-pages table runs (TOCK_HUGEPAGES=0)" "$(log_tail huge)"; fi
-        td_stop_ok huge
+                check "and a job has no GLIBC_TUNABLES" sh -c "! grep -q '^GLIBC_TUNABLES' '$T/huge-job-env'"
+        else flunk "the job of the huge-pages table runs (no exec)" "$(log_tail huge2)"; fi
+        td_stop_ok huge2
+fi
+# 18 MiB of tables (two files of comments) and a configuration with a warning: the exec, and the
+# warning said once (the configuration's first, quiet reading says nothing)
+for f in pad1 pad2; do yes '# padding, padding, padding, padding, padding, padding' | head -c $((9 << 20)) >"$T/hugetab/$f"; done
+td_prepare huge3
+printf '[bogus]\nkey = 1\n' >"$T/huge3/tockd.conf"
+if td_start_huge huge3; then
+        if [ -n "$thp_why_not" ]; then skip "18 MiB of tables: tockd's exec with glibc.malloc.hugetlb=1" "$thp_why_not"
+        elif thp_exec_seen huge3; then pass "18 MiB of tables: tockd exec'd itself once with its malloc on huge pages"
+        else flunk "18 MiB of tables: tockd exec'd itself once with its malloc on huge pages" "$(log_tail huge3 3)"; fi
+        check "the configuration's warning is logged once" test "$(log_count huge3 "unknown key 'key' in section [bogus]")" = 1
+        td_stop_ok huge3
+fi
+rm -f "$T/hugetab/pad1" "$T/hugetab/pad2"
+if td_start_huge huge4 TOCK_HUGEPAGES=0; then
+        check "TOCK_HUGEPAGES=0: no exec" sh -c "! tr '\\0' '\\n' </proc/${TD_PID[huge4]}/environ | grep -q TOCK_THP_REEXEC"
+        td_stop_ok huge4
 fi
 
 finish
