@@ -3,8 +3,8 @@
 #
 #   packaging/test-systemd.sh [--deb FILE] [--cache DIR] [--keep]
 #
-# Debootstraps a minimal bookworm (systemd, cron, cron-daemon-common, libinih1, procps for the
-# unit's /bin/kill) into a temp dir,
+# Debootstraps a minimal bookworm (systemd, cron, cron-daemon-common, tockd's libraries: libinih1,
+# and libcurl4 and libjansson4 for the fleet; procps for the unit's /bin/kill) into a temp dir,
 # puts tock in it ($TOCKD and $TOCKCTL, else build/tockd and build/tockctl, the unit and
 # tockd.conf; or, with --deb, installs the package with dpkg so that its maintainer scripts run
 # too), boots it with `systemd-nspawn -b --register=no --keep-unit` and lets a oneshot unit inside
@@ -61,7 +61,7 @@ if [ -z "$deb" ]; then
 	done
 fi
 
-pkgs=systemd,systemd-sysv,dbus,libinih1,libsystemd0,cron-daemon-common,tzdata,cron,passwd,procps
+pkgs=systemd,systemd-sysv,dbus,libinih1,libsystemd0,libcurl4,libjansson4,cron-daemon-common,tzdata,cron,passwd,procps
 cached=
 [ -z "$cache" ] || cached=$cache/debian-bookworm-systemd-$(echo "$pkgs" | md5sum | cut -c1-8).tar
 if [ -z "${TOCK_TEST_ROOTFS:-}" ] && ! [ -s "$cached" ]; then
