@@ -36,13 +36,14 @@ endif
 COMMON_SRC := $(wildcard common/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
 # FLEET=1 (the default when libcurl's and jansson's headers are installed): fleet jobs claimed in
-# etcd (daemon/fleet.c, daemon/etcd.c); FLEET=0: daemon/fleet-off.c, which refuses them
+# etcd (daemon/fleet.c, daemon/etcd.c), libcurl and jansson loaded with dlopen() only when a fleet
+# is configured (daemon/fleet-libs.c); FLEET=0: daemon/fleet-off.c, which refuses them
 FLEET ?= $(if $(and $(wildcard /usr/include/jansson.h),$(shell pkg-config --exists libcurl 2>/dev/null && echo y)),1,0)
 ifeq ($(FLEET),1)
 DAEMON_SRC := $(filter-out daemon/fleet-off.c,$(wildcard daemon/*.c))
-FLEET_LIBS  = $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson)
+FLEET_LIBS  = -ldl
 else
-DAEMON_SRC := $(filter-out daemon/fleet.c daemon/etcd.c,$(wildcard daemon/*.c))
+DAEMON_SRC := $(filter-out daemon/fleet.c daemon/etcd.c daemon/fleet-libs.c,$(wildcard daemon/*.c))
 FLEET_LIBS  =
 endif
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)

@@ -10,7 +10,6 @@
  * (connection refused, timeout, an HTTP 5xx such as a member without a leader) it is sent to the
  * next one, each endpoint tried once. No consensus of our own: whichever member answers, etcd
  * itself decides. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

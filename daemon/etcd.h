@@ -1,10 +1,11 @@
 /* daemon/etcd.h: an asynchronous client of etcd's v3 JSON gateway (etcd.c), for fleet.c. */
 #pragma once
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "fleet-libs.h"
 
 struct daemon;
 struct etcd;

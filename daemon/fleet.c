@@ -207,6 +207,11 @@ void fleet_configure(struct daemon *d) {
         f->broken = name_check(c);
         if (!f->broken)
                 f->broken = tls_check(c);
+        if (!f->broken) {
+                const char *why;
+                if (fleet_libs_load(&why) < 0)
+                        xasprintf(&f->broken, "fleet: %s", why);
+        }
         if (!f->broken && parse_endpoints(c->fleet_endpoints, &endpoints, &n, &f->broken) < 0 && !f->broken)
                 f->broken = strdup("out of memory");
         if (f->broken) {

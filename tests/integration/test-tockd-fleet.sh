@@ -16,7 +16,8 @@ export TZ=UTC
 
 td_require_tockd "tockd fleet"
 td_require_home "tockd fleet"
-if ! "$TOCKD" --dump-config 2>/dev/null | grep -c "^\[fleet\]" >/dev/null || ! ldd "$TOCKD" 2>/dev/null | grep -c libcurl >/dev/null; then
+# a tockd with the fleet loads libcurl.so.4 by that name when a fleet is configured (fleet-libs.c)
+if ! "$TOCKD" --dump-config 2>/dev/null | grep -c "^\[fleet\]" >/dev/null || ! grep -qa 'libcurl\.so\.4' "$TOCKD"; then
         td_skip_all "tockd fleet" "$TOCKD was built without fleet support (make FLEET=1 needs libcurl4-openssl-dev and libjansson-dev)"
 fi
 if ! command -v etcd >/dev/null; then
@@ -83,8 +84,15 @@ run_window() { # seconds; sets A B
         while [ "$(now_s)" -lt $((B + 2)) ]; do sleep 0.2; done
 }
 
+section "libcurl and jansson are loaded only in a fleet"
+if td_start solo --table "$TABLE"; then
+        check "a tockd in no fleet has neither libcurl nor jansson mapped" sh -c "! grep -qE 'libcurl|libjansson' /proc/${TD_PID[solo]}/maps"
+        td_stop_ok solo
+fi
+
 section "three tockd, one table"
 for n in h1 h2 h3; do start_host "$n" || { finish; exit; }; done
+check "a tockd in a fleet has loaded libcurl and jansson (dlopen)" sh -c "grep -q libcurl /proc/${TD_PID[h1]}/maps && grep -q libjansson /proc/${TD_PID[h1]}/maps"
 wait_until 10 eval 'grep -q "claimed fire time" "$T/h1/log" "$T/h2/log" "$T/h3/log"' 
 run_window "$W"
 exactly_once "all up" "$A" "$B"
@@ -213,4 +221,30 @@ expect_grep err "fleet is fleet, fleet:once"
 
 for n in h1 h2 h3; do td_stop "$n"; done
 for i in 1 2 3; do etcd_stop "$i"; done
+section "no libcurl on the machine: the fleet is refused, saying what to install"
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+        : >"$T/empty-lib"
+        hide=""
+        for l in libcurl.so.4 libcurl-gnutls.so.4; do
+                f=$(ldconfig -p | awk -v l="$l" '$1 == l { print $NF; exit }')
+                [ -n "$f" ] && hide="$hide mount --bind '$T/empty-lib' '$(readlink -f "$f")' &&"
+        done
+        fleet_conf nolib
+        TD_PREFIX=(unshare -m --propagation private sh -c "$hide exec \"\$@\"" sh)
+        td_start nolib --table "$TABLE" && started=true || started=false
+        TD_PREFIX=()
+        if $started; then
+                if wait_until 5 log_has nolib "fleet: cannot load libcurl.so.4 (install libcurl4): "; then
+                        pass "tockd says libcurl cannot be loaded and which package has it"
+                else flunk "tockd says libcurl cannot be loaded" "$(log_tail nolib 5)"; fi
+                if wait_until 5 log_match nolib "shared.cron:1 .*not run: fire time [0-9]* not claimed: fleet: cannot load libcurl"; then
+                        pass "the fleet job is skipped, saying why"
+                else flunk "the fleet job is skipped, saying why" "$(log_tail nolib 5)"; fi
+                check "the plain job runs" wait_until 5 log_has nolib "shared.cron:2 ("
+                td_stop_ok nolib
+        fi
+else
+        skip "no libcurl on the machine" "needs root and a private mount namespace (unshare -m)"
+fi
+
 finish
