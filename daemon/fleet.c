@@ -14,8 +14,8 @@
  * The 10 s cover a transaction that etcd applies late (sent before quorum was lost, applied when
  * it is back).
  *
- * Membership: each tockd keeps /tock/FLEET/members/HOST under a lease of lease_ttl, kept alive
- * every third of it, and reads the others' keys at the same pace for tockctl fleet. */
+ * Membership (each tockd's key under /tock/FLEET/members/) is fleet-members.c; the state both
+ * share, fleet-int.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,74 +23,12 @@
 #include <unistd.h>
 
 #include "etcd.h"
+#include "fleet-int.h"
 #include "hash.h"
 #include "log.h"
 #include "timefmt.h"
 #include "tockd.h"
 #include "util.h"
-
-#define CLAIM_JITTER_MS 200  /* a claim waits 0-200 ms, drawn from the host and the key */
-#define CLAIM_LOADED_MS 400  /* ... and this more when this host is over its caps */
-#define FLEET_RECENT 32      /* claims kept for tockctl fleet */
-#define FLEET_MAX_MEMBERS 256
-/* A claim's key outlives lease_ttl by this much more: a transaction sent in time may be applied
- * later, when etcd had no leader (etcd 3.4 gives up on a request after 5 s plus two election
- * timeouts, 7 s by default); it must still find the key of a winner applied before it. */
-#define CLAIM_SERVER_SLACK_S 10
-
-struct fleet_job {           /* a fleet job this host claimed for, by its stats */
-        struct hmap_node node;
-        struct job_stats *stats; /* a reference */
-        int64_t last_nominal;    /* its last fire time claimed, by anyone */
-        char host[64];           /* where that one ran ("" unknown) */
-        int64_t taken_elsewhere;
-        char *won_key;           /* the key of the last claim won here, until its status is put */
-        char *won_lease;
-};
-
-struct claim {
-        struct timer timer;      /* first: the claim's delay */
-        struct fleet *f;
-        struct claim *prev, *next;
-        struct job_stats *stats; /* a reference */
-        int64_t nominal;
-        char *key;
-        int64_t sent_ns;
-        char *lease;             /* the lease it was sent under */
-        bool retried;            /* sent again after its lease was gone */
-};
-
-struct fleet_recent {
-        int64_t nominal, at;
-        char key[160];
-        char host[64];
-        int64_t latency_us;      /* -1: no answer */
-        bool won;
-};
-
-struct fleet {
-        struct daemon *d;
-        struct etcd *etcd;       /* NULL: no fleet, or a configuration it cannot use */
-        struct etcd *retired;    /* a former client, freed after the loop's batch */
-        char *broken;            /* why the configuration cannot be used, or NULL */
-        char *prefix;            /* "/tock/NAME/" */
-        char *host;
-        int64_t ttl_s;
-        struct claim *claims;    /* waiting for their delay, a lease, or etcd's answer */
-        struct claim *want_lease; /* claims waiting for the claim lease */
-        char *claim_lease;       /* ID as etcd writes it, or NULL */
-        int64_t claim_lease_ns;  /* CLOCK_MONOTONIC when granted */
-        bool claim_lease_asked;
-        char *member_lease;
-        bool member_asked;
-        struct timer member_timer;
-        struct hmap jobs;        /* struct fleet_job by stats */
-        struct fleet_recent recent[FLEET_RECENT];
-        size_t n_recent;         /* total; recent[n % FLEET_RECENT] is the next slot */
-        char *members;           /* the members seen at the last look, one "HOST since T" a line */
-        char *config;            /* the [fleet] section in force, as config_sig() writes it */
-        uint64_t won, lost, unreachable, skipped_late;
-};
 
 /* ---- configuration ---- */
 
@@ -174,8 +112,6 @@ static char *name_check(const struct config *c) {
         return why;
 }
 
-static void member_tick(struct daemon *d, struct timer *t);
-
 /* The [fleet] keys as one string: a reload that leaves them alone leaves the fleet alone (its
  * claims in flight, its leases and connections) */
 static char *config_sig(const struct config *c) {
@@ -250,7 +186,7 @@ int fleet_init(struct daemon *d) {
         if (!f)
                 return -ENOMEM;
         f->d = d;
-        timer_init(&f->member_timer, member_tick);
+        timer_init(&f->member_timer, fleet_member_tick);
         d->fleet = f;
         return 0;
 }
@@ -289,7 +225,7 @@ static void fjob_free(struct fleet *f, struct fleet_job *fj) {
 }
 
 /* jobs that are gone (their table changed or went): nobody else holds their stats */
-static void fjobs_gc(struct fleet *f) {
+void fleet_jobs_gc(struct fleet *f) {
         for (size_t b = 0; b < f->jobs.n_buckets; b++)
                 for (struct hmap_node *n = f->jobs.buckets[b], *next; n; n = next) {
                         struct fleet_job *fj = (struct fleet_job *) n;
@@ -314,16 +250,21 @@ static void recent_add(struct fleet *f, const struct claim *c, const char *host,
         snprintf(r->host, sizeof r->host, "%s", host);
 }
 
-static void claim_free(struct claim *c) {
-        struct fleet *f = c->f;
-
-        timer_cancel(f->d, &c->timer);
+/* Takes c off f->claims (it may be on no list) */
+static void claims_unlink(struct fleet *f, struct claim *c) {
         if (c->prev)
                 c->prev->next = c->next;
         else if (f->claims == c)
                 f->claims = c->next;
         if (c->next)
                 c->next->prev = c->prev;
+}
+
+static void claim_free(struct claim *c) {
+        struct fleet *f = c->f;
+
+        timer_cancel(f->d, &c->timer);
+        claims_unlink(f, c);
         job_stats_unref(c->stats);
         free(c->key);
         free(c->lease);
@@ -432,7 +373,7 @@ static void claim_answer(struct daemon *d, void *userdata, int err, json_t *repl
         claim_free(c);
 }
 
-static json_t *b64_string(const char *s) {
+json_t *fleet_b64_string(const char *s) {
         _cleanup_free_ char *b = etcd_b64(s, strlen(s));
         return b ? json_string(b) : NULL;
 }
@@ -472,9 +413,9 @@ static void send_txn(struct claim *c) {
         free(c->lease);
         c->lease = strdup(f->claim_lease);
         body = json_pack("{s:[{s:s,s:o,s:s,s:s}],s:[{s:{s:o,s:o,s:s}}],s:[{s:{s:o}}]}", "compare", "target", "CREATE", "key",
-                         b64_string(c->key), "result", "EQUAL", "create_revision", "0", "success", "request_put", "key",
-                         b64_string(c->key), "value", b64_string(value), "lease", f->claim_lease, "failure",
-                         "request_range", "key", b64_string(c->key));
+                         fleet_b64_string(c->key), "result", "EQUAL", "create_revision", "0", "success", "request_put", "key",
+                         fleet_b64_string(c->key), "value", fleet_b64_string(value), "lease", f->claim_lease, "failure",
+                         "request_range", "key", fleet_b64_string(c->key));
         if (!body)
                 return claim_answer(f->d, c, -ENOMEM, NULL);
         c->sent_ns = now_mono_ns();
@@ -523,12 +464,7 @@ static void send_claim(struct claim *c) {
         if (lease_fresh(f))
                 return send_txn(c);
         /* park it until the lease comes: off the claims list, onto want_lease */
-        if (c->prev)
-                c->prev->next = c->next;
-        else if (f->claims == c)
-                f->claims = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
+        claims_unlink(f, c);
         c->prev = NULL;
         c->next = f->want_lease;
         f->want_lease = c;
@@ -618,117 +554,13 @@ void fleet_run_ended(struct daemon *d, struct job_stats *s, int wstatus) {
         xasprintf(&value, "{\"host\":\"%s\",\"ended_at\":%lld,\"wstatus\":%d}", f->host, (long long) now_real(), wstatus);
         if (!value)
                 return;
-        body = json_pack("{s:o,s:o}", "key", b64_string(fj->won_key), "value", b64_string(value));
+        body = json_pack("{s:o,s:o}", "key", fleet_b64_string(fj->won_key), "value", fleet_b64_string(value));
         if (body && fj->won_lease)
                 json_object_set_new(body, "lease", json_string(fj->won_lease));
         if (body)
                 (void) etcd_call(f->etcd, "/v3/kv/put", body, put_answer, NULL);
         free(fj->won_key);
         fj->won_key = NULL;
-}
-
-/* ---- membership ---- */
-
-static void members_answer(struct daemon *d, void *userdata, int err, json_t *reply) {
-        struct fleet *f = userdata;
-        json_t *kvs = json_object_get(reply, "kvs"), *kv;
-        size_t i;
-        char *text = NULL;
-        size_t len = 0;
-        FILE *m;
-
-        (void) d;
-        if (err < 0)
-                return;
-        m = open_memstream(&text, &len);
-        if (!m)
-                return;
-        json_array_foreach(kvs, i, kv) {
-                _cleanup_free_ char *value = NULL;
-                json_t *v;
-                if (i >= FLEET_MAX_MEMBERS || !json_string_value(json_object_get(kv, "value")) ||
-                    !(value = etcd_unb64(json_string_value(json_object_get(kv, "value")), NULL)))
-                        continue;
-                v = json_loads(value, 0, NULL);
-                fprintf(m, "%s\tsince %lld\n", json_string_value(json_object_get(v, "host")) ?: "?",
-                        (long long) json_integer_value(json_object_get(v, "since")));
-                json_decref(v);
-        }
-        fclose(m);
-        free(f->members);
-        f->members = text;
-}
-
-static void member_put_answer(struct daemon *d, void *userdata, int err, json_t *reply) {
-        (void) d;
-        (void) userdata;
-        if (err < 0 && err != -ECANCELED)
-                log_warning("fleet: cannot write this member's key: %s",
-                            json_string_value(json_object_get(reply, "error")) ?: strerror(-err));
-}
-
-static void member_lease_answer(struct daemon *d, void *userdata, int err, json_t *reply) {
-        struct fleet *f = userdata;
-        const char *id = json_string_value(json_object_get(reply, "ID"));
-        _cleanup_free_ char *key = NULL, *value = NULL;
-        json_t *body;
-
-        f->member_asked = false;
-        if (err < 0 || !id) {
-                if (err != -ECANCELED)
-                        log_warning("fleet: no member lease from etcd: %s",
-                                    json_string_value(json_object_get(reply, "error")) ?: strerror(err < 0 ? -err : EBADMSG));
-                return;
-        }
-        free(f->member_lease);
-        f->member_lease = strdup(id);
-        xasprintf(&key, "%smembers/%s", f->prefix, f->host);
-        xasprintf(&value, "{\"host\":\"%s\",\"pid\":%d,\"since\":%lld}", f->host, (int) getpid(), (long long) d->started_at);
-        if (!key || !value || !f->member_lease)
-                return;
-        body = json_pack("{s:o,s:o,s:s}", "key", b64_string(key), "value", b64_string(value), "lease", f->member_lease);
-        if (body)
-                (void) etcd_call(f->etcd, "/v3/kv/put", body, member_put_answer, f);
-}
-
-static void keepalive_answer(struct daemon *d, void *userdata, int err, json_t *reply) {
-        struct fleet *f = userdata;
-        json_t *res = json_object_get(reply, "result");
-        const char *ttl = json_string_value(json_object_get(res, "TTL"));
-
-        (void) d;
-        if (err == -ECANCELED)
-                return;
-        if (err == 0 && (!ttl || atoll(ttl) <= 0)) { /* the lease is gone: a new one, and the key again */
-                free(f->member_lease);
-                f->member_lease = NULL;
-        }
-}
-
-static void member_tick(struct daemon *d, struct timer *t) {
-        struct fleet *f = d->fleet;
-        _cleanup_free_ char *from = NULL, *to = NULL;
-        json_t *body;
-
-        (void) t;
-        if (!f->etcd)
-                return;
-        if (!f->member_lease && !f->member_asked) {
-                body = json_pack("{s:I}", "TTL", (json_int_t) f->ttl_s);
-                f->member_asked = true;
-                if (!body || etcd_call(f->etcd, "/v3/lease/grant", body, member_lease_answer, f) < 0)
-                        f->member_asked = false;
-        } else if (f->member_lease) {
-                body = json_pack("{s:s}", "ID", f->member_lease);
-                if (body)
-                        (void) etcd_call(f->etcd, "/v3/lease/keepalive", body, keepalive_answer, f);
-        }
-        xasprintf(&from, "%smembers/", f->prefix);
-        xasprintf(&to, "%smembers0", f->prefix); /* '0' follows '/': the end of the prefix's range */
-        if (from && to && (body = json_pack("{s:o,s:o}", "key", b64_string(from), "range_end", b64_string(to))))
-                (void) etcd_call(f->etcd, "/v3/kv/range", body, members_answer, f);
-        fjobs_gc(f);
-        (void) timer_set(d, &f->member_timer, now_mono_ns() + f->ttl_s * 1000000000LL / 3);
 }
 
 /* ---- status ---- */
