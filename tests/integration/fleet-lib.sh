@@ -6,10 +6,15 @@
 # ---- etcd: three members
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 declare -A USED=()
+# below the kernel's ephemeral range (ip_local_port_range, 32768 up by default): an outgoing
+# connection could take a port of that range while its member is down, and the member's restart
+# would fail with "address already in use"
 free_port() {
-        local p
+        local p lo
+        read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+        [ "$lo" -gt 21024 ] || lo=61000 # a machine with a wide ephemeral range: above it, then
         while :; do
-                p=$((20000 + RANDOM % 40000))
+                if [ "$lo" = 61000 ]; then p=$((61000 + RANDOM % 4000)); else p=$((20000 + RANDOM % (lo - 20000))); fi
                 [ -z "${USED[$p]:-}" ] && port_free "$p" && { USED[$p]=1; echo "$p"; return; }
         done
 }
