@@ -218,12 +218,15 @@ fi
 # each run's delay is read from the order of the log instead: ten markers fire at seconds 0 to 9
 # (lines 1 to 10, undelayed). Runs start in the order they were due (the queue is ordered by
 # time, then by line; the spawner answers in order), so a run of delay k starts after marker k
-# and before marker k + 1, and one past the bound after marker 9.
-# order_runs TABLE MARKERS: for each start of a line past the first MARKERS of TABLE, in log order,
-# its line and the second of the last marker started before it (-1 if none)
+# and before marker k + 1, and one past the bound after marker 9. Only the first minute counts: a
+# slow machine may reach the next one (12 real seconds on) before the checks read the log.
+# order_runs TABLE MARKERS: for each start of a line past the first MARKERS of TABLE, in log order
+# up to the second start of marker 1, its line and the second of the last marker started before
+# it (-1 if none)
 order_runs() {
         awk -v p="$T/$1/cron.d/t:" -v m="$2" 'index($0, p) && / started pid / {
                 n = substr($0, index($0, p) + length(p)) + 0
+                if (n == 1 && seen1++) exit
                 if (n <= m) k = n - 1; else print n, k
         }' k=-1 "$T/$1/log"
 }
@@ -301,10 +304,12 @@ else
                         diff=${diff#-}
                         if [ "$diff" -le 2 ]; then pass "RANDOM_DELAY=2 is twice RANDOM_DELAY=1 (one factor): ${d2}s and ${d1}s"
                         else flunk "RANDOM_DELAY=2 is twice RANDOM_DELAY=1 (one factor)" "RANDOM_DELAY=2 gave ${d2}s, RANDOM_DELAY=1 ${d1}s"; fi
-                        diff=$((one[1] - 60 - d1))
-                        diff=${diff#-}
-                        if [ "$diff" -le 2 ]; then pass "the next run is delayed as much: $((one[1] - 60))s"
-                        else flunk "the next run is delayed as much" "the next run was delayed by $((one[1] - 60))s, the first by ${d1}s"; fi
+                        # the next run found, in whichever minute: a machine stalled for 3 real
+                        # seconds (a fake minute) makes tockd skip a minute of a * * * * * line, as
+                        # cron does when it wakes late
+                        next=$(( ((one[1] - d1) % 60 + 60) % 60 ))
+                        if [ "$next" -le 2 ] || [ "$next" -ge 58 ]; then pass "the next run is delayed as much: $(( one[1] % 60 ))s into its minute"
+                        else flunk "the next run is delayed as much" "the next run was at +${one[1]}s, the first at +${d1}s"; fi
                 else
                         flunk "RANDOM_DELAY jobs run twice" "$(grep started "$T/rdelay/log" | tail -5)"
                 fi
