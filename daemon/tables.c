@@ -387,9 +387,7 @@ static int table_load(struct daemon *d, enum table_kind kind, const char *path, 
                 t->n_jobs = 0;
                 t->ct = ct;
                 t->owner_uid = st.st_uid;
-                t->text_hash = HASH_FNV_OFFSET;
-                for (size_t i = 0; i < len; i++)
-                        t->text_hash = (t->text_hash ^ (unsigned char) text[i]) * HASH_FNV_PRIME;
+                t->text_hash = hash_bytes(text, len);
                 table_refuse(t, 0, 0, NULL, 0);
                 table_plan(d, t, old, old_ct, n_old);
                 for (size_t i = 0; i < n_old; i++) {

@@ -164,7 +164,7 @@ struct table {
         char *owner;      /* spool and single tables: the user the entries run as */
         uid_t owner_uid;  /* spool tables: the uid that owned the file of the version in force */
         uint64_t seed;
-        uint64_t text_hash; /* FNV-1a of the text in force: with the path, its identity in a fleet */
+        uint64_t text_hash; /* hash_bytes() of the text in force: with the path, its identity in a fleet */
         struct crontab *ct;
         struct job *jobs;      /* jobs[i] is entry ct->entries[i] */
         size_t n_jobs;

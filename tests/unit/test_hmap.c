@@ -103,3 +103,30 @@ Test(hash, fnv1a_and_splitmix64_keep_their_values) {
         cr_assert_eq(hash_splitmix64(0), 0xe220a8397b1dcdafULL);
         cr_assert_eq(hash_splitmix64(1), 0x910a2dec89025cc1ULL);
 }
+
+/* A table's identity in a fleet: members built from the same source must agree, so the values are
+ * pinned (a deliberate change changes the claim keys of every fleet, all members at once). */
+Test(hash, bytes_keep_their_values) {
+        cr_assert_eq(hash_bytes("", 0), 0x3f4cb136b73c60dcULL);
+        cr_assert_eq(hash_bytes("0 * * * * /usr/bin/backup --id 1 >/dev/null\n", 45), 0xb82f2eff535d2f3cULL);
+}
+
+/* Every bit of the text counts, in the lanes and in the tail, and so does the length */
+Test(hash, bytes_see_every_bit_and_the_length) {
+        enum { N = 100 };
+        unsigned char buf[N] = { 0 };
+        uint64_t seen[N * 8 + N + 1];
+        size_t n = 0;
+
+        for (size_t len = 0; len <= N; len++)
+                seen[n++] = hash_bytes(buf, len);
+        for (size_t i = 0; i < N; i++)
+                for (unsigned b = 0; b < 8; b++) {
+                        buf[i] ^= (unsigned char) (1u << b);
+                        seen[n++] = hash_bytes(buf, N);
+                        buf[i] ^= (unsigned char) (1u << b);
+                }
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = i + 1; k < n; k++)
+                        cr_assert_neq(seen[i], seen[k], "hashes %zu and %zu collide", i, k);
+}
