@@ -7,6 +7,10 @@
 #   bytes/entry = (VmRSS of tockd + its spawner - the same with no table) / entries
 #   load us/entry = (CPU time of tockd to "ready:" (schedstat) - the same with no table) / entries
 #
+# Before each start, memory is faulted in and given back (warm_memory, bench/warm.c): on a virtual
+# machine the host's cost of backing guest memory for the first time would otherwise land on
+# tockd, in some runs and not others.
+#
 # As root it runs in a private mount namespace (unshare(1)) whose /etc is an overlay adding the
 # 100 users (tockmem000..099), and tockd reads their tables from a spool, each file owned by its
 # user; nothing on the machine changes. Not root (or no namespace): the same 100 tables as a
@@ -142,21 +146,26 @@ else
         echo "   over $n_users --table tables run as $(id -un) (not root, or no mount namespace: no users)"
 fi
 gen_tables "$tmp/tables" 0
+warm_memory "$build" 256
 read -r base_kib base_ns _ < <(measure "$tmp/tables")
 printf '   empty daemon: %d KiB (tockd + spawner), %d ms CPU to ready\n\n' "$base_kib" $((base_ns / 1000000))
 printf '   %9s %9s %12s %12s   %-16s %s\n' entries jobs "RSS sum" "load CPU" "per entry" "load per entry"
 for n in "${sizes[@]}"; do
         gen_tables "$tmp/tables" $((n / n_users))
+        warm_memory "$build" $((n * 600 / 1048576 + 256)) # some 4 times what tockd takes
         read -r kib ns jobs < <(measure "$tmp/tables")
         awk -v n="$jobs" -v kib="$kib" -v b="$base_kib" -v t="$ns" -v bt="$base_ns" \
                 -v targets="$tmp/targets" 'BEGIN {
                 per = (kib - b) * 1024 / n; us = (t - bt) / 1e3 / n
+                # the load target is set at 1,000,000 entries (issue 13); smaller tables are shown
+                load = n >= 1000000 ? (us <= 0.5 ? "PASS" : "MISS") : "(target at 1,000,000)"
                 printf "   %9d %9d %8d KiB %10.2f s   %5.0f B %-10s %5.2f us %s\n", n, n, kib, (t - bt) / 1e9,
-                        per, per <= 150 ? "PASS" : "MISS", us, us <= 0.5 ? "PASS" : "MISS"
+                        per, per <= 150 ? "PASS" : "MISS", us, load
                 printf "target: tockd memory per entry, %d entries over 100 users (tockd + spawner - empty) <= 150 B   measured %.0f B  %s\n",
                         n, per, per <= 150 ? "PASS" : "MISS" >> targets
-                printf "target: tockd load CPU per entry, %d entries <= 0.5 us   measured %.2f us  %s\n", n, us,
-                        us <= 0.5 ? "PASS" : "MISS" >> targets }'
+                if (n >= 1000000)
+                        printf "target: tockd load CPU per entry, %d entries <= 0.5 us   measured %.2f us  %s\n", n, us,
+                                us <= 0.5 ? "PASS" : "MISS" >> targets }'
         [ "$jobs" = "$n" ] || echo "   bench/mem.sh: tockd holds $jobs jobs of $n entries" >&2
 done
 rm -rf "$tmp/tables"

@@ -13,6 +13,13 @@
  * The configuration is read quietly to find them; the new image (or this one, when it does not
  * exec) reads it again as usual.
  *
+ * The new image also keeps its large arrays in the heap, out of mmap()s of their own: an mmap()
+ * of a few hundred KiB is not aligned on 2 MiB and stays in small pages, and glibc maps every
+ * array above 128 KiB until frees raise its threshold (M_MMAP_THRESHOLD 32 MiB instead), and the
+ * heap grows by 16 MiB a step (M_TOP_PAD; untouched, it takes no memory). Measured at 1,000,000
+ * entries (bench/mem.sh): 0.47 us of load CPU per entry in small pages, 0.28 to 0.52 with the
+ * tunable alone (96 of 140 MB in huge pages at best), 0.22 to 0.25 with both settings.
+ *
  * TOCK_HUGEPAGES=1 execs whatever the size, 0 never. Never either when the kernel's transparent
  * huge pages are "never", when the caller set glibc.malloc.hugetlb itself, under valgrind (whose
  * client would run outside it) or ASan (its own allocator), and with another libc (the static musl
@@ -21,6 +28,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +141,8 @@ void thp_reexec(struct daemon *d, char **argv, const char *config_path, bool exp
 
         if (getenv(REEXEC_VAR)) {
                 restore_env();
+                (void) mallopt(M_MMAP_THRESHOLD, 32 << 20);
+                (void) mallopt(M_TOP_PAD, 16 << 20);
                 active = true;
                 return;
         }

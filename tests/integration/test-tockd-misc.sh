@@ -289,6 +289,19 @@ td_start_huge() {
         return $r
 }
 
+# big_maps NAME: tockd NAME's anonymous mappings of 256 KiB or more outside its heap, in KiB
+big_maps() {
+        local range perm _ path s e
+        while read -r range perm _ _ _ path; do
+                [ -z "$path" ] && [ "${perm:0:2}" = rw ] || continue
+                s=$((16#${range%-*})) e=$((16#${range#*-}))
+                [ $(((e - s) >> 10)) -lt 256 ] || echo $(((e - s) >> 10))
+        done <"/proc/${TD_PID[$1]}/maps"
+}
+# 20,000 entries that never fire in a test: arrays of some 800 KiB each, which glibc's malloc
+# would put in mmap()s of their own (small pages), and which the huge-page image keeps in its heap
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "%d %d 30 2 * /usr/bin/true --id %d\n", i % 60, int(i / 60) % 24, i }' >"$T/hugetab/big"
+
 # a small table: no exec, unless TOCK_HUGEPAGES=1
 if td_start_huge huge1 GLIBC_TUNABLES=glibc.malloc.check=0 TOCK_TEST_CALLER=yes TOCK_HUGEPAGES=1; then
         if [ -n "$thp_why_not" ]; then skip "TOCK_HUGEPAGES=1: tockd's exec with glibc.malloc.hugetlb=1" "$thp_why_not"
@@ -296,6 +309,11 @@ if td_start_huge huge1 GLIBC_TUNABLES=glibc.malloc.check=0 TOCK_TEST_CALLER=yes 
                 # (ld.so rewrites GLIBC_TUNABLES in the environment block it was given: not checked)
                 pass "TOCK_HUGEPAGES=1: tockd exec'd itself once (same pid) and says its malloc is on transparent huge pages"
         else flunk "TOCK_HUGEPAGES=1: tockd exec'd itself once and says so" "$(log_tail huge1 3)"; fi
+        if [ -z "$thp_why_not" ]; then
+                maps=$(big_maps huge1)
+                if [ -z "$maps" ]; then pass "and keeps a table's large arrays in its heap (huge pages), not in mmap()s of their own"
+                else flunk "and keeps a table's large arrays in its heap, not in mmap()s of their own" "anonymous mappings (KiB): $(echo $maps)"; fi
+        fi
         if wait_until 10 test -s "$T/huge-job-env"; then
                 check "a job sees the caller's GLIBC_TUNABLES" grep -qx "GLIBC_TUNABLES=glibc.malloc.check=0" "$T/huge-job-env"
                 check "and the caller's other variables" grep -qx "TOCK_TEST_CALLER=yes" "$T/huge-job-env"
@@ -326,6 +344,9 @@ fi
 rm -f "$T/hugetab/pad1" "$T/hugetab/pad2"
 if td_start_huge huge4 TOCK_HUGEPAGES=0; then
         check "TOCK_HUGEPAGES=0: no exec" sh -c "! tr '\\0' '\\n' </proc/${TD_PID[huge4]}/environ | grep -q TOCK_THP_REEXEC"
+        # what the check of huge1 above would see without the exec's malloc settings
+        if [ -n "$(big_maps huge4)" ]; then pass "without the exec, glibc puts the same arrays in mmap()s of their own (the check above can fail)"
+        else flunk "without the exec, glibc puts the same arrays in mmap()s of their own" "no anonymous mapping of 256 KiB or more"; fi
         td_stop_ok huge4
 fi
 
