@@ -220,10 +220,12 @@ static int plan_inherit_env(struct spawn_plan *p) {
 }
 
 static int plan_identity(struct spawn_plan *p, struct daemon *d, const char *user) {
-        const struct user_info *u = users_get(&d->users, user);
+        const struct user_info *u;
+        int r = d->uid == 0 ? users_get_with_groups(&d->users, user, &u)
+                            : (u = users_get(&d->users, user)) ? 0 : -ESRCH;
 
-        if (!u)
-                return -ESRCH;
+        if (r < 0)
+                return r;
         p->uid = u->uid;
         p->gid = u->gid;
         p->home = strdup(u->home);

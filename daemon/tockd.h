@@ -231,6 +231,7 @@ struct user_info {
         char *home;
         gid_t *groups;  /* supplementary groups from the group database, the primary one included */
         int n_groups;   /* -1: more than tockd can set */
+        bool groups_known; /* groups and n_groups are set: users_get_with_groups() */
 };
 
 /* cron.allow or cron.deny as last read: read again only when the file changes (a stat() a
@@ -515,6 +516,8 @@ void tables_replan_local(struct daemon *d);
 
 /* users.c */
 const struct user_info *users_get(struct user_cache *c, const char *name); /* NULL: no such user */
+/* The same with u->groups filled (looked up on first use): 0, -ESRCH (no such user), -ENOMEM */
+int users_get_with_groups(struct user_cache *c, const char *name, const struct user_info **ret);
 void users_flush(struct user_cache *c);
 void users_done(struct user_cache *c);
 int users_init_self(struct user_cache *c, uid_t uid, gid_t gid);

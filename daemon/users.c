@@ -5,6 +5,7 @@
  * million lines or a burst of 10,000 jobs would do it a million or 10,000 times. The cache is
  * dropped whenever /etc/passwd or /etc/group changes, and after USERS_TTL_NS in any case, for
  * users that come from elsewhere (LDAP, sssd). */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -63,8 +64,6 @@ static void users_check(struct user_cache *c) {
 static struct user_cache_entry *lookup(struct user_cache *c, const char *name) {
         _cleanup_free_ struct user_cache_entry *e = calloc(1, sizeof(*e));
         struct passwd *pw = getpwnam(name);
-        gid_t groups[USERS_MAX_GROUPS];
-        int n = USERS_MAX_GROUPS;
 
         (void) c;
         if (!e)
@@ -78,21 +77,34 @@ static struct user_cache_entry *lookup(struct user_cache *c, const char *name) {
         e->info.uid = pw->pw_uid;
         e->info.gid = pw->pw_gid;
         e->info.home = strdup(pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
-        if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-                n = -1; /* too many groups: refused at spawn time */
-        if (n > 0) {
-                e->info.groups = malloc((size_t) n * sizeof(gid_t));
-                if (e->info.groups)
-                        memcpy(e->info.groups, groups, (size_t) n * sizeof(gid_t));
-        }
-        e->info.n_groups = n;
-        if (!e->info.home || (n > 0 && !e->info.groups)) {
+        if (!e->info.home) {
                 free(e->info.name);
-                free(e->info.home);
-                free(e->info.groups);
                 return NULL;
         }
         return TAKE_PTR(e);
+}
+
+/* The supplementary groups of u, looked up the first time a job of u starts, not when a table
+ * of u is loaded: getgrouplist() reads the whole group database and asks every NSS source
+ * (with nss-systemd, some 50 system calls probing userdb's directories and sockets), which was
+ * most of what 100 users' small tables cost tockd's start. 0, or -ENOMEM. */
+static int fill_groups(struct user_info *u) {
+        gid_t groups[USERS_MAX_GROUPS];
+        int n = USERS_MAX_GROUPS;
+
+        if (u->groups_known)
+                return 0;
+        if (getgrouplist(u->name, u->gid, groups, &n) < 0)
+                n = -1; /* too many groups: refused at spawn time */
+        if (n > 0) {
+                u->groups = malloc((size_t) n * sizeof(gid_t));
+                if (!u->groups)
+                        return -ENOMEM;
+                memcpy(u->groups, groups, (size_t) n * sizeof(gid_t));
+        }
+        u->n_groups = n;
+        u->groups_known = true;
+        return 0;
 }
 
 /* tockd's own uid with no passwd entry (docker run --user 12345, OpenShift's arbitrary uids): a
@@ -108,7 +120,7 @@ int users_init_self(struct user_cache *c, uid_t uid, gid_t gid) {
                 snprintf(num, sizeof num, "%u", (unsigned) uid);
                 name = num;
         }
-        c->self = (struct user_info) { .exists = true, .uid = uid, .gid = gid };
+        c->self = (struct user_info) { .exists = true, .uid = uid, .gid = gid, .groups_known = true };
         c->self.name = strdup(name);
         c->self.home = strdup(home && home[0] == '/' ? home : "/");
         if (!c->self.name || !c->self.home)
@@ -130,7 +142,7 @@ void users_done(struct user_cache *c) {
         c->self = (struct user_info) {};
 }
 
-const struct user_info *users_get(struct user_cache *c, const char *name) {
+static struct user_info *get(struct user_cache *c, const char *name) {
         uint64_t h = hash_fnv1a(HASH_FNV_OFFSET, name);
         struct user_cache_entry *e;
 
@@ -153,4 +165,20 @@ const struct user_info *users_get(struct user_cache *c, const char *name) {
         if (!e->info.exists && c->self.name && streq(name, c->self.name))
                 return &c->self;
         return e->info.exists ? &e->info : NULL;
+}
+
+const struct user_info *users_get(struct user_cache *c, const char *name) {
+        return get(c, name);
+}
+
+int users_get_with_groups(struct user_cache *c, const char *name, const struct user_info **ret) {
+        struct user_info *u = get(c, name);
+        int r;
+
+        if (!u)
+                return -ESRCH;
+        if ((r = fill_groups(u)) < 0)
+                return r;
+        *ret = u;
+        return 0;
 }

@@ -161,8 +161,8 @@ put "$D/cron.d/t" <<EOF
 [catchup] 0 1 * * * $ME echo caught >> $T/sleep.c
 0 1 * * * $ME echo plain >> $T/sleep.p
 EOF
-# from 22:00, 01:00 is 3.6 real seconds away: tockd is stopped well before it
-td_start_faketime sleep '@2026-02-28 22:00:00 x3000' || { finish; exit; }
+# from 20:00, 01:00 is 6 real seconds away: tockd is stopped well before it, loaded machine or not
+td_start_faketime sleep '@2026-02-28 20:00:00 x3000' || { finish; exit; }
 seen=$(now_us)
 td_signal sleep STOP
 if log_has sleep "($ME) started"; then

@@ -15,6 +15,14 @@ td_require_home "tockd DST"
 # started_at NAME LINE: the (fake) local time at which tockd started line LINE of its table t,
 # "YYYY-MM-DDTHH:MM:SS"
 started_at() { grep -m1 "$T/$1/cron.d/t:$2 ($ME) started" "$T/$1/log" | cut -c1-19; }
+# on_time AT WANT: AT is WANT or up to 3 fake seconds (0.3 real ones at x10) later, the same day:
+# the log's time is when the job had started, which a loaded machine delays
+on_time() {
+        local a=${1#*T} w=${2#*T}
+        [ "${1%T*}" = "${2%T*}" ] || return 1
+        local d=$(( (10#${a:0:2} * 3600 + 10#${a:3:2} * 60 + 10#${a:6:2}) - (10#${w:0:2} * 3600 + 10#${w:3:2} * 60 + 10#${w:6:2}) ))
+        [ "$d" -ge 0 ] && [ "$d" -le 3 ]
+}
 
 # ---- spring forward: 2026-03-08 02:00 EST becomes 03:00 EDT; tockd's own zone is New York
 section "spring forward"
@@ -31,14 +39,14 @@ TD_PREFIX=()
 if [ "$started" = 0 ]; then
         if wait_log 20 spring "$T/spring/cron.d/t:1 ($ME) started"; then
                 at=$(started_at spring 1)
-                if [ "$at" = 2026-03-08T03:00:00 ]; then pass "the 02:30 job runs at the change (03:00:00 EDT)"
+                if on_time "$at" 2026-03-08T03:00:00; then pass "the 02:30 job runs at the change (03:00:00 EDT)"
                 else flunk "the 02:30 job runs at the change (03:00:00 EDT)" "it ran at $at"; fi
         else
                 flunk "the 02:30 job runs on the spring-forward night" "$(log_tail spring 5)"
         fi
         if wait_log 30 spring "$T/spring/cron.d/t:2 ($ME) started"; then
                 at=$(started_at spring 2)
-                if [ "$at" = 2026-03-08T03:01:00 ]; then pass "the 03:01 job runs at 03:01"
+                if on_time "$at" 2026-03-08T03:01:00; then pass "the 03:01 job runs at 03:01"
                 else flunk "the 03:01 job runs at 03:01" "it ran at $at"; fi
         else
                 flunk "the 03:01 job runs" "$(log_tail spring 5)"
@@ -68,7 +76,7 @@ echo "[sec:*/5] * * * * * $ME true" | put "$T/fall/cron.d/tick"
 if td_start_faketime fall '@2026-11-01 06:29:40 x10'; then
         if wait_log 20 fall "$T/fall/cron.d/t:3 ($ME) started"; then
                 at=$(started_at fall 3)
-                if [ "$at" = 2026-11-01T06:30:00 ]; then pass "the wildcard job runs at 01:30 EST (06:30:00 UTC)"
+                if on_time "$at" 2026-11-01T06:30:00; then pass "the wildcard job runs at 01:30 EST (06:30:00 UTC)"
                 else flunk "the wildcard job runs at 01:30 EST (06:30:00 UTC)" "it ran at $at UTC"; fi
                 for _ in 1 2; do
                         m=$(log_mark fall)
