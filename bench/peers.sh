@@ -507,7 +507,7 @@ write_report() {
         {
                 echo "# tock bench: tockd beside its peers"
                 echo
-                echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $($quick && echo "bench-quick (a smoke run: figures are indicative only)" || echo "make bench")."
+                echo "Ended $(date -u '+%Y-%m-%d %H:%M UTC'), $($quick && echo "bench-quick (a smoke run: figures are indicative only)" || echo "bench/peers.sh, section 6 of make bench")."
                 echo "Machine: $machine."
                 echo "Load average at the start: $load0 (other work on the machine adds noise)."
                 echo
