@@ -9,6 +9,8 @@
 #      (bench/mem.sh, issue 13's figures)
 #   6. tockd beside Debian's cron, bcron and busybox crond over table sizes and bursts, with a
 #      Markdown report and PNG plots in BUILD/bench (bench/peers.sh)
+#   7. a fleet of three tockd on three etcd members: claim latency and what a claim adds to a
+#      job's start (bench/fleet.sh, issue 14; skipped without Debian's etcd-server)
 # and the issue's targets with PASS/MISS. Timing never fails: the exit status is 0 unless
 # something is broken (a wrong answer, a table tockctl refuses, a tool that will not run).
 # BENCH_ROW_TIME=S changes the measuring time per row (default 0.2 s); BENCH_IDLE_SECONDS=S the
@@ -111,6 +113,18 @@ peers_section() {
         "$(dirname "$0")/peers.sh" "$build"
 }
 
+# ---- 7. a fleet -------------------------------------------------------------------------
+# bench/fleet.sh: three etcd members and three tockd on loopback, a per-second fleet job beside
+# a plain one, for BENCH_FLEET_SECONDS (default 60).
+fleet_section() {
+        section "7. fleet: three tockd on three etcd members"
+        if ! command -v etcd >/dev/null; then
+                echo "skipped: no etcd (apt-get install etcd-server; make check's deps install it as root)"
+                return 0
+        fi
+        "$(dirname "$0")/fleet.sh" "$build" "${BENCH_FLEET_SECONDS:-60}"
+}
+
 # ---- summary ---------------------------------------------------------------------------
 summary_section() {
         section "targets from the issue"
@@ -126,6 +140,7 @@ summary_section() {
         daemon_section
         mem_section
         peers_section
+        fleet_section
 } 2>&1 | tee "$tmp/report"
 summary_section
 echo
