@@ -43,7 +43,7 @@ ifeq ($(FLEET),1)
 DAEMON_SRC := $(filter-out daemon/fleet-off.c,$(wildcard daemon/*.c))
 FLEET_LIBS  = -ldl
 else
-DAEMON_SRC := $(filter-out daemon/fleet.c daemon/fleet-members.c daemon/etcd.c daemon/fleet-libs.c,$(wildcard daemon/*.c))
+DAEMON_SRC := $(filter-out daemon/fleet.c daemon/fleet-config.c daemon/fleet-members.c daemon/etcd.c daemon/fleet-libs.c,$(wildcard daemon/*.c))
 FLEET_LIBS  =
 endif
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)

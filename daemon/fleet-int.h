@@ -75,7 +75,12 @@ struct fleet {
 
 /* a string as etcd's JSON gateway takes it: base64, in a JSON string (NULL: out of memory) */
 json_t *fleet_b64_string(const char *s);
+/* Why an etcd request failed: etcd's own "error" of the reply, else strerror(-err) (EBADMSG when
+ * err is 0: an answer without what was asked) */
+const char *fleet_answer_why(int err, json_t *reply);
 /* forgets the jobs that are gone (their table changed or went) */
 void fleet_jobs_gc(struct fleet *f);
 /* fleet-members.c: the member key and the others', every third of lease_ttl (f->member_timer) */
 void fleet_member_tick(struct daemon *d, struct timer *t);
+/* fleet.c: the etcd client, claims and leases let go (a reconfiguration, the end) */
+void fleet_stop(struct fleet *f);

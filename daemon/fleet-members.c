@@ -46,8 +46,7 @@ static void member_put_answer(struct daemon *d, void *userdata, int err, json_t 
         (void) d;
         (void) userdata;
         if (err < 0 && err != -ECANCELED)
-                log_warning("fleet: cannot write this member's key: %s",
-                            json_string_value(json_object_get(reply, "error")) ?: strerror(-err));
+                log_warning("fleet: cannot write this member's key: %s", fleet_answer_why(err, reply));
 }
 
 static void member_lease_answer(struct daemon *d, void *userdata, int err, json_t *reply) {
@@ -59,8 +58,7 @@ static void member_lease_answer(struct daemon *d, void *userdata, int err, json_
         f->member_asked = false;
         if (err < 0 || !id) {
                 if (err != -ECANCELED)
-                        log_warning("fleet: no member lease from etcd: %s",
-                                    json_string_value(json_object_get(reply, "error")) ?: strerror(err < 0 ? -err : EBADMSG));
+                        log_warning("fleet: no member lease from etcd: %s", fleet_answer_why(err, reply));
                 return;
         }
         free(f->member_lease);
